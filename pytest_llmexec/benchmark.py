@@ -1,0 +1,508 @@
+"""Benchmark data model and loaders (YAML suites, CRUXEval JSONL).
+
+Loaders know nothing of pytest: they turn a file into `Snippet` objects or
+raise `BenchmarkError` naming the file, the snippet, the field and the line,
+so a typo in a benchmark is a one-line message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DIFFICULTIES = ("easy", "medium", "hard")
+
+#: Fields a snippet may have in a YAML benchmark; anything else is a typo.
+SNIPPET_FIELDS = frozenset(
+    {
+        "id",
+        "code",
+        "entry",
+        "category",
+        "difficulty",
+        "complexity",
+        "space",
+        "tags",
+        "description",
+        "inputs",
+        "raises",
+        "timeout",
+        "examples",
+        "schema",
+        "constraints",
+        "score",
+    }
+)
+FILE_FIELDS = frozenset({"snippets", "category", "defaults"})
+_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class BenchmarkError(Exception):
+    """A benchmark file is malformed; the message says where and what to do."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        message: str,
+        *,
+        line: int | None = None,
+        snippet: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        where = str(path)
+        if line is not None:
+            where += f":{line}"
+        parts = [where]
+        if snippet is not None:
+            parts.append(f"snippet {snippet!r}")
+        if field is not None:
+            parts.append(f"field {field!r}")
+        super().__init__(": ".join(parts) + ": " + message)
+        self.path = Path(path)
+        self.line = line
+        self.snippet = snippet
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One piece of code and the ways to call it."""
+
+    id: str
+    code: str
+    entry: str  # "Solution.method" or "function"
+    category: str
+    path: Path
+    line: int = 1
+    difficulty: str | None = None
+    complexity: str | None = None
+    space: str | None = None
+    tags: tuple[str, ...] = ()
+    description: Mapping[str, str] = field(default_factory=dict)
+    inputs: tuple[str, ...] = ()  # Python argument text, e.g. "nums=[1, 2], k=3"
+    input_ids: tuple[str, ...] = ()
+    recorded_outputs: tuple[str | None, ...] = ()
+    raises: tuple[str, ...] = ()
+    timeout: float | None = None
+    examples: int | None = None
+    schema: Mapping[str, Any] | None = None
+    constraints: Mapping[str, Any] | None = None
+    score: str | None = None  # name of an argument scored instead of the return value
+
+    @property
+    def lines(self) -> int:
+        """Non-blank lines of code: the study's 'code length'."""
+        return sum(1 for line in self.code.splitlines() if line.strip())
+
+    @property
+    def function_name(self) -> str:
+        return self.entry.rpartition(".")[2]
+
+    def call_text(self, args: str) -> str:
+        """How the call looks in a prompt: ``Solution().twoSum(nums=[2, 7], target=9)``."""
+        owner, _, name = self.entry.rpartition(".")
+        target = f"{owner}().{name}" if owner else name
+        return f"{target}({args})"
+
+    def cases(self) -> list[Case]:
+        return [
+            Case(self, input_id, args, recorded_output=recorded)
+            for input_id, args, recorded in zip(
+                self.input_ids, self.inputs, self.recorded_outputs, strict=True
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A snippet and one input: the unit that is executed and predicted."""
+
+    snippet: Snippet
+    input_id: str
+    args: str
+    generated: bool = False
+    recorded_output: str | None = None
+
+    @property
+    def call(self) -> str:
+        return self.snippet.call_text(self.args)
+
+    @property
+    def key(self) -> str:
+        return f"{self.snippet.id}[{self.input_id}]"
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping (as ``__line__``)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping  # type: ignore[return-value]
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+_SNIFF_RE = re.compile(r"^snippets\s*:", re.MULTILINE)
+
+
+def looks_like_benchmark(text: str) -> bool:
+    """A YAML file is a benchmark when it has a top-level ``snippets:`` key."""
+    return _SNIFF_RE.search(text) is not None
+
+
+def load_yaml(path: Path, text: str | None = None) -> list[Snippet]:
+    if text is None:
+        text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise BenchmarkError(
+            path, f"YAML syntax error: {exc.problem or exc}", line=line
+        ) from None
+    except yaml.YAMLError as exc:
+        raise BenchmarkError(path, f"YAML error: {exc}") from None
+    if not isinstance(data, dict) or "snippets" not in data:
+        raise BenchmarkError(path, "a benchmark file is a mapping with a 'snippets:' list")
+    file_line = data.pop("__line__", 1)
+    unknown = set(data) - FILE_FIELDS
+    if unknown:
+        raise BenchmarkError(
+            path,
+            f"unknown top-level key(s) {sorted(unknown)}; allowed: {sorted(FILE_FIELDS)}",
+            line=file_line,
+        )
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise BenchmarkError(path, "'defaults' must be a mapping", line=file_line)
+    defaults = {k: v for k, v in defaults.items() if k != "__line__"}
+    if "category" in data:
+        defaults.setdefault("category", data["category"])
+    raw_snippets = data["snippets"]
+    if not isinstance(raw_snippets, list) or not raw_snippets:
+        raise BenchmarkError(path, "'snippets' must be a non-empty list", line=file_line)
+    snippets: list[Snippet] = []
+    seen: dict[str, int] = {}
+    for raw in raw_snippets:
+        snippet = _snippet_from_yaml(path, raw, defaults)
+        if snippet.id in seen:
+            raise BenchmarkError(
+                path,
+                f"duplicate snippet id (first defined at line {seen[snippet.id]})",
+                line=snippet.line,
+                snippet=snippet.id,
+                field="id",
+            )
+        seen[snippet.id] = snippet.line
+        snippets.append(snippet)
+    return snippets
+
+
+def _snippet_from_yaml(path: Path, raw: Any, defaults: Mapping[str, Any]) -> Snippet:
+    if not isinstance(raw, dict):
+        raise BenchmarkError(path, "each entry of 'snippets' must be a mapping")
+    line = int(raw.pop("__line__", 1))
+    sid = raw.get("id")
+
+    def fail(message: str, fld: str | None = None) -> BenchmarkError:
+        return BenchmarkError(
+            path, message, line=line, snippet=sid if isinstance(sid, str) else None, field=fld
+        )
+
+    if not isinstance(sid, str) or not _ID_RE.match(sid):
+        raise fail("every snippet needs an 'id' made of letters, digits, '_' and '.'", "id")
+    unknown = set(raw) - SNIPPET_FIELDS
+    if unknown:
+        raise fail(f"unknown field(s) {sorted(unknown)}; allowed: {sorted(SNIPPET_FIELDS)}")
+    merged: dict[str, Any] = {**defaults, **raw}
+
+    code = merged.get("code")
+    if not isinstance(code, str) or not code.strip():
+        raise fail("'code' must be a non-empty string (use a YAML block: 'code: |')", "code")
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        raise fail(f"the code does not parse: {exc.msg} (code line {exc.lineno})", "code") from None
+    entry = _resolve_entry(tree, merged.get("entry"), fail)
+
+    category = merged.get("category")
+    if not isinstance(category, str) or not _CATEGORY_RE.match(category):
+        raise fail(
+            "'category' must be a lower-case name such as dynamic_programming", "category"
+        )
+    difficulty = merged.get("difficulty")
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        raise fail(f"'difficulty' must be one of {', '.join(DIFFICULTIES)}", "difficulty")
+    for name in ("complexity", "space"):
+        if merged.get(name) is not None and not isinstance(merged[name], str):
+            raise fail(f"'{name}' must be a string such as 'O(n log n)'", name)
+    tags = merged.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise fail("'tags' must be a list of strings", "tags")
+    description = merged.get("description") or {}
+    if isinstance(description, str):
+        description = {"en": description}
+    if not isinstance(description, dict):
+        raise fail("'description' must be a mapping of language to text (en, zh)", "description")
+    description = {k: v for k, v in description.items() if k != "__line__"}
+    if not all(isinstance(v, str) for v in description.values()):
+        raise fail("'description' values must be strings", "description")
+
+    params = _entry_params(tree, entry)
+    raw_inputs = merged.get("inputs")
+    if not isinstance(raw_inputs, list) or not raw_inputs:
+        raise fail("'inputs' must be a non-empty list of argument mappings or strings", "inputs")
+    inputs = tuple(
+        _input_text(item, index, params, lambda m, i: fail(f"input {i}: {m}", "inputs"))
+        for index, item in enumerate(raw_inputs)
+    )
+    raises = merged.get("raises") or []
+    if isinstance(raises, str):
+        raises = [raises]
+    if not isinstance(raises, list) or not all(isinstance(r, str) for r in raises):
+        raise fail("'raises' must be a list of exception type names", "raises")
+    timeout = merged.get("timeout")
+    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise fail("'timeout' must be a positive number of seconds", "timeout")
+    examples = merged.get("examples")
+    if examples is not None and (not isinstance(examples, int) or examples < 0):
+        raise fail("'examples' must be a non-negative integer", "examples")
+    schema = merged.get("schema")
+    if schema is not None and not isinstance(schema, dict):
+        raise fail("'schema' must be a JSON Schema mapping", "schema")
+    constraints = merged.get("constraints")
+    if constraints is not None and not isinstance(constraints, dict):
+        raise fail("'constraints' must be a mapping", "constraints")
+    score = merged.get("score")
+    if score is not None and (not isinstance(score, str) or (params and score not in params)):
+        raise fail(
+            f"'score' must name an argument of {entry} ({', '.join(params)})", "score"
+        )
+    return Snippet(
+        id=sid,
+        code=code,
+        entry=entry,
+        category=category,
+        path=path,
+        line=line,
+        difficulty=difficulty,
+        complexity=_normalise_complexity(merged.get("complexity")),
+        space=_normalise_complexity(merged.get("space")),
+        tags=tuple(tags),
+        description=description,
+        inputs=inputs,
+        input_ids=tuple(f"i{n}" for n in range(len(inputs))),
+        recorded_outputs=(None,) * len(inputs),
+        raises=tuple(raises),
+        timeout=float(timeout) if timeout is not None else None,
+        examples=examples,
+        schema=_strip_lines(schema) if schema is not None else None,
+        constraints=_strip_lines(constraints) if constraints is not None else None,
+        score=score,
+    )
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _normalise_complexity(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return re.sub(r"\s+", " ", value.strip())
+
+
+def _public_methods(cls: ast.ClassDef) -> list[str]:
+    return [
+        node.name
+        for node in cls.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and not node.name.startswith("_")
+    ]
+
+
+def _resolve_entry(tree: ast.Module, entry: Any, fail: Any) -> str:
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    functions = [
+        n.name
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")
+    ]
+    solution = classes.get("Solution")
+    if entry is not None:
+        if not isinstance(entry, str):
+            raise fail("'entry' must be a method or function name", "entry")
+        owner, _, name = entry.rpartition(".")
+        if owner:
+            cls = classes.get(owner)
+            if cls is None or name not in _public_methods(cls):
+                raise fail(f"no method {name!r} in class {owner!r}", "entry")
+            return entry
+        if solution is not None and name in _public_methods(solution):
+            return f"Solution.{name}"
+        if name in functions:
+            return name
+        raise fail(f"no function or Solution method named {name!r}", "entry")
+    if solution is not None:
+        methods = _public_methods(solution)
+        if len(methods) == 1:
+            return f"Solution.{methods[0]}"
+        raise fail(
+            f"class Solution has {len(methods)} public methods {methods}; say which with 'entry'",
+            "entry",
+        )
+    if len(functions) == 1:
+        return functions[0]
+    raise fail(
+        f"cannot infer the entry point among functions {functions}; say which with 'entry'",
+        "entry",
+    )
+
+
+def _entry_params(tree: ast.Module, entry: str) -> list[str]:
+    owner, _, name = entry.rpartition(".")
+    body: Sequence[ast.stmt] = tree.body
+    if owner:
+        cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner)
+        body = cls.body
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            args = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+            if owner and args and args[0] == "self":
+                args = args[1:]
+            return args
+    return []
+
+
+def _input_text(item: Any, index: int, params: list[str], fail: Any) -> str:
+    """Turn one declared input into Python argument text, validating it."""
+    if isinstance(item, dict):
+        item = {k: v for k, v in item.items() if k != "__line__"}
+        unknown = [k for k in item if k not in params]
+        if params and unknown:
+            raise fail(f"unknown argument(s) {unknown}; the entry takes {params}", index)
+        missing = [p for p in params if p not in item]
+        if missing:
+            raise fail(f"missing argument(s) {missing}", index)
+        return ", ".join(f"{k}={_python_literal(v)}" for k, v in item.items())
+    if isinstance(item, str):
+        try:
+            call = ast.parse(f"_({item})", mode="eval").body
+        except SyntaxError:
+            raise fail(f"{item!r} is not a Python argument list", index) from None
+        assert isinstance(call, ast.Call)
+        for node in [*call.args, *(kw.value for kw in call.keywords)]:
+            try:
+                ast.literal_eval(node)
+            except ValueError:
+                raise fail(
+                    f"{ast.unparse(node)!r} is not a literal (no names or calls in inputs)",
+                    index,
+                ) from None
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            kw.arg is None for kw in call.keywords
+        ):
+            raise fail("star arguments are not allowed", index)
+        return item.strip()
+    if isinstance(item, list) and len(params) == 1:
+        return _python_literal(item)
+    raise fail(
+        "an input is a mapping of argument names to values or a string such as '[1, 2], 3'",
+        index,
+    )
+
+
+def _python_literal(value: Any) -> str:
+    """JSON value to Python literal text (``true`` → ``True``)."""
+    return repr(value)
+
+
+# --------------------------------------------------------------------------- CRUXEval
+
+
+def load_cruxeval(path: Path) -> list[Snippet]:
+    """One snippet per JSONL row: ``{"code", "input", "output", "id"}``, entry ``f``."""
+    snippets: list[Snippet] = []
+    seen: set[str] = set()
+    with path.open(encoding="utf-8") as handle:
+        for lineno, raw_line in enumerate(handle, start=1):
+            if not raw_line.strip():
+                continue
+            try:
+                row = json.loads(raw_line)
+            except json.JSONDecodeError as exc:
+                raise BenchmarkError(path, f"invalid JSON: {exc.msg}", line=lineno) from None
+            if not isinstance(row, dict):
+                raise BenchmarkError(path, "each line must be a JSON object", line=lineno)
+            missing = [k for k in ("code", "input", "output", "id") if k not in row]
+            if missing:
+                raise BenchmarkError(
+                    path, f"row lacks {missing}; CRUXEval rows have code, input, output, id",
+                    line=lineno,
+                )
+            sid = str(row["id"])
+            if sid in seen:
+                raise BenchmarkError(path, "duplicate id", line=lineno, snippet=sid, field="id")
+            seen.add(sid)
+            code = row["code"]
+            if not isinstance(code, str):
+                raise BenchmarkError(path, "must be a string", line=lineno, snippet=sid,
+                                     field="code")
+            try:
+                tree = ast.parse(code)
+            except SyntaxError as exc:
+                raise BenchmarkError(
+                    path, f"the code does not parse: {exc.msg}", line=lineno, snippet=sid,
+                    field="code",
+                ) from None
+            if not any(isinstance(n, ast.FunctionDef) and n.name == "f" for n in tree.body):
+                raise BenchmarkError(
+                    path, "CRUXEval code must define f", line=lineno, snippet=sid, field="code"
+                )
+            args = str(row["input"])
+            try:
+                call = ast.parse(f"f({args})", mode="eval").body
+                assert isinstance(call, ast.Call)
+                for node in [*call.args, *(kw.value for kw in call.keywords)]:
+                    ast.literal_eval(node)
+            except (SyntaxError, ValueError):
+                raise BenchmarkError(
+                    path, f"{args!r} is not a literal argument list", line=lineno, snippet=sid,
+                    field="input",
+                ) from None
+            safe_id = re.sub(r"[^A-Za-z0-9_.]", "_", sid)
+            snippets.append(
+                Snippet(
+                    id=safe_id,
+                    code=code,
+                    entry="f",
+                    category="cruxeval",
+                    path=path,
+                    line=lineno,
+                    inputs=(args,),
+                    input_ids=("i0",),
+                    recorded_outputs=(str(row["output"]),),
+                    examples=0,
+                )
+            )
+    if not snippets:
+        raise BenchmarkError(path, "the file holds no rows")
+    return snippets

@@ -1,0 +1,322 @@
+"""Evaluates cases: ground truth, prompt, model conversation, verdict.
+
+The engine wires the parts together and owns the two process-wide resources:
+the executor (started first, before any thread exists, so a fork server can
+fork safely) and a background event loop on which model conversations run,
+so that requests for many tests can be in flight at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from collections.abc import Coroutine, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from .answers import NotALiteral, Raised, equal, parse_answer, parse_literal
+from .benchmark import Case
+from .execution import Call, Executor, Outcome
+from .providers import Conversation, Model, Task, Usage
+from .strategies import PromptOptions, Strategy
+
+CORRECT = "correct"
+WRONG = "wrong"
+UNPARSEABLE = "unparseable"
+ERROR = "error"
+VERDICTS = (CORRECT, WRONG, UNPARSEABLE, ERROR)
+_NON_CORRECT_ORDER = {WRONG: 0, UNPARSEABLE: 1, ERROR: 2}
+
+
+@dataclass
+class SampleResult:
+    verdict: str
+    predicted: str | None  # the extracted answer text
+    reply: str | None
+    problem: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "predicted": self.predicted,
+            "reply": self.reply,
+            "problem": self.problem,
+        }
+
+
+@dataclass
+class CaseResult:
+    """Everything known about one test, JSON-ready for reports and xdist."""
+
+    case: Case
+    model: str
+    strategy: str
+    template_hash: str
+    verdict: str
+    expected: str | None
+    truth: Outcome
+    samples: list[SampleResult] = field(default_factory=list)
+    error: str | None = None
+    recorded_mismatch: bool = False
+    conversation: list[dict[str, Any]] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    cache_hit: bool = False
+    latency: float = 0.0
+    cost: float = 0.0
+    calls: int = 0
+    truncated: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == CORRECT
+
+    @property
+    def n_correct(self) -> int:
+        return sum(1 for s in self.samples if s.verdict == CORRECT)
+
+    @property
+    def predicted(self) -> str | None:
+        for sample in self.samples:
+            if sample.predicted is not None:
+                return sample.predicted
+        return None
+
+    def to_json(self, nodeid: str) -> dict[str, Any]:
+        snippet = self.case.snippet
+        return {
+            "nodeid": nodeid,
+            "file": str(snippet.path),
+            "line": snippet.line,
+            "snippet": snippet.id,
+            "input_id": self.case.input_id,
+            "input": self.case.args,
+            "call": self.case.call,
+            "generated": self.case.generated,
+            "model": self.model,
+            "strategy": self.strategy,
+            "template_hash": self.template_hash,
+            "category": snippet.category,
+            "difficulty": snippet.difficulty,
+            "complexity": snippet.complexity,
+            "lines": snippet.lines,
+            "verdict": self.verdict,
+            "expected": self.expected,
+            "predicted": self.predicted,
+            "recorded_output": self.case.recorded_output,
+            "recorded_mismatch": self.recorded_mismatch,
+            "truth_status": self.truth.verdict,
+            "error": self.error,
+            "n_samples": len(self.samples),
+            "n_correct": self.n_correct,
+            "samples": [s.to_json() for s in self.samples],
+            "conversation": self.conversation,
+            "usage": self.usage.to_json(),
+            "cost": self.cost,
+            "cache_hit": self.cache_hit,
+            "latency": self.latency,
+            "calls": self.calls,
+            "truncated": self.truncated,
+            "code": snippet.code,
+        }
+
+
+def _case_call(case: Case, default_timeout: float, *, trace: bool = False) -> Call:
+    snippet = case.snippet
+    return Call(
+        code=snippet.code,
+        entry=snippet.entry,
+        args=case.args,
+        timeout=snippet.timeout or default_timeout,
+        score=snippet.score,
+        trace=trace,
+    )
+
+
+class _LoopThread:
+    """A daemon thread running an asyncio loop; coroutines are submitted to it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="llmexec-loop",
+                                       daemon=True)
+        self.thread.start()
+
+    def submit(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+
+
+class Engine:
+    """Evaluates (case, model, strategy) triples; one per pytest process."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        models: dict[str, Model],
+        strategies: dict[str, Strategy],
+        *,
+        samples: int = 1,
+        options: PromptOptions | None = None,
+        default_timeout: float = 5.0,
+    ) -> None:
+        self.default_timeout = default_timeout
+        self.executor = executor
+        self.models = models
+        self.strategies = strategies
+        self.samples = samples
+        self.options = options or PromptOptions()
+        self._truths: dict[Call, Outcome] = {}
+        self._references: dict[Call, Outcome] = {}
+        self._pending: dict[tuple[str, str, str], Future[list[Conversation]]] = {}
+        self._loop: _LoopThread | None = None
+
+    # ------------------------------------------------------------------ truth
+    def truth(self, case: Case) -> Outcome:
+        call = _case_call(case, self.default_timeout)
+        outcome = self._truths.get(call)
+        if outcome is None:
+            outcome = self.executor.run(call)
+            self._truths[call] = outcome
+        return outcome
+
+    def reference(self, case: Case, *, trace: bool) -> Outcome:
+        """The oracle's answer: a run of its own, never the cached truth."""
+        call = _case_call(case, self.default_timeout, trace=trace)
+        outcome = self._references.get(call)
+        if outcome is None:
+            outcome = self.executor.run(call)
+            self._references[call] = outcome
+        return outcome
+
+    # ------------------------------------------------------------------ models
+    def _loop_thread(self) -> _LoopThread:
+        if self._loop is None:
+            self._loop = _LoopThread()
+        return self._loop
+
+    def _start(self, case: Case, model_name: str, strategy_name: str) -> Future[list[Conversation]]:
+        key = (case.key + "@" + str(case.snippet.path), model_name, strategy_name)
+        future = self._pending.get(key)
+        if future is not None:
+            return future
+        model = self.models[model_name]
+        strategy = self.strategies[strategy_name]
+        prompt = strategy.prompt(case, self.options)
+        reference = (
+            self.reference(case, trace=strategy_name == "iip") if model.wants_reference else None
+        )
+        tasks = [
+            Task(case, strategy_name, prompt, sample=i, reference=reference)
+            for i in range(self.samples)
+        ]
+
+        async def run_all() -> list[Conversation]:
+            return list(await asyncio.gather(*(model.converse(t) for t in tasks)))
+
+        future = self._loop_thread().submit(run_all())
+        self._pending[key] = future
+        return future
+
+    def prefetch(self, triples: Iterable[tuple[Case, str, str]]) -> None:
+        """Start the conversations of tests before they run, so they overlap."""
+        for case, model_name, strategy_name in triples:
+            self._start(case, model_name, strategy_name)
+
+    # ------------------------------------------------------------------ verdict
+    def evaluate(self, case: Case, model_name: str, strategy_name: str) -> CaseResult:
+        strategy = self.strategies[strategy_name]
+        truth = self.truth(case)
+        result = CaseResult(
+            case=case,
+            model=model_name,
+            strategy=strategy_name,
+            template_hash=strategy.template_hash,
+            verdict=ERROR,
+            expected=None,
+            truth=truth,
+        )
+        expected: Any
+        if truth.ok and truth.value is not None:
+            try:
+                expected = parse_literal(truth.value)
+            except NotALiteral:
+                result.error = f"the snippet's result does not read back: {truth.value[:200]}"
+                return result
+            result.expected = truth.value
+        elif truth.status == "raised" and truth.exc_type in case.snippet.raises:
+            expected = Raised(truth.exc_type)
+            result.expected = repr(expected)
+        else:
+            result.error = (
+                f"the snippet itself gave no result: {truth.verdict}"
+                + (f" ({truth.detail})" if truth.detail else "")
+            )
+            return result
+        if case.recorded_output is not None:
+            try:
+                result.recorded_mismatch = not equal(parse_literal(case.recorded_output), expected)
+            except NotALiteral:
+                result.recorded_mismatch = True
+
+        key = (case.key + "@" + str(case.snippet.path), model_name, strategy_name)
+        future = self._start(case, model_name, strategy_name)
+        conversations = future.result()
+        self._pending.pop(key, None)
+        tag = strategy.prompt(case, self.options).answer_tag
+        for conversation in conversations:
+            result.calls += len(conversation.replies)
+            for reply in conversation.replies:
+                result.usage.add(reply.usage)
+                result.latency += reply.latency
+                result.cost += reply.cost
+                result.truncated = result.truncated or reply.truncated
+            if conversation.error is not None or conversation.final is None:
+                problem = conversation.error or "the model gave no reply"
+                result.samples.append(SampleResult(ERROR, None, None, problem))
+                continue
+            parsed = parse_answer(conversation.final, tag)
+            if not parsed.ok:
+                result.samples.append(
+                    SampleResult(UNPARSEABLE, parsed.text, conversation.final, parsed.problem)
+                )
+            elif equal(parsed.value, expected):
+                result.samples.append(SampleResult(CORRECT, parsed.text, conversation.final))
+            else:
+                result.samples.append(SampleResult(WRONG, parsed.text, conversation.final))
+        if conversations:
+            result.conversation = conversations[0].messages
+            replies = [r for c in conversations for r in c.replies]
+            result.cache_hit = bool(replies) and all(r.cache_hit for r in replies)
+        result.verdict = _case_verdict(result.samples)
+        errors = [s.problem for s in result.samples if s.verdict == ERROR]
+        if result.verdict == ERROR and errors:
+            result.error = errors[0]
+        return result
+
+    def close(self) -> None:
+        if self._loop is not None:
+            for model in self.models.values():
+                try:
+                    self._loop.submit(model.aclose()).result(timeout=5)
+                except Exception:  # noqa: BLE001 - closing must not hide the run's result
+                    pass
+            self._loop.close()
+        self.executor.close()
+
+
+def _case_verdict(samples: list[SampleResult]) -> str:
+    """Correct when most samples are; else the most common other verdict."""
+    if not samples:
+        return ERROR
+    counts = Counter(s.verdict for s in samples)
+    if counts[CORRECT] * 2 > len(samples):
+        return CORRECT
+    others = [(n, -_NON_CORRECT_ORDER[v], v) for v, n in counts.items() if v != CORRECT]
+    if not others:  # exactly half correct and nothing else cannot happen; be safe
+        return WRONG
+    return max(others)[2]

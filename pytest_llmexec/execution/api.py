@@ -1,0 +1,96 @@
+"""The executor's contract: a `Call` goes in, an `Outcome` comes out.
+
+The pytest layer only sees this module; how a call is run (a process per
+call, a warm fork server, a sandbox) is the executor's business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+#: Status values an `Outcome` can carry.
+OK = "ok"
+RAISED = "raised"
+TIMEOUT = "timeout"
+MEMORY = "memory"
+CRASHED = "crashed"
+TOO_LARGE = "output too large"
+NOT_LITERAL = "not a literal"
+NONDETERMINISTIC = "nondeterministic"
+HARNESS = "harness error"
+
+
+@dataclass(frozen=True)
+class Call:
+    """Run ``entry(*args)`` of *code*; *args* is Python argument text."""
+
+    code: str
+    entry: str
+    args: str
+    timeout: float = 5.0
+    score: str | None = None  # score this argument (after the call) instead of the result
+    trace: bool = False  # record locals after each top-level statement of the entry
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What running a call gave: a literal value, or why there is none."""
+
+    status: str
+    value: str | None = None  # repr of the result: a Python literal, when status is ok
+    detail: str = ""  # exception type and message, signal name, limit hit
+    exc_type: str | None = None
+    stdout: str = ""
+    duration: float = 0.0
+    steps: tuple[dict[str, str], ...] | None = field(default=None)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @property
+    def verdict(self) -> str:
+        """``ok``, ``raised ValueError``, ``timeout``, ``crashed SIGSEGV`` ..."""
+        if self.status == RAISED and self.exc_type:
+            return f"raised {self.exc_type}"
+        if self.status == CRASHED and self.detail:
+            return f"crashed {self.detail.split()[0]}"
+        return self.status
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "value": self.value,
+            "detail": self.detail,
+            "exc_type": self.exc_type,
+            "stdout": self.stdout,
+            "duration": self.duration,
+            "steps": list(self.steps) if self.steps is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        steps = data.get("steps")
+        return cls(
+            status=data["status"],
+            value=data.get("value"),
+            detail=data.get("detail", ""),
+            exc_type=data.get("exc_type"),
+            stdout=data.get("stdout", ""),
+            duration=data.get("duration", 0.0),
+            steps=tuple(steps) if steps is not None else None,
+        )
+
+
+class Executor(Protocol):
+    """Runs calls in isolation. One instance per pytest process."""
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """The sandbox layers in force, for the report header."""
+        ...
+
+    def run(self, call: Call) -> Outcome: ...
+
+    def close(self) -> None: ...

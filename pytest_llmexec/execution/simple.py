@@ -1,0 +1,85 @@
+"""A process per call: slow but simple and isolated; the reference executor."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .api import CRASHED, HARNESS, TIMEOUT, Call, Outcome
+
+CHILD = Path(__file__).with_name("child.py")
+
+
+def child_env() -> dict[str, str]:
+    """The environment a snippet sees: nothing of ours, no keys, a fixed hash seed."""
+    return {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0", "LANG": "C.UTF-8"}
+
+
+class SubprocessExecutor:
+    """Starts ``python -I -S child.py`` for every call."""
+
+    layers: tuple[str, ...] = ("process", "clean-env", "tmpdir")
+
+    def run(self, call: Call) -> Outcome:
+        request = json.dumps(
+            {"code": call.code, "entry": call.entry, "args": call.args, "score": call.score}
+        )
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="llmexec-") as cwd:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(CHILD)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=cwd,
+                env=child_env(),
+                start_new_session=True,
+            )
+            try:
+                out, _err = proc.communicate(request.encode(), timeout=call.timeout)
+            except subprocess.TimeoutExpired:
+                with_group_killed(proc)
+                return Outcome(TIMEOUT, detail=f"no result after {call.timeout:g}s")
+            finally:
+                with_group_killed(proc)
+        duration = time.perf_counter() - started
+        if proc.returncode and proc.returncode < 0:
+            name = signal.Signals(-proc.returncode).name
+            return Outcome(CRASHED, detail=name, duration=duration)
+        lines = out.decode(errors="replace").strip().splitlines()
+        try:
+            data = json.loads(lines[-1])
+        except (IndexError, json.JSONDecodeError):
+            return Outcome(
+                HARNESS, detail=f"the child exited with {proc.returncode} and no result",
+                duration=duration,
+            )
+        return Outcome(
+            status=data["status"],
+            value=data.get("value"),
+            detail=data.get("detail", ""),
+            exc_type=data.get("exc_type"),
+            stdout=data.get("stdout", ""),
+            duration=duration,
+        )
+
+    def close(self) -> None:
+        pass
+
+
+def with_group_killed(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the child's whole process group, then reap the child."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        pass

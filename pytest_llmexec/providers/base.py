@@ -1,0 +1,122 @@
+"""The one interface every model offers: hold a conversation for a case.
+
+Providers know nothing of snippets beyond what a `Task` hands them: the turns
+of a prompt, a sample index and, for the offline oracle, a reference outcome
+computed by a run of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..benchmark import Case
+from ..execution import Outcome
+from ..strategies import Prompt
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cached_tokens: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.reasoning_tokens += other.reasoning_tokens
+        self.cached_tokens += other.cached_tokens
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "cached_tokens": self.cached_tokens,
+        }
+
+
+@dataclass
+class Reply:
+    """One assistant message, with what it cost."""
+
+    text: str
+    usage: Usage = field(default_factory=Usage)
+    model_id: str | None = None
+    latency: float = 0.0
+    finish_reason: str | None = None
+    cache_hit: bool = False
+    cost: float = 0.0
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason in ("length", "max_tokens")
+
+
+@dataclass
+class Conversation:
+    """A whole exchange for one sample: messages sent, replies received, or an error."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def final(self) -> str | None:
+        return self.replies[-1].text if self.replies and self.error is None else None
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a model is asked: one sample of one case under one strategy."""
+
+    case: Case
+    strategy: str
+    prompt: Prompt
+    sample: int = 0
+    reference: Outcome | None = None  # for the oracle only: a separate run's outcome
+
+
+class ModelError(Exception):
+    """A usage error about a model: unknown name, missing key, missing file."""
+
+
+class Model:
+    """Base class: a named model that answers tasks."""
+
+    name: str = ""
+    #: whether the engine must compute a reference outcome (the oracle)
+    wants_reference: bool = False
+    wants_trace: bool = False
+
+    def describe(self) -> str:
+        return self.name
+
+    async def converse(self, task: Task) -> Conversation:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        return None
+
+
+class ChatModel(Model):
+    """A model reached through a chat API: the turns are sent one by one."""
+
+    async def complete(self, messages: list[dict[str, Any]], task: Task) -> Reply:
+        raise NotImplementedError
+
+    async def converse(self, task: Task) -> Conversation:
+        conversation = Conversation()
+        if task.prompt.system:
+            conversation.messages.append({"role": "system", "content": task.prompt.system})
+        for turn in task.prompt.turns:
+            conversation.messages.append({"role": "user", "content": turn})
+            try:
+                reply = await self.complete(list(conversation.messages), task)
+            except ModelError as exc:
+                conversation.error = str(exc)
+                return conversation
+            conversation.replies.append(reply)
+            conversation.messages.append({"role": "assistant", "content": reply.text})
+        return conversation

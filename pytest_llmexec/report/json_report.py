@@ -1,0 +1,37 @@
+"""The JSON report: ``summary`` plus one record per test in ``cases``."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .aggregate import Record, summary
+
+SCHEMA_VERSION = 1
+
+
+def build(records: Sequence[Record], header: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "version": SCHEMA_VERSION,
+        "run": dict(header),
+        "summary": summary(list(records)),
+        "cases": sorted(records, key=lambda r: r["nodeid"]),
+    }
+
+
+def write_atomic(path: Path, data: Any) -> None:
+    """Write JSON through a temporary file and a rename: never a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1, ensure_ascii=False, default=str)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

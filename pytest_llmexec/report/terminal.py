@@ -1,0 +1,102 @@
+"""Render the accuracy summary as plain text lines for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from .aggregate import DIMENSIONS, Group, Record, breakdown, group_by, run_key, scored
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:5.1f}%"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [
+            str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def run_table(records: Sequence[Record]) -> list[str]:
+    runs = group_by(records, run_key)
+    passk = sorted({k for g in runs.values() for k in g.pass_at()}, key=lambda s: int(s[5:]))
+    header = ["model/strategy", "n", "correct", "accuracy", "95% CI", "unparseable", "error", *passk]
+    rows = []
+    for key, group in sorted(runs.items()):
+        low, high = group.interval
+        values = group.pass_at()
+        rows.append(
+            [
+                key,
+                str(group.n),
+                str(group.correct),
+                _pct(group.accuracy),
+                f"[{100 * low:.1f}, {100 * high:.1f}]",
+                str(group.unparseable),
+                str(group.error),
+                *[_pct(values[k]) if k in values else "-" for k in passk],
+            ]
+        )
+    return _table(header, rows)
+
+
+def dimension_table(records: Sequence[Record], name: str, fn: Callable[[Record], str]) -> list[str]:
+    table = breakdown(records, fn)
+    runs = sorted({run_key(r) for r in records if scored(r)})
+    header = [name, *runs]
+    rows = []
+    for value in _ordered(name, table):
+        cols: dict[str, Group] = table[value]
+        rows.append(
+            [value]
+            + [
+                f"{cols[r].correct}/{cols[r].n} {_pct(cols[r].accuracy)}" if r in cols else "-"
+                for r in runs
+            ]
+        )
+    return _table(header, rows)
+
+
+def _ordered(name: str, table: dict[str, dict[str, Group]]) -> list[str]:
+    if name == "code length":
+        return sorted(table, key=lambda v: int(v.split("-")[0].split("+")[0]))
+    if name == "difficulty":
+        order = {"easy": 0, "medium": 1, "hard": 2}
+        return sorted(table, key=lambda v: (order.get(v, 9), v))
+    return sorted(table)
+
+
+def render(records: Sequence[Record]) -> list[str]:
+    """The whole summary; empty when there are no records."""
+    if not records:
+        return []
+    lines = run_table(records)
+    for name, fn in DIMENSIONS.items():
+        lines.append("")
+        lines.append(f"accuracy by {name}")
+        lines.extend("  " + line for line in dimension_table(records, name, fn))
+    errors = [r for r in records if r["verdict"] == "error"]
+    if errors:
+        lines.append("")
+        lines.append(f"errors ({len(errors)}): infrastructure or benchmark problems, not model mistakes")
+        for record in errors[:10]:
+            lines.append(f"  {record['nodeid']}: {record.get('error') or ''}"[:200])
+        if len(errors) > 10:
+            lines.append(f"  ... and {len(errors) - 10} more (see --llm-report)")
+    mismatches = sorted({(r["file"], r["snippet"]) for r in records if r.get("recorded_mismatch")})
+    if mismatches:
+        lines.append("")
+        lines.append(
+            f"WARNING: {len(mismatches)} recorded output(s) differ from real execution "
+            "(a dataset problem, scored against real execution):"
+        )
+        for path, snippet in mismatches[:10]:
+            lines.append(f"  {path}::{snippet}")
+        if len(mismatches) > 10:
+            lines.append(f"  ... and {len(mismatches) - 10} more (see --llm-report)")
+    return lines
