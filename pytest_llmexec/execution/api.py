@@ -30,7 +30,9 @@ class Call:
     args: str
     timeout: float = 5.0
     score: str | None = None  # score this argument (after the call) instead of the result
-    trace: bool = False  # record locals after each top-level statement of the entry
+    trace: bool = False  # record locals after each step of the entry (for IIP)
+    #: the IIP steps as (first line, last line) of the entry's body, 1-based lines of the code
+    steps: tuple[tuple[int, int], ...] | None = None
 
 
 @dataclass(frozen=True)

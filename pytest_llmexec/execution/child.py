@@ -117,7 +117,15 @@ def run_call(request: dict[str, Any]) -> dict[str, Any]:
             assert isinstance(call, ast.Call)
             args = [ast.literal_eval(a) for a in call.args]
             kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
-            result = target(*args, **kwargs)
+            if request.get("trace"):
+                # IIP step-level truth: tracer.py (stdlib only, beside this file) records the
+                # entry's locals after each step; it returns the call's result unchanged.
+                sys.path.insert(0, __import__("os").path.dirname(__file__))
+                from tracer import run_traced  # type: ignore[import-not-found]
+
+                result, steps_state = run_traced(target, args, kwargs, request.get("steps") or [])
+            else:
+                result = target(*args, **kwargs)
             if request.get("score"):
                 names = [p for p in target.__code__.co_varnames[: target.__code__.co_argcount]]
                 if names and names[0] == "self":
