@@ -107,6 +107,7 @@ def literal_repr(value: Any) -> str:
 def run_call(request: dict[str, Any]) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "__snippet__"}
     stdout = io.StringIO()
+    steps_state: list[dict[str, str]] | None = None  # IIP truth, when traced
     try:
         with contextlib.redirect_stdout(stdout):
             exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
@@ -138,6 +139,7 @@ def run_call(request: dict[str, Any]) -> dict[str, Any]:
             "exc_type": type(exc).__name__,
             "detail": f"{type(exc).__name__}: {exc}"[:2000],
             "stdout": stdout.getvalue()[:MAX_STDOUT],
+            "steps": getattr(exc, "_llmexec_steps", None),  # set by tracer.run_traced
         }
     try:
         plain = to_plain(result)
@@ -159,7 +161,10 @@ def run_call(request: dict[str, Any]) -> dict[str, Any]:
             "detail": f"the result's repr has {len(text)} characters",
             "stdout": stdout.getvalue()[:MAX_STDOUT],
         }
-    return {"status": "ok", "value": text, "stdout": stdout.getvalue()[:MAX_STDOUT]}
+    return {
+        "status": "ok", "value": text, "stdout": stdout.getvalue()[:MAX_STDOUT],
+        "steps": steps_state,
+    }
 
 
 def main() -> None:

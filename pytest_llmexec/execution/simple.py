@@ -28,7 +28,10 @@ class SubprocessExecutor:
 
     def run(self, call: Call) -> Outcome:
         request = json.dumps(
-            {"code": call.code, "entry": call.entry, "args": call.args, "score": call.score}
+            {
+                "code": call.code, "entry": call.entry, "args": call.args, "score": call.score,
+                "trace": call.trace, "steps": call.steps,
+            }
         )
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="llmexec-") as cwd:
@@ -67,6 +70,7 @@ class SubprocessExecutor:
             exc_type=data.get("exc_type"),
             stdout=data.get("stdout", ""),
             duration=duration,
+            steps=tuple(data["steps"]) if data.get("steps") is not None else None,
         )
 
     def close(self) -> None:

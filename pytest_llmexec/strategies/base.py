@@ -9,6 +9,7 @@ visible and never served from a stale cache.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Protocol
@@ -34,6 +35,13 @@ class Prompt:
     state_tag: str = "STATE"
     #: for multi-turn strategies, what each non-final turn asks for (step lines)
     steps: tuple[tuple[int, int], ...] = field(default=())
+    #: For providers: the conversation resends a growing prefix (IIP), so mark it
+    #: for prompt caching where the API needs it. Anthropic: put
+    #: ``cache_control: {"type": "ephemeral"}`` on the last content block of the
+    #: newest user message of every request (at most 4 breakpoints per request, so
+    #: mark only that one); OpenAI caches prefixes by itself. Report the cached
+    #: input tokens the API returns in ``Usage.cached_tokens``.
+    cache_prefix: bool = False
 
 
 class Strategy(Protocol):
@@ -71,7 +79,22 @@ def pick_tag(base: str, *texts: str) -> str:
     for tag in candidates:
         if not any(f"[{tag}]" in t or f"[/{tag}]" in t for t in texts):
             return tag
-    return f"{base}_{abs(hash(texts)) % 10**8}"
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:8]
+    return f"{base}_{digest}"  # deterministic across processes, unlike hash()
+
+
+def fence(*texts: str) -> str:
+    """A backtick fence longer than any backtick run in *texts*, so code cannot close it."""
+    longest = max((len(run) for t in texts for run in re.findall(r"`+", t)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def numbered(code: str, first: int = 1, last: int | None = None) -> str:
+    """Lines *first*..*last* of *code* with right-aligned 1-based line numbers."""
+    lines = code.rstrip().splitlines()
+    width = len(str(len(lines)))
+    end = len(lines) if last is None else last
+    return "\n".join(f"{n:>{width}} | {lines[n - 1]}" for n in range(first, end + 1))
 
 
 def description_block(case: Case, options: PromptOptions) -> str:
@@ -82,3 +105,8 @@ def description_block(case: Case, options: PromptOptions) -> str:
         return ""
     heading = "Problem description" if options.describe == "en" else "题目描述"
     return f"{heading}:\n{text.strip()}\n\n"
+
+
+def case_texts(case: Case, options: PromptOptions) -> tuple[str, ...]:
+    """Everything of the case that a prompt shows: delimiters and fences must avoid it."""
+    return (case.snippet.code, case.call, description_block(case, options))

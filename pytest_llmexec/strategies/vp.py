@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ..benchmark import Case
-from .base import Prompt, PromptOptions, description_block, fill, load_template, pick_tag, templates_hash
+from .base import (
+    Prompt,
+    PromptOptions,
+    case_texts,
+    description_block,
+    fence,
+    fill,
+    load_template,
+    pick_tag,
+    templates_hash,
+)
 
 TEMPLATE = "vp.txt"
 
@@ -16,10 +26,12 @@ class Vanilla:
         return templates_hash(TEMPLATE)
 
     def prompt(self, case: Case, options: PromptOptions) -> Prompt:
-        tag = pick_tag("ANSWER", case.snippet.code, case.args)
+        texts = case_texts(case, options)
+        tag = pick_tag("ANSWER", *texts)
         text = fill(
             load_template(TEMPLATE),
             description=description_block(case, options),
+            fence=fence(*texts),
             code=case.snippet.code.rstrip(),
             call=case.call,
             tag=tag,

@@ -1,0 +1,159 @@
+"""Iterative Instruction Prompting: the code is executed with the model one step per turn.
+
+Turn 1 shows the numbered program, the call and the rules, then step 1; turns
+2..n give the next step's lines; each of these turns asks for the entry
+function's local variables after the step as a dict literal in a ``[STATE]``
+block. The model's replies stay in the conversation. The last turn asks for
+the returned value in the ``[ANSWER]`` block. Steps come from
+`pytest_llmexec.steps` (top-level statements, merged to ``--llm-iip-max-steps``).
+
+Scoring a step: the reported dict matches when every true local (see
+``execution/tracer.py`` for which locals are true and when) is present with an
+equal value (``answers.equal``); keys that are not true locals are ignored; a
+missing or unparseable ``[STATE]`` block is a mismatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..answers import NotALiteral, equal, extract_answer, parse_literal
+from ..benchmark import Case
+from ..steps import cut_steps
+from .base import (
+    Prompt,
+    PromptOptions,
+    case_texts,
+    description_block,
+    fence,
+    fill,
+    load_template,
+    numbered,
+    pick_tag,
+    templates_hash,
+)
+
+FIRST, STEP, FINAL = "iip_first.txt", "iip_step.txt", "iip_final.txt"
+
+
+class Iterative:
+    name = "iip"
+
+    @property
+    def template_hash(self) -> str:
+        return templates_hash(FIRST, STEP, FINAL)
+
+    def prompt(self, case: Case, options: PromptOptions) -> Prompt:
+        snippet = case.snippet
+        steps = cut_steps(snippet.code, snippet.entry, options.iip_max_steps)
+        texts = case_texts(case, options)
+        answer_tag = pick_tag("ANSWER", *texts)
+        state_tag = pick_tag("STATE", *texts)
+        common = {
+            "fence": fence(*texts),
+            "function": snippet.function_name,
+            "n": str(len(steps)),
+            "state": state_tag,
+        }
+        step_turns = [
+            fill(
+                load_template(STEP),
+                index=str(index),
+                first=str(first),
+                last=str(last),
+                lines=numbered(snippet.code, first, last),
+                **common,
+            ).rstrip()
+            for index, (first, last) in enumerate(steps, 1)
+        ]
+        opening = fill(
+            load_template(FIRST),
+            description=description_block(case, options),
+            numbered=numbered(snippet.code),
+            call=case.call,
+            step=step_turns[0],
+            **common,
+        )
+        final = fill(load_template(FINAL), tag=answer_tag)
+        return Prompt(
+            turns=(opening.rstrip(), *step_turns[1:], final.rstrip()),
+            answer_tag=answer_tag,
+            state_tag=state_tag,
+            steps=steps,
+            cache_prefix=True,
+        )
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """How one reported state compares with the true locals after that step."""
+
+    step: int  # 1-based
+    lines: tuple[int, int]
+    expected: dict[str, str]  # the true locals, as literal reprs
+    reported: str | None  # the text of the reported state, None when there was none
+    match: bool
+    problem: str = ""  # why it does not match
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "lines": list(self.lines),
+            "expected": self.expected,
+            "reported": self.reported,
+            "match": self.match,
+            "problem": self.problem,
+        }
+
+
+def parse_state(reply: str, tag: str) -> tuple[str, dict[str, Any] | None, str]:
+    """The reported state of a reply: (its text, the dict or None, the problem)."""
+    text = extract_answer(reply, tag)
+    try:
+        value = parse_literal(text)
+    except NotALiteral as exc:
+        return text, None, f"unparseable state: {exc}"
+    if not isinstance(value, dict):
+        return text, None, f"the state is a {type(value).__name__}, not a dict"
+    return text, value, ""
+
+
+def check_state(expected: dict[str, str], reported: dict[str, Any]) -> str:
+    """Empty when *reported* holds every expected local with an equal value, else why not."""
+    problems: list[str] = []
+    for name, text in expected.items():
+        try:
+            truth = parse_literal(text)
+        except NotALiteral:  # cannot happen for the tracer's reprs; never score it
+            continue
+        if name not in reported:
+            problems.append(f"{name} missing")
+        elif not equal(reported[name], truth):
+            problems.append(f"{name}: expected {text[:60]}, got {reported[name]!r:.60}")
+    return "; ".join(problems)
+
+
+def check_steps(
+    truth: Sequence[dict[str, str]],
+    steps: Sequence[tuple[int, int]],
+    replies: Sequence[str],
+    tag: str,
+) -> list[StepCheck]:
+    """One check per step; *replies* are the model's replies to the step turns, in order."""
+    checks: list[StepCheck] = []
+    for index, (expected, lines) in enumerate(zip(truth, steps, strict=True)):
+        if index >= len(replies):
+            checks.append(StepCheck(index + 1, lines, expected, None, False, "no reply"))
+            continue
+        text, state, problem = parse_state(replies[index], tag)
+        if state is not None:
+            problem = check_state(expected, state)
+        checks.append(StepCheck(index + 1, lines, expected, text, not problem, problem))
+    return checks
+
+
+def first_divergent(checks: Sequence[StepCheck]) -> int | None:
+    """The 1-based number of the first step whose state does not match, or None."""
+    return next((c.step for c in checks if not c.match), None)
