@@ -167,6 +167,15 @@ def _given_explicitly(config: pytest.Config, path: Path) -> bool:
     return False
 
 
+def _relative(message: str, path: Path, config: pytest.Config) -> str:
+    """Show a file as the user typed it: relative to where pytest was started."""
+    try:
+        shown = path.relative_to(Path(config.invocation_params.dir))
+    except ValueError:
+        return message
+    return message.replace(str(path), str(shown), 1)
+
+
 class CollectionProblem(Exception):
     """A problem that is the user's to fix; shown as its message, without a traceback."""
 
@@ -189,7 +198,7 @@ class BenchmarkFile(pytest.File):
             else:
                 snippets = load_yaml(self.path)
         except BenchmarkError as exc:
-            raise CollectionProblem(str(exc)) from None
+            raise CollectionProblem(_relative(str(exc), self.path, self.config)) from None
         for snippet in snippets:
             yield from self._items(state, snippet)
 
@@ -255,11 +264,23 @@ class LLMItem(pytest.Item):
         return self.path, self.case.snippet.line - 1, self.name
 
 
+def _headline(result: CaseResult) -> str:
+    """The first line, which pytest's short summary shows."""
+    run = f"({result.model}/{result.strategy})"
+    if result.verdict == "error":
+        return f"error: {result.error} {run}"
+    shown = result.predicted if result.predicted is not None else "-"
+    if result.verdict == "unparseable":
+        problem = next((s.problem for s in result.samples if s.problem), "")
+        return f"unparseable: {shown[:60]!r} is not a literal ({problem}) {run}"
+    return f"{result.verdict}: predicted {shown[:80]}, expected {(result.expected or '')[:80]} {run}"
+
+
 def format_failure(result: CaseResult) -> str:
     snippet = result.case.snippet
     lines = [
-        f"{snippet.path}:{snippet.line}: snippet {snippet.id!r}, input {result.case.input_id}: "
-        f"{result.verdict} ({result.model}/{result.strategy})",
+        _headline(result),
+        f"{snippet.path}:{snippet.line}: snippet {snippet.id!r}, input {result.case.input_id}",
         "",
     ]
     width = len(str(len(snippet.code.splitlines())))

@@ -33,7 +33,7 @@ class Replay(Model):
             raise ModelError(
                 f"--llm-replay: {path}: expected {{\"<snippet id>\": [\"answer\", ...]}}"
             )
-        self.path = path
+        self.path = _display(path)
         self.generations: dict[str, list[str]] = data
 
     def describe(self) -> str:
@@ -68,3 +68,11 @@ class Replay(Model):
             conversation.replies.append(Reply(text=text, model_id="replay", cache_hit=True))
             conversation.messages.append({"role": "assistant", "content": text})
         return conversation
+
+
+def _display(path: Path) -> str:
+    """The path as a user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
