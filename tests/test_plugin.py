@@ -7,14 +7,14 @@ import json
 import pytest
 from helpers import read_report, write_demo, write_json
 
-ORACLE = ("-p", "llmexec", "--llm-model=oracle")
+ORACLE = ("-p", "llmexec", "--llm-examples=0", "--llm-model=oracle")
 XDIST = [pytest.param(("-p", "no:xdist"), id="plain"), pytest.param(("-n", "2"), id="xdist")]
 
 
 def test_silent_without_benchmarks(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_ok():\n    assert True\n")
     pytester.makefile(".yaml", config="name: not a benchmark\nitems: [1, 2]\n")
-    result = pytester.runpytest("-p", "llmexec")
+    result = pytester.runpytest("-p", "llmexec", "--llm-examples=0")
     result.assert_outcomes(passed=1)
     shown = [line for line in result.stdout.lines if not line.startswith("plugins:")]
     assert not any("llmexec" in line for line in shown)
@@ -67,7 +67,7 @@ def test_ids_and_models_multiply(pytester: pytest.Pytester) -> None:
     write_demo(pytester)
     write_json(pytester, "gen.json", {})
     result = pytester.runpytest(
-        "-p", "llmexec", "--llm-model=oracle,replay", "--llm-replay=gen.json", "--co", "-q"
+        "-p", "llmexec", "--llm-examples=0", "--llm-model=oracle,replay", "--llm-replay=gen.json", "--co", "-q"
     )
     ids = [line for line in result.stdout.lines if "::" in line]
     assert ids == [
@@ -83,7 +83,7 @@ def test_ids_and_models_multiply(pytester: pytest.Pytester) -> None:
         "demo.yaml::count_bits[replay-vp-i1]",
     ]
     repeated = pytester.runpytest(
-        "-p", "llmexec", "--llm-model=oracle", "--llm-model=replay", "--llm-replay=gen.json",
+        "-p", "llmexec", "--llm-examples=0", "--llm-model=oracle", "--llm-model=replay", "--llm-replay=gen.json",
         "--co", "-q",
     )
     assert [line for line in repeated.stdout.lines if "::" in line] == ids
@@ -129,7 +129,7 @@ def _replay_answers() -> dict[str, list[str]]:
 def test_failure_shows_file_code_call_expected_predicted(pytester: pytest.Pytester) -> None:
     write_demo(pytester)
     write_json(pytester, "gen.json", _replay_answers())
-    result = pytester.runpytest("-p", "llmexec", "--llm-model=replay", "--llm-replay=gen.json")
+    result = pytester.runpytest("-p", "llmexec", "--llm-examples=0", "--llm-model=replay", "--llm-replay=gen.json")
     result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -148,7 +148,7 @@ def test_failure_shows_file_code_call_expected_predicted(pytester: pytest.Pytest
 def test_last_failed_and_exitfirst(pytester: pytest.Pytester) -> None:
     write_demo(pytester)
     write_json(pytester, "gen.json", _replay_answers())
-    args = ("-p", "llmexec", "--llm-model=replay", "--llm-replay=gen.json", "-p", "cacheprovider")
+    args = ("-p", "llmexec", "--llm-examples=0", "--llm-model=replay", "--llm-replay=gen.json", "-p", "cacheprovider")
     pytester.runpytest(*args).assert_outcomes(passed=3, failed=2)
     again = pytester.runpytest(*args, "--lf")
     again.assert_outcomes(failed=2)
@@ -210,14 +210,14 @@ snippets:
     )
     write_json(pytester, "gen.json", {"first[i0]": ["[ANSWER]raise IndexError[/ANSWER]"],
                                       "first[i1]": ["4"]})
-    result = pytester.runpytest("-p", "llmexec", "--llm-model=oracle,replay",
+    result = pytester.runpytest("-p", "llmexec", "--llm-examples=0", "--llm-model=oracle,replay",
                                 "--llm-replay=gen.json")
     result.assert_outcomes(passed=4)
 
 
 def test_no_model_is_a_clear_error(pytester: pytest.Pytester) -> None:
     write_demo(pytester)
-    result = pytester.runpytest("-p", "llmexec")
+    result = pytester.runpytest("-p", "llmexec", "--llm-examples=0")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*demo.yaml is a pytest-llmexec benchmark but no model was given*"])
     assert "Traceback" not in result.stdout.str()
@@ -227,9 +227,9 @@ def test_ini_twin_and_command_line_precedence(pytester: pytest.Pytester) -> None
     write_demo(pytester)
     write_json(pytester, "gen.json", {})
     pytester.makeini("[pytest]\nllm_model = replay\nllm_replay = gen.json\n")
-    from_ini = pytester.runpytest("-p", "llmexec", "--co", "-q")
+    from_ini = pytester.runpytest("-p", "llmexec", "--llm-examples=0", "--co", "-q")
     assert "demo.yaml::two_sum[replay-vp-i0]" in from_ini.stdout.lines
-    from_cli = pytester.runpytest("-p", "llmexec", "--llm-model=oracle", "--co", "-q")
+    from_cli = pytester.runpytest("-p", "llmexec", "--llm-examples=0", "--llm-model=oracle", "--co", "-q")
     assert "demo.yaml::two_sum[oracle-vp-i0]" in from_cli.stdout.lines
     assert not any("replay" in line for line in from_cli.stdout.lines)
 
@@ -247,7 +247,7 @@ def test_ini_twin_and_command_line_precedence(pytester: pytest.Pytester) -> None
 )
 def test_usage_errors(pytester: pytest.Pytester, args: tuple[str, ...], message: str) -> None:
     write_demo(pytester)
-    result = pytester.runpytest("-p", "llmexec", *args)
+    result = pytester.runpytest("-p", "llmexec", "--llm-examples=0", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {message}"])
 
@@ -262,7 +262,7 @@ def test_samples_majority_and_pass_at_k(pytester: pytest.Pytester) -> None:
         "count_bits[i1]": ["[0]", "[0]", "[0]"],
     }
     write_json(pytester, "gen.json", answers)
-    result = pytester.runpytest("-p", "llmexec", "--llm-model=replay", "--llm-replay=gen.json",
+    result = pytester.runpytest("-p", "llmexec", "--llm-examples=0", "--llm-model=replay", "--llm-replay=gen.json",
                                 "--llm-samples=3", "--llm-report=report.json")
     result.assert_outcomes(passed=3, failed=2)
     run = read_report(pytester)["summary"]["runs"]["replay/vp"]

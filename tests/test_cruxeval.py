@@ -1,0 +1,112 @@
+"""CRUXEval JSONL files: collected as benchmarks, recorded outputs checked, pass@k exact."""
+
+from __future__ import annotations
+
+import json
+from math import comb
+
+import pytest
+from helpers import read_report, write_json
+
+ROWS = [
+    {"code": "def f(s):\n    return s[::-1] + s\n", "input": "'ab'", "output": "'baab'",
+     "id": "sample_0"},
+    {"code": "def f(xs, k):\n    return [x * k for x in xs if x % 2]\n", "input": "[1, 2, 3], 2",
+     "output": "[2, 6]", "id": "sample_1"},
+    # the recorded output is wrong on purpose: real execution gives 6
+    {"code": "def f(n):\n    total = 0\n    for i in range(n):\n        total += i\n    return total\n",
+     "input": "4", "output": "10", "id": "sample_2"},
+    {"code": "def f(d):\n    return sorted(d.items())\n", "input": "{'b': 1, 'a': 2}",
+     "output": "[('a', 2), ('b', 1)]", "id": "sample_3"},
+]
+
+# (answers, number correct) per row, 10 samples each
+GENERATIONS = {
+    "sample_0": ["'baab'"] * 10,
+    "sample_1": ["[2, 6]"] * 3 + ["[2, 4, 6]"] * 6 + ["no idea"],
+    "sample_2": ["10"] * 10,  # the dataset's wrong label: every sample is wrong against truth
+    "sample_3": ["[('a', 2), ('b', 1)]"] + ["[['a', 2], ['b', 1]]"] * 9,
+}
+CORRECT = {"sample_0": 10, "sample_1": 3, "sample_2": 0, "sample_3": 1}
+
+
+def _write(pytester: pytest.Pytester) -> None:
+    (pytester.path / "crux.jsonl").write_text(
+        "".join(json.dumps(row) + "\n" for row in ROWS), encoding="utf-8"
+    )
+    write_json(pytester, "generations.json", GENERATIONS)
+
+
+def _hand_pass_at(k: int) -> float:
+    return sum(1 - comb(10 - c, k) / comb(10, k) for c in CORRECT.values()) / len(CORRECT)
+
+
+@pytest.mark.parametrize("mode", [("-p", "no:xdist"), ("-n", "2")], ids=["plain", "xdist"])
+def test_replayed_generations_give_exact_pass_at_k(
+    pytester: pytest.Pytester, mode: tuple[str, ...]
+) -> None:
+    _write(pytester)
+    result = pytester.runpytest_subprocess(
+        "crux.jsonl", "-p", "llmexec", "--llm-model=replay", "--llm-replay=generations.json",
+        "--llm-samples=10", "--llm-report=report.json", *mode,
+    )
+    # majority rule: sample_0 passes; the others have fewer than 6 right answers of 10
+    result.assert_outcomes(passed=1, failed=3)
+    run = read_report(pytester)["summary"]["runs"]["replay/vp"]
+    assert _hand_pass_at(1) == pytest.approx(0.35)
+    assert _hand_pass_at(5) == pytest.approx((1 + (1 - 21 / 252) + 0 + 0.5) / 4)
+    assert run["pass_at_k"]["pass@1"] == pytest.approx(_hand_pass_at(1))
+    assert run["pass_at_k"]["pass@5"] == pytest.approx(_hand_pass_at(5))
+    assert run["pass_at_k"]["pass@10"] == pytest.approx(_hand_pass_at(10))
+    result.stdout.fnmatch_lines(["*pass@1*pass@5*pass@10", "replay/vp*35.0%*60.4%*75.0%"])
+
+
+def test_recorded_mismatch_is_a_dataset_warning(pytester: pytest.Pytester) -> None:
+    _write(pytester)
+    result = pytester.runpytest(
+        "crux.jsonl", "-p", "llmexec", "--llm-model=oracle", "--llm-report=report.json"
+    )
+    result.assert_outcomes(passed=4)  # scored against real execution, not the label
+    result.stdout.fnmatch_lines(
+        ["WARNING: 1 recorded output(s) differ from real execution*", "*crux.jsonl::sample_2"]
+    )
+    cases = {c["snippet"]: c for c in read_report(pytester)["cases"]}
+    assert cases["sample_2"]["recorded_mismatch"] is True
+    assert cases["sample_2"]["expected"] == "6"
+    assert cases["sample_2"]["recorded_output"] == "10"
+    assert cases["sample_2"]["category"] == "cruxeval"
+    assert [c["recorded_mismatch"] for k, c in sorted(cases.items()) if k != "sample_2"] == [
+        False, False, False,
+    ]
+
+
+def test_ids(pytester: pytest.Pytester) -> None:
+    _write(pytester)
+    result = pytester.runpytest("crux.jsonl", "-p", "llmexec", "--llm-model=oracle", "--co", "-q")
+    assert "crux.jsonl::sample_1[oracle-vp-i0]" in result.stdout.lines
+
+
+def test_jsonl_not_given_explicitly_is_not_collected(pytester: pytest.Pytester) -> None:
+    _write(pytester)
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = pytester.runpytest("-p", "llmexec", "--llm-model=oracle")
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "crux.jsonl:1: invalid JSON*"),
+        ('{"code": "def f(x): return x", "input": "1", "id": "a"}', "crux.jsonl:1: row lacks*"),
+        ('{"code": "def g(x): return x", "input": "1", "output": "1", "id": "a"}',
+         "crux.jsonl:1: snippet 'a': field 'code': CRUXEval code must define f"),
+        ('{"code": "def f(x): return x", "input": "len(x)", "output": "1", "id": "a"}',
+         "crux.jsonl:1: snippet 'a': field 'input': *not a literal argument list"),
+    ],
+)
+def test_bad_rows_name_the_line(pytester: pytest.Pytester, line: str, message: str) -> None:
+    (pytester.path / "crux.jsonl").write_text(line + "\n", encoding="utf-8")
+    result = pytester.runpytest("crux.jsonl", "-p", "llmexec", "--llm-model=oracle")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines([message])
+    assert "Traceback" not in result.stdout.str()
