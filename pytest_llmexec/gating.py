@@ -1,0 +1,208 @@
+"""pytest hooks of the regression gate (report/gate.py) and the baseline (report/baseline.py).
+
+Registered on the controller only: it sees every worker's reports, so it
+compares, writes the baseline and sets the exit status once, after all tests
+have reported. With a gate configured the exit status is the gate's: failed
+predictions still show as failed tests, but only a regression (or an
+accuracy below the floor) makes the run fail. Anything else that went wrong
+(a failing non-llmexec test, a collection error, an interruption, an
+internal error) keeps pytest's own exit status.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .options import GateSettings
+from .report import gate as gate_mod
+from .report import json_report
+from .report.baseline import (
+    Baseline,
+    BaselineError,
+    Selection,
+    UpdatePlan,
+    ci_is_set,
+    plan_update,
+    relative_path,
+)
+
+if TYPE_CHECKING:
+    from .plugin import LLMExec
+
+PROPERTY = "llmexec"
+
+
+class GatePlugin:
+    """Tracks what ran, then compares with or updates the baseline at the end of the session."""
+
+    def __init__(self, config: pytest.Config, settings: GateSettings, state: LLMExec) -> None:
+        self.config = config
+        self.settings = settings
+        self.state = state
+        self.collected: set[str] = set()
+        self.finished: set[str] = set()
+        self.deselected = 0
+        self.collect_errors = 0
+        self.other_failures = 0  # failed reports that are not a model's wrong verdict
+        self.baseline: Baseline | None = None
+        self.result: gate_mod.GateResult | None = None
+
+    # ------------------------------------------------------------------ tracking
+
+    def pytest_report_header(self) -> str | None:
+        return self.settings.header() if self.state.settings.active else None
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected.update(item.nodeid for item in session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.collected.update(ids)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected += len(items)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors += 1
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            self.finished.add(report.nodeid)
+        if report.failed and not (report.when == "call" and _is_verdict(report)):
+            self.other_failures += 1
+
+    # ------------------------------------------------------------------ decision
+
+    def selection(self, session: pytest.Session) -> Selection:
+        """The paths, models and strategies of this run, and whatever narrowed it."""
+        config = self.config
+        option = config.option
+        filters = []
+        if getattr(option, "keyword", ""):
+            filters.append(f"-k {option.keyword}")
+        if getattr(option, "markexpr", ""):
+            filters.append(f"-m {option.markexpr}")
+        for name, flag in (("lf", "--lf"), ("deselect", "--deselect"), ("ignore", "--ignore"),
+                           ("ignore_glob", "--ignore-glob"), ("stepwise", "--sw")):
+            if getattr(option, name, None):
+                filters.append(flag)
+        if any("::" in arg for arg in config.args):
+            filters.append("node ids")
+        if self.deselected:
+            filters.append(f"{self.deselected} deselected")
+        unfinished = len(self.collected - self.finished)
+        if unfinished or session.shouldstop or session.shouldfail:
+            filters.append(f"stopped early ({unfinished} tests did not run)")
+        root = Path(config.invocation_params.dir)
+        rootdir = Path(config.rootpath)
+        paths = tuple(
+            sorted({relative_path(root / arg.split("::", 1)[0], rootdir) for arg in config.args})
+        )
+        s = self.state.settings
+        return Selection(paths, s.models, s.strategies, tuple(filters))
+
+    def accept_command(self) -> str:
+        args = [
+            a for a in self.config.invocation_params.args
+            if not str(a).startswith("--llm-update-baseline")
+        ]
+        return shlex.join(["pytest", *map(str, args), "--llm-update-baseline"])
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        records = self.state.records
+        if not records or self.config.option.collectonly:
+            return
+        settings = self.settings
+        selection = self.selection(session)
+        comparison = None
+        notes: list[str] = []
+        problem = None
+        if settings.baseline is not None and (settings.baseline.exists() or not settings.update):
+            try:
+                self.baseline = Baseline.load(settings.baseline)
+            except BaselineError as exc:
+                problem = str(exc)
+        if self.baseline is not None:
+            comparison = gate_mod.compare(self.baseline, records, selection, settings.alpha)
+        result = gate_mod.decide(
+            records,
+            None if settings.update else comparison,
+            tolerance=settings.tolerance,
+            alpha=settings.alpha,
+            fail_under=settings.fail_under,
+        )
+        result.comparison = comparison
+        result.baseline_path = _shown_path(settings.baseline, self.config) if (
+            settings.baseline is not None) else None
+        if settings.update and problem is None:
+            result.update = self.update(session, selection)
+            if result.update.refused is not None:
+                result.failures.append(f"baseline update refused: {result.update.refused}")
+        elif problem is not None:
+            result.failures.append(problem if settings.update else f"no comparison: {problem}")
+        elif not settings.update:
+            result.accept = self.accept_command()
+        if selection.partial and comparison is not None and not settings.update:
+            notes.append(f"partial selection ({', '.join(selection.filters)}): compared on the "
+                         "cases that ran")
+        result.notes = notes
+        self.result = result
+        self.state.gate = result.to_json()
+        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            return  # interrupted, internal or usage error, no tests: never masked
+        if not result.passed:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        elif (
+            exitstatus == pytest.ExitCode.TESTS_FAILED
+            and not self.other_failures
+            and not self.collect_errors
+        ):
+            session.exitstatus = pytest.ExitCode.OK
+
+    def update(self, session: pytest.Session, selection: Selection) -> UpdatePlan:
+        blockers = []
+        if self.collect_errors:
+            blockers.append(f"{self.collect_errors} collection error(s): their cases would "
+                            "look removed; fix them first")
+        if session.shouldstop and not selection.partial:
+            blockers.append(f"the run was stopped: {session.shouldstop}")
+        assert self.settings.baseline is not None
+        plan = plan_update(
+            self.baseline,
+            self.state.records,
+            selection,
+            ci=ci_is_set(os.environ),
+            force=self.settings.force,
+            blockers=blockers,
+            command=shlex.join(["pytest", *map(str, self.config.invocation_params.args)]),
+        )
+        if plan.refused is None and plan.baseline is not None:
+            json_report.write_atomic(self.settings.baseline, plan.baseline.to_json())
+        return plan
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.result is None:
+            return
+        terminalreporter.section("llmexec gate")
+        for line in gate_mod.render(self.result, self.baseline):
+            terminalreporter.write_line(line)
+
+
+def _is_verdict(report: pytest.TestReport) -> bool:
+    """A failure that is a model's verdict (wrong, unparseable, error), not a broken test."""
+    return any(name == PROPERTY for name, _ in report.user_properties)
+
+
+def _shown_path(path: Path, config: pytest.Config) -> str:
+    try:
+        return str(path.relative_to(Path(config.invocation_params.dir)))
+    except ValueError:
+        return str(path)

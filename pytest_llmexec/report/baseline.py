@@ -1,0 +1,270 @@
+"""The baseline file: the accepted results a gated run is compared with.
+
+One entry per (node id, model, strategy) with its verdict and answer, plus
+per model/strategy aggregates, template hashes and reported model ids, so a
+reviewer sees in the diff of a commit what a prompt or model change did.
+
+Updating never loses a case silently. A baseline case that this run did not
+produce is dropped only when the run would have collected it had it still
+existed: the run was not filtered (``-k``, ``-m``, ``--lf``, ``--deselect``,
+node ids, stop on failure), its file lies under one of the run's paths and its
+model and strategy were run. Every other case is kept as it was (a merge).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .aggregate import Group, Record, run_key, scored
+
+FORMAT = "pytest-llmexec baseline"
+VERSION = 1
+Key = tuple[str, str, str]  # (nodeid, model, strategy)
+
+# What a baseline keeps of each record: enough to pair, explain a flip and diff by hand.
+CASE_FIELDS = (
+    "nodeid", "model", "strategy", "snippet", "category", "verdict", "expected", "predicted",
+    "template_hash", "truth_status", "n_samples", "n_correct", "model_ids",
+)
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be used; the message names the file and the fix."""
+
+
+def key_of(record: Record) -> Key:
+    return (str(record["nodeid"]), str(record["model"]), str(record["strategy"]))
+
+
+def case_entry(record: Record) -> dict[str, Any]:
+    """The part of a per-test record that goes into the baseline."""
+    entry = {name: record[name] for name in CASE_FIELDS if name in record}
+    samples = record.get("samples") or []
+    if len(samples) > 1:
+        entry["sample_verdicts"] = [s.get("verdict") for s in samples]
+    return entry
+
+
+def is_correct(entry: Record) -> bool:
+    return entry.get("verdict") == "correct"
+
+
+def is_unstable(entry: Record) -> bool:
+    """Samples of the case disagree: some are right and some are not."""
+    n = int(entry.get("n_samples") or 0)
+    c = int(entry.get("n_correct") or 0)
+    return n > 1 and 0 < c < n
+
+
+@dataclass
+class Baseline:
+    cases: dict[Key, dict[str, Any]]
+    written: str = ""
+    command: str = ""
+    path: Path | None = None
+
+    @classmethod
+    def from_records(cls, records: Iterable[Record], command: str = "") -> Baseline:
+        return cls({key_of(r): case_entry(r) for r in records}, command=command)
+
+    @classmethod
+    def load(cls, path: Path) -> Baseline:
+        """Read a baseline file; every problem is a `BaselineError` saying what to do."""
+        fix = "fix or delete it, then write a new one with --llm-update-baseline"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise BaselineError(
+                f"{path}: no baseline file; create it from a full run with --llm-update-baseline"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BaselineError(f"{path}: cannot read the baseline ({exc})") from None
+        except json.JSONDecodeError as exc:
+            raise BaselineError(
+                f"{path}:{exc.lineno}: invalid JSON in the baseline ({exc.msg}); {fix}"
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise BaselineError(f"{path}: not a pytest-llmexec baseline file; {fix}")
+        if data.get("version") != VERSION:
+            raise BaselineError(
+                f"{path}: baseline version {data.get('version')!r}, this plugin reads "
+                f"version {VERSION}; {fix}"
+            )
+        cases: dict[Key, dict[str, Any]] = {}
+        for index, entry in enumerate(data.get("cases") or []):
+            if not isinstance(entry, dict) or not all(
+                isinstance(entry.get(name), str) for name in ("nodeid", "model", "strategy")
+            ) or not isinstance(entry.get("verdict"), str):
+                raise BaselineError(
+                    f"{path}: case {index} needs string fields nodeid, model, strategy and "
+                    f"verdict; {fix}"
+                )
+            cases[key_of(entry)] = entry
+        return cls(
+            cases,
+            written=str(data.get("written") or ""),
+            command=str(data.get("command") or ""),
+            path=path,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        entries = sorted(self.cases.values(), key=lambda e: key_of(e))
+        runs: dict[str, Group] = {}
+        for entry in entries:
+            if scored(entry):
+                runs.setdefault(run_key(entry), Group()).add(entry)
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "written": self.written or _now(),
+            "command": self.command,
+            "templates": templates(entries),
+            "model_ids": model_ids(entries),
+            "summary": {key: group.to_json() for key, group in sorted(runs.items())},
+            "cases": entries,
+        }
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def templates(entries: Iterable[Record]) -> dict[str, list[str]]:
+    """strategy -> the template hashes its cases were asked with."""
+    out: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.get("template_hash"):
+            out.setdefault(str(entry["strategy"]), set()).add(str(entry["template_hash"]))
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def model_ids(entries: Iterable[Record]) -> dict[str, list[str]]:
+    """model -> the model ids its provider reported (e.g. a dated snapshot)."""
+    out: dict[str, set[str]] = {}
+    for entry in entries:
+        ids = entry.get("model_ids") or []
+        out.setdefault(str(entry["model"]), set()).update(str(i) for i in ids)
+    return {k: sorted(v) for k, v in sorted(out.items()) if v}
+
+
+# --------------------------------------------------------------------------- selection
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which cases a run would have produced: what an update may replace or drop."""
+
+    paths: tuple[str, ...]  # rootdir-relative, POSIX; "." is the whole rootdir
+    models: tuple[str, ...]
+    strategies: tuple[str, ...]
+    filters: tuple[str, ...] = ()  # why only some collected cases ran: -k, -m, --lf, -x ...
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.filters)
+
+    def covers(self, key: Key) -> bool:
+        """Whether this run would have produced the case if it still existed."""
+        nodeid, model, strategy = key
+        if self.partial or model not in self.models or strategy not in self.strategies:
+            return False
+        file = nodeid.split("::", 1)[0]
+        return any(p == "." or file == p or file.startswith(p.rstrip("/") + "/")
+                   for p in self.paths)
+
+
+def relative_path(path: Path, rootdir: Path) -> str:
+    """A path as pytest writes node ids: relative to the rootdir, with '/'."""
+    return Path(os.path.relpath(path.resolve(), rootdir.resolve())).as_posix()
+
+
+# --------------------------------------------------------------------------- update
+
+
+@dataclass
+class UpdatePlan:
+    """The outcome of ``--llm-update-baseline``: the new baseline, or why it was refused."""
+
+    baseline: Baseline | None
+    refused: str | None = None
+    added: list[Key] = field(default_factory=list)
+    changed: list[Key] = field(default_factory=list)
+    kept: int = 0  # old cases this run did not cover, carried over unchanged
+    dropped: list[Key] = field(default_factory=list)  # covered but gone from the suite
+    merged: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "written": self.refused is None,
+            "refused": self.refused,
+            "merged": self.merged,
+            "added": len(self.added),
+            "changed": len(self.changed),
+            "kept": self.kept,
+            "dropped": ["::".join(k) for k in self.dropped],
+        }
+
+
+def plan_update(
+    old: Baseline | None,
+    records: Sequence[Record],
+    selection: Selection,
+    *,
+    ci: bool,
+    force: bool,
+    blockers: Sequence[str] = (),
+    command: str = "",
+) -> UpdatePlan:
+    """Decide what ``--llm-update-baseline`` writes, or why it must not write.
+
+    ``blockers`` are problems no flag overrides (an interrupted run, collection
+    errors): their missing cases would look removed. ``CI`` set, and a partial
+    selection with no baseline to merge into, are refused unless forced.
+    """
+    if blockers:
+        return UpdatePlan(None, refused="; ".join(blockers))
+    if ci and not force:
+        return UpdatePlan(
+            None,
+            refused="the environment variable CI is set: baselines are accepted by a person, "
+            "not by a CI job (use --llm-update-baseline=force to override)",
+        )
+    if not records:
+        return UpdatePlan(None, refused="no pytest-llmexec test ran")
+    if old is None and selection.partial and not force:
+        return UpdatePlan(
+            None,
+            refused=f"a partial selection ({', '.join(selection.filters)}) cannot start a new "
+            "baseline; run the whole suite (or use --llm-update-baseline=force)",
+        )
+    new = {key_of(r): case_entry(r) for r in records}
+    plan = UpdatePlan(None, merged=selection.partial)
+    old_cases = old.cases if old is not None else {}
+    for key, entry in new.items():
+        previous = old_cases.get(key)
+        if previous is None:
+            plan.added.append(key)
+        elif previous != entry:
+            plan.changed.append(key)
+    merged = dict(new)
+    for key, entry in old_cases.items():
+        if key in new:
+            continue
+        if selection.covers(key):
+            plan.dropped.append(key)
+        else:
+            merged[key] = entry
+            plan.kept += 1
+    plan.baseline = Baseline(merged, command=command)
+    return plan
+
+
+def ci_is_set(environ: Mapping[str, str]) -> bool:
+    """CI providers set CI (usually to 'true'); '', '0', 'false' and 'no' mean unset."""
+    return environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
