@@ -1,37 +1,67 @@
-"""Models: the offline oracle and replay, and chat APIs (OpenAI, Anthropic, compatible)."""
+"""Models: the offline oracle and replay, and chat APIs (OpenAI, Anthropic, compatible).
+
+Model names: ``oracle``, ``replay``, ``openai:NAME``, ``anthropic:NAME``, and
+bare names routed by family: ``gpt-``, ``o1``, ``o3``, ``o4``, ``chatgpt-`` go
+to OpenAI, ``claude-`` to Anthropic; any other bare name goes to the
+OpenAI-compatible server of ``--llm-base-url`` when one is given.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import os
 
+from .api import CACHE_MODES, ModelSettings, Services, check_base_url, resolve_key
 from .base import ChatModel, Conversation, Model, ModelError, Reply, Task, Usage
 
 __all__ = [
+    "CACHE_MODES",
     "ChatModel",
     "Conversation",
     "Model",
     "ModelError",
     "ModelSettings",
     "Reply",
+    "Services",
     "Task",
     "Usage",
     "make_model",
+    "make_models",
+    "route",
 ]
 
-
-@dataclass(frozen=True)
-class ModelSettings:
-    """Everything from the command line that shapes how models are reached."""
-
-    replay: Path | None = None
-    base_url: str | None = None
-    api_key_env: str | None = None
-    concurrency: int = 8
+PROVIDERS = ("openai", "anthropic")
+OPENAI_FAMILIES = ("gpt-", "o1", "o3", "o4", "chatgpt-")
+ANTHROPIC_FAMILIES = ("claude-",)
 
 
-def make_model(name: str, settings: ModelSettings) -> Model:
-    """The model named *name*; a `ModelError` says why it cannot be served."""
+def route(name: str, base_url: str | None) -> tuple[str, str]:
+    """(provider, the model name the API is given) for a ``--llm-model`` name."""
+    head, sep, rest = name.partition(":")
+    if sep and head in PROVIDERS:
+        if not rest:
+            raise ModelError(f"--llm-model={name}: give a model name after '{head}:'")
+        return head, rest
+    lowered = name.lower()
+    if lowered.startswith(OPENAI_FAMILIES):
+        return "openai", name
+    if lowered.startswith(ANTHROPIC_FAMILIES):
+        return "anthropic", name
+    if base_url:
+        return "openai", name  # an OpenAI-compatible server: vLLM, Ollama, llama.cpp, ...
+    raise ModelError(
+        f"--llm-model={name}: unknown model; built-in models are 'oracle' and 'replay', "
+        f"API models are openai:NAME, anthropic:NAME or a name starting with "
+        f"{', '.join(OPENAI_FAMILIES + ANTHROPIC_FAMILIES)}; for a local OpenAI-compatible "
+        "server give --llm-base-url"
+    )
+
+
+def make_model(name: str, settings: ModelSettings, services: Services | None = None) -> Model:
+    """The model named *name*; a `ModelError` says why it cannot be served.
+
+    API models of one run should share one `Services` (cache, budget, pacing):
+    `make_models` does that.
+    """
     if name == "oracle":
         from .oracle import Oracle
 
@@ -40,7 +70,42 @@ def make_model(name: str, settings: ModelSettings) -> Model:
         from .replay import Replay
 
         return Replay(settings.replay)
-    raise ModelError(
-        f"--llm-model={name}: no provider serves this model yet; "
-        "the built-in models are 'oracle' and 'replay'"
+    provider, api_name = route(name, settings.base_url)
+    if services is None:
+        services = Services(settings)
+    if provider == "openai":
+        from .openai_provider import DEFAULT_BASE_URL, OpenAIModel
+
+        base_url = check_base_url(
+            settings.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        )
+        key = resolve_key("OpenAI", "OPENAI_API_KEY", settings, name)
+        return OpenAIModel(name, api_name, services, base_url=base_url, api_key=key)
+    from .anthropic_provider import DEFAULT_BASE_URL as ANTHROPIC_URL
+    from .anthropic_provider import AnthropicModel
+
+    base_url = check_base_url(
+        settings.base_url or os.environ.get("ANTHROPIC_BASE_URL") or ANTHROPIC_URL
     )
+    key = resolve_key("Anthropic", "ANTHROPIC_API_KEY", settings, name)
+    return AnthropicModel(name, api_name, services, base_url=base_url, api_key=key)
+
+
+def make_models(names: tuple[str, ...] | list[str], settings: ModelSettings) -> dict[str, Model]:
+    """All models of a run, the API ones sharing one `Services`; checks prices for a budget."""
+    services: Services | None = None
+    models: dict[str, Model] = {}
+    for name in names:
+        if name not in ("oracle", "replay") and services is None:
+            services = Services(settings)
+        models[name] = make_model(name, settings, services)
+    if settings.budget is not None and services is not None:
+        for name, model in models.items():
+            api_name = getattr(model, "api_name", None)
+            if api_name is not None and services.prices.find(api_name) is None:
+                raise ModelError(
+                    f"--llm-budget needs the price of {name}, which is not in the price table: "
+                    "add it with --llm-prices=FILE ({\"" + api_name + "\": {\"input\": USD, "
+                    "\"output\": USD}} per million tokens)"
+                )
+    return models

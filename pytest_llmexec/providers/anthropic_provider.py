@@ -1,0 +1,131 @@
+"""Anthropic messages.
+
+The body has ``max_tokens`` (required by the API: ``--llm-max-tokens``, else
+4096 plus the thinking budget), the system prompt apart from the turns, an
+optional ``thinking`` budget (``--llm-thinking-budget``) and an optional
+``output_config.effort`` (``--llm-reasoning-effort``). The Anthropic SDK 2.x
+takes no sampling parameters (no temperature, no seed), so none are sent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anthropic
+
+from .api import APIModel, api_message
+from .base import ModelError, Reply, Task, Usage
+from .pacing import Transient, parse_retry_after
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+DEFAULT_MAX_TOKENS = 4096
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
+
+
+class AnthropicModel(APIModel):
+    provider = "anthropic"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        s = self.settings
+        if s.reasoning_effort is not None and s.reasoning_effort not in EFFORTS:
+            raise ModelError(
+                f"--llm-reasoning-effort={s.reasoning_effort}: Anthropic models take "
+                f"{', '.join(EFFORTS)}"
+            )
+        self.max_tokens = s.max_tokens or DEFAULT_MAX_TOKENS + (s.thinking_budget or 0)
+        if s.thinking_budget is not None and s.thinking_budget >= self.max_tokens:
+            raise ModelError(
+                f"--llm-thinking-budget={s.thinking_budget}: must be below --llm-max-tokens "
+                f"({self.max_tokens})"
+            )
+        self._client: Any = None
+
+    def request_body(self, messages: list[dict[str, Any]], task: Task) -> dict[str, Any]:
+        s = self.settings
+        system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+        turns = [
+            {"role": m["role"], "content": m["content"]}
+            for m in messages
+            if m["role"] in ("user", "assistant")
+        ]
+        body: dict[str, Any] = {
+            "model": self.api_name,
+            "max_tokens": self.max_tokens,
+            "messages": turns,
+        }
+        if system:
+            body["system"] = system
+        if s.thinking_budget is not None:
+            body["thinking"] = {"type": "enabled", "budget_tokens": s.thinking_budget}
+        if s.reasoning_effort is not None:
+            body["output_config"] = {"effort": s.reasoning_effort}
+        return body
+
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = anthropic.AsyncAnthropic(
+                api_key=self._api_key or "unused",
+                base_url=self.base_url,
+                max_retries=0,
+                timeout=self.settings.request_timeout,
+            )
+        return self._client
+
+    async def send(self, body: dict[str, Any]) -> Reply:
+        try:
+            message = await self.client().messages.create(**body)
+        except anthropic.APIStatusError as exc:
+            status = exc.status_code
+            message_text = f"HTTP {status} from {self.base_url}: {api_message(exc.body, exc.message)}"
+            retry_after = parse_retry_after(exc.response.headers)
+            if status in (429, 529):  # rate limited, overloaded: slow down
+                raise Transient(message_text, retry_after=retry_after, rate_limited=True) from None
+            if status >= 500 or status in (408, 409):
+                raise Transient(message_text, retry_after=retry_after) from None
+            raise ModelError(message_text) from None
+        except anthropic.APITimeoutError:
+            raise Transient(
+                f"no response from {self.base_url} within {self.settings.request_timeout:g}s"
+            ) from None
+        except anthropic.APIConnectionError as exc:
+            cause = exc.__cause__
+            detail = f" ({type(cause).__name__}: {cause})" if cause else ""
+            raise Transient(f"cannot connect to {self.base_url}{detail}") from None
+        except anthropic.APIError as exc:  # a body that does not fit the schema
+            raise Transient(f"malformed response from {self.base_url}: {exc.message}") from None
+        except json.JSONDecodeError as exc:  # a body that is not JSON
+            raise Transient(f"malformed response from {self.base_url}: not JSON ({exc.msg})") from None
+        return self._reply(message)
+
+    def _reply(self, message: Any) -> Reply:
+        content = getattr(message, "content", None)
+        if not isinstance(content, list):
+            raise Transient(f"malformed response from {self.base_url}: no content")
+        text = "".join(
+            getattr(block, "text", "") for block in content if getattr(block, "type", "") == "text"
+        )
+        usage = Usage()
+        raw = getattr(message, "usage", None)
+        if raw is not None:
+            read = raw.cache_read_input_tokens or 0
+            written = raw.cache_creation_input_tokens or 0
+            # Anthropic counts cache reads and writes apart from input_tokens; ours includes them
+            usage.input_tokens = (raw.input_tokens or 0) + read + written
+            usage.cached_tokens = read
+            usage.output_tokens = raw.output_tokens or 0
+            details = getattr(raw, "output_tokens_details", None)
+            if details is not None:
+                usage.reasoning_tokens = getattr(details, "thinking_tokens", 0) or 0
+        return Reply(
+            text=text,
+            usage=usage,
+            model_id=getattr(message, "model", None) or self.api_name,
+            finish_reason=getattr(message, "stop_reason", None),
+        )
+
+    async def close_client(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None

@@ -1,0 +1,269 @@
+"""What every API model shares: the reply cache, the budget, pacing, and the price table.
+
+A provider (OpenAI, Anthropic) only builds the request body and sends it
+through its SDK; `APIModel.complete` does the rest, in this order:
+
+1. the cache key is computed from the provider, the model, the base URL, the
+   complete body and the sample index; in ``use``/``only`` mode a stored reply
+   is returned (``cache_hit``), ``only`` fails a miss, ``refresh`` skips the read;
+2. the request waits for a slot of the endpoint's AIMD window (`pacing`),
+   checks the budget, is sent, and retried on 429/5xx/timeouts;
+3. the reply is priced, charged to the budget and stored at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..cache import CacheError, Entry, ResponseCache, request_key
+from ..pricing import PriceError, PriceTable, load_prices
+from .base import ChatModel, ModelError, Reply, Task, Usage
+from .pacing import RetryPolicy, Window, send_paced
+
+CACHE_MODES = ("use", "only", "refresh", "off")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Everything from the command line that shapes how models are reached."""
+
+    replay: Path | None = None
+    base_url: str | None = None
+    api_key_env: str | None = None
+    concurrency: int = 8
+    cache: str = "use"
+    cache_dir: Path = Path(".llmexec")
+    budget: float | None = None
+    reasoning_effort: str | None = None
+    thinking_budget: int | None = None
+    max_tokens: int | None = None
+    temperature: float = 0.0
+    seed: int | None = None
+    request_timeout: float = 600.0
+    prices: Path | None = None
+    run_id: str | None = None  # an xdist run's id: its workers share one budget ledger
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class Services:
+    """Per-process resources shared by the API models of a run."""
+
+    def __init__(self, settings: ModelSettings) -> None:
+        if settings.cache not in CACHE_MODES:
+            raise ModelError(
+                f"--llm-cache={settings.cache}: choose one of {', '.join(CACHE_MODES)}"
+            )
+        self.settings = settings
+        try:
+            extra = load_prices(settings.prices) if settings.prices is not None else None
+        except PriceError as exc:
+            raise ModelError(str(exc)) from None
+        self.prices = PriceTable(extra)
+        shared_ledger = settings.budget is not None and settings.run_id is not None
+        self.store: ResponseCache | None = (
+            ResponseCache(settings.cache_dir)
+            if settings.cache != "off" or shared_ledger
+            else None
+        )
+        self.windows: dict[str, Window] = {}
+        self._cap: asyncio.Semaphore | None = None
+        self.spent = 0.0  # by this process
+        self.sent = 0  # requests that reached a server, tries included
+        self._users = 0
+
+    # ------------------------------------------------------------------ pacing
+    def window(self, endpoint: str) -> Window:
+        if endpoint not in self.windows:
+            self.windows[endpoint] = Window(self.settings.concurrency)
+        return self.windows[endpoint]
+
+    @property
+    def cap(self) -> asyncio.Semaphore:
+        """At most ``--llm-concurrency`` requests in flight in this process, all endpoints."""
+        if self._cap is None:
+            self._cap = asyncio.Semaphore(self.settings.concurrency)
+        return self._cap
+
+    # ------------------------------------------------------------------ budget
+    def total_spent(self) -> float:
+        if self.settings.run_id is not None and self.store is not None:
+            return self.store.total_spend(self.settings.run_id)
+        return self.spent
+
+    def check_budget(self) -> None:
+        budget = self.settings.budget
+        if budget is not None and self.total_spent() >= budget:
+            raise ModelError(f"budget of ${budget:g} spent (--llm-budget): request not sent")
+
+    def charge(self, amount: float) -> None:
+        self.spent += amount
+        if amount and self.settings.run_id is not None and self.store is not None:
+            self.store.add_spend(self.settings.run_id, amount)
+
+    # ------------------------------------------------------------------ lifetime
+    def attach(self) -> None:
+        self._users += 1
+
+    def detach(self) -> None:
+        self._users -= 1
+        if self._users <= 0 and self.store is not None:
+            self.store.close()
+
+
+def resolve_key(provider: str, default_var: str, settings: ModelSettings, name: str) -> str | None:
+    """The API key, or a `ModelError` naming the variable; None when no request will be sent."""
+    var = settings.api_key_env or default_var
+    key = os.environ.get(var, "").strip()
+    if key or settings.cache == "only":
+        return key or None
+    how = (
+        "the variable named by --llm-api-key-env"
+        if settings.api_key_env
+        else f"or name another variable with --llm-api-key-env"
+    )
+    raise ModelError(
+        f"--llm-model={name}: no API key for {provider}: set the environment variable {var} "
+        f"({how}; a local server that ignores keys accepts any value), "
+        "or run from the cache alone with --llm-cache=only"
+    )
+
+
+def check_base_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise ModelError(
+            f"--llm-base-url={url}: expected an http:// or https:// URL, "
+            "e.g. http://localhost:11434/v1"
+        )
+    return url.rstrip("/")
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "usage": reply.usage.to_json(),
+        "model_id": reply.model_id,
+        "latency": reply.latency,
+        "finish_reason": reply.finish_reason,
+    }
+
+
+def reply_from_json(data: dict[str, Any]) -> Reply:
+    usage = data.get("usage") or {}
+    return Reply(
+        text=str(data["text"]),
+        usage=Usage(**{k: int(usage.get(k) or 0) for k in Usage().to_json()}),
+        model_id=data.get("model_id"),
+        latency=float(data.get("latency") or 0.0),
+        finish_reason=data.get("finish_reason"),
+        cache_hit=True,
+    )
+
+
+class APIModel(ChatModel):
+    """A chat model behind an HTTP API; subclasses build bodies and call their SDK."""
+
+    provider = ""
+
+    def __init__(
+        self, name: str, api_name: str, services: Services, *, base_url: str, api_key: str | None
+    ) -> None:
+        self.name = name
+        self.api_name = api_name
+        self.services = services
+        self.settings = services.settings
+        self.base_url = base_url
+        self._api_key = api_key  # never logged, cached or reported
+        services.attach()
+        self._closed = False
+
+    def __repr__(self) -> str:  # no key in reprs
+        return f"{type(self).__name__}({self.name!r}, base_url={self.base_url!r})"
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.provider} at {self.base_url})"
+
+    # -- to implement
+    def request_body(self, messages: list[dict[str, Any]], task: Task) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def client(self) -> Any:
+        """The SDK's async client, made on first use (never in ``--llm-cache=only`` mode)."""
+        raise NotImplementedError
+
+    async def send(self, body: dict[str, Any]) -> Reply:
+        """One try; raises `pacing.Transient` or `ModelError`."""
+        raise NotImplementedError
+
+    async def close_client(self) -> None:
+        return None
+
+    # -- shared
+    async def complete(self, messages: list[dict[str, Any]], task: Task) -> Reply:
+        body = self.request_body(messages, task)
+        key = request_key(self.provider, self.api_name, self.base_url, body, task.sample)
+        mode = self.settings.cache
+        store = self.services.store if mode != "off" else None
+        try:
+            if store is not None and mode in ("use", "only"):
+                stored = store.get(key)
+                if stored is not None:
+                    reply = reply_from_json(stored)
+                    reply.cost = self._price(reply)
+                    return reply
+            if mode == "only":
+                raise ModelError(
+                    "--llm-cache=only: no stored reply for this request "
+                    f"({self.name}, {task.case.key}, {task.strategy}, sample {task.sample}); "
+                    "run once with --llm-cache=use to store it"
+                )
+            reply = await send_paced(
+                self.services.window(f"{self.provider} {self.base_url}"),
+                lambda: self._timed(body),
+                self.settings.retry,
+                cap=self.services.cap,
+                before_send=self.services.check_budget,
+            )
+            reply.cost = self._price(reply)
+            self.services.charge(reply.cost)
+            if store is not None:
+                store.put(
+                    Entry(key, self.provider, self.api_name, task.sample, body,
+                          reply_to_json(reply))
+                )
+        except CacheError as exc:
+            raise ModelError(str(exc)) from None
+        return reply
+
+    async def _timed(self, body: dict[str, Any]) -> Reply:
+        self.client()  # made before the clock starts
+        self.services.sent += 1
+        started = time.perf_counter()
+        reply = await self.send(body)
+        reply.latency = time.perf_counter() - started
+        return reply
+
+    def _price(self, reply: Reply) -> float:
+        cost = self.services.prices.cost(reply.model_id or self.api_name, reply.usage)
+        if cost is None:
+            cost = self.services.prices.cost(self.api_name, reply.usage)
+        return cost or 0.0
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self.close_client()
+            self.services.detach()
+
+
+def api_message(body: object, fallback: str) -> str:
+    """The human message of an API error body (both providers nest it in ``error``)."""
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])
+    return fallback

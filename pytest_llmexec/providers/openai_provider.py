@@ -1,0 +1,120 @@
+"""OpenAI chat completions, and any OpenAI-compatible server (vLLM, Ollama, llama.cpp,
+LM Studio) reached through ``--llm-base-url``.
+
+Reasoning models (o1, o3, o4, gpt-5 except its ``-chat`` variants) take
+``max_completion_tokens`` and ``reasoning_effort`` and refuse a temperature
+and a seed; the others get ``temperature`` (0 by default), ``max_tokens`` and
+the seed, which compatible servers understand too.
+"""
+
+from __future__ import annotations
+
+import re
+import json
+from typing import Any
+
+import openai
+
+from .api import APIModel, api_message
+from .base import ModelError, Reply, Task, Usage
+from .pacing import Transient, parse_retry_after
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+_REASONING = re.compile(r"^(o\d+($|-)|gpt-5(?!.*-chat))")
+
+
+def is_reasoning(model: str) -> bool:
+    return bool(_REASONING.match(model.lower()))
+
+
+class OpenAIModel(APIModel):
+    provider = "openai"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reasoning = is_reasoning(self.api_name)
+        self._client: Any = None
+
+    def request_body(self, messages: list[dict[str, Any]], task: Task) -> dict[str, Any]:
+        s = self.settings
+        body: dict[str, Any] = {"model": self.api_name, "messages": messages}
+        if self.reasoning:
+            if s.max_tokens is not None:
+                body["max_completion_tokens"] = s.max_tokens
+            if s.reasoning_effort is not None:
+                body["reasoning_effort"] = s.reasoning_effort
+        else:
+            body["temperature"] = s.temperature
+            if s.max_tokens is not None:
+                body["max_tokens"] = s.max_tokens
+            if s.seed is not None:
+                body["seed"] = s.seed + task.sample
+        return body
+
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = openai.AsyncOpenAI(
+                api_key=self._api_key or "unused",
+                base_url=self.base_url,
+                max_retries=0,
+                timeout=self.settings.request_timeout,
+            )
+        return self._client
+
+    async def send(self, body: dict[str, Any]) -> Reply:
+        try:
+            response = await self.client().chat.completions.create(**body)
+        except openai.APIStatusError as exc:
+            status = exc.status_code
+            message = f"HTTP {status} from {self.base_url}: {api_message(exc.body, exc.message)}"
+            retry_after = parse_retry_after(exc.response.headers)
+            if status == 429:
+                raise Transient(message, retry_after=retry_after, rate_limited=True) from None
+            if status >= 500 or status in (408, 409):
+                raise Transient(message, retry_after=retry_after) from None
+            raise ModelError(message) from None
+        except openai.APITimeoutError:
+            raise Transient(
+                f"no response from {self.base_url} within {self.settings.request_timeout:g}s"
+            ) from None
+        except openai.APIConnectionError as exc:
+            cause = exc.__cause__
+            detail = f" ({type(cause).__name__}: {cause})" if cause else ""
+            raise Transient(f"cannot connect to {self.base_url}{detail}") from None
+        except openai.APIError as exc:  # a body that does not fit the schema
+            raise Transient(f"malformed response from {self.base_url}: {exc.message}") from None
+        except json.JSONDecodeError as exc:  # a body that is not JSON
+            raise Transient(f"malformed response from {self.base_url}: not JSON ({exc.msg})") from None
+        return self._reply(response)
+
+    def _reply(self, response: Any) -> Reply:
+        choices = getattr(response, "choices", None)
+        if not choices:
+            raise Transient(f"malformed response from {self.base_url}: no choices")
+        choice = choices[0]
+        message = getattr(choice, "message", None)
+        if message is None:
+            raise Transient(f"malformed response from {self.base_url}: no message")
+        text = message.content or getattr(message, "refusal", None) or ""
+        usage = Usage()
+        raw = getattr(response, "usage", None)
+        if raw is not None:
+            usage.input_tokens = raw.prompt_tokens or 0
+            usage.output_tokens = raw.completion_tokens or 0
+            details = raw.completion_tokens_details
+            if details is not None:
+                usage.reasoning_tokens = details.reasoning_tokens or 0
+            prompt_details = raw.prompt_tokens_details
+            if prompt_details is not None:
+                usage.cached_tokens = prompt_details.cached_tokens or 0
+        return Reply(
+            text=text,
+            usage=usage,
+            model_id=getattr(response, "model", None) or self.api_name,
+            finish_reason=choice.finish_reason,
+        )
+
+    async def close_client(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
