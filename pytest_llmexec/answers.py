@@ -48,7 +48,7 @@ def _eval_node(node: ast.AST) -> Any:
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):
             raise NotALiteral("dict unpacking is not a literal")
-        return {_eval_node(k): _eval_node(v) for k, v in zip(node.keys, node.values)}  # type: ignore[arg-type]
+        return {_eval_node(k): _eval_node(v) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[arg-type]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand = _eval_node(node.operand)
         if isinstance(operand, (int, float, complex)) and not isinstance(operand, bool):
@@ -172,13 +172,17 @@ def parse_answer(reply: str, tag: str = "ANSWER") -> Parsed:
 
 def equal(predicted: Any, truth: Any) -> bool:
     """Python ``==``, except that NaN equals NaN (also inside containers)."""
-    if isinstance(truth, float) and isinstance(predicted, float):
-        if math.isnan(truth) and math.isnan(predicted):
-            return True
+    if (
+        isinstance(truth, float)
+        and isinstance(predicted, float)
+        and math.isnan(truth)
+        and math.isnan(predicted)
+    ):
+        return True
     if isinstance(truth, (list, tuple)) and isinstance(predicted, (list, tuple)):
         if type(truth) is not type(predicted) or len(truth) != len(predicted):
             return False
-        return all(equal(p, t) for p, t in zip(predicted, truth))
+        return all(equal(p, t) for p, t in zip(predicted, truth, strict=True))
     if isinstance(truth, dict) and isinstance(predicted, dict):
         if truth.keys() != predicted.keys():
             return False

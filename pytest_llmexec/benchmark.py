@@ -167,13 +167,11 @@ def load_yaml(path: Path, text: str | None = None) -> list[Snippet]:
     if text is None:
         text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise BenchmarkError(
-            path, f"YAML syntax error: {exc.problem or exc}", line=line
-        ) from None
+        raise BenchmarkError(path, f"YAML syntax error: {exc.problem or exc}", line=line) from None
     except yaml.YAMLError as exc:
         raise BenchmarkError(path, f"YAML error: {exc}") from None
     if not isinstance(data, dict) or "snippets" not in data:
@@ -241,9 +239,7 @@ def _snippet_from_yaml(path: Path, raw: Any, defaults: Mapping[str, Any]) -> Sni
 
     category = merged.get("category")
     if not isinstance(category, str) or not _CATEGORY_RE.match(category):
-        raise fail(
-            "'category' must be a lower-case name such as dynamic_programming", "category"
-        )
+        raise fail("'category' must be a lower-case name such as dynamic_programming", "category")
     difficulty = merged.get("difficulty")
     if difficulty is not None and difficulty not in DIFFICULTIES:
         raise fail(f"'difficulty' must be one of {', '.join(DIFFICULTIES)}", "difficulty")
@@ -289,9 +285,7 @@ def _snippet_from_yaml(path: Path, raw: Any, defaults: Mapping[str, Any]) -> Sni
         raise fail("'constraints' must be a mapping", "constraints")
     score = merged.get("score")
     if score is not None and (not isinstance(score, str) or (params and score not in params)):
-        raise fail(
-            f"'score' must name an argument of {entry} ({', '.join(params)})", "score"
-        )
+        raise fail(f"'score' must name an argument of {entry} ({', '.join(params)})", "score")
     return Snippet(
         id=sid,
         code=code,
@@ -342,9 +336,7 @@ def _public_methods(cls: ast.ClassDef) -> list[str]:
 def _resolve_entry(tree: ast.Module, entry: Any, fail: Any) -> str:
     classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
     functions = [
-        n.name
-        for n in tree.body
-        if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")
+        n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")
     ]
     solution = classes.get("Solution")
     if entry is not None:
@@ -455,7 +447,8 @@ def load_cruxeval(path: Path) -> list[Snippet]:
             missing = [k for k in ("code", "input", "output", "id") if k not in row]
             if missing:
                 raise BenchmarkError(
-                    path, f"row lacks {missing}; CRUXEval rows have code, input, output, id",
+                    path,
+                    f"row lacks {missing}; CRUXEval rows have code, input, output, id",
                     line=lineno,
                 )
             sid = str(row["id"])
@@ -464,13 +457,17 @@ def load_cruxeval(path: Path) -> list[Snippet]:
             seen.add(sid)
             code = row["code"]
             if not isinstance(code, str):
-                raise BenchmarkError(path, "must be a string", line=lineno, snippet=sid,
-                                     field="code")
+                raise BenchmarkError(
+                    path, "must be a string", line=lineno, snippet=sid, field="code"
+                )
             try:
                 tree = ast.parse(code)
             except SyntaxError as exc:
                 raise BenchmarkError(
-                    path, f"the code does not parse: {exc.msg}", line=lineno, snippet=sid,
+                    path,
+                    f"the code does not parse: {exc.msg}",
+                    line=lineno,
+                    snippet=sid,
                     field="code",
                 ) from None
             if not any(isinstance(n, ast.FunctionDef) and n.name == "f" for n in tree.body):
@@ -485,7 +482,10 @@ def load_cruxeval(path: Path) -> list[Snippet]:
                     ast.literal_eval(node)
             except (SyntaxError, ValueError):
                 raise BenchmarkError(
-                    path, f"{args!r} is not a literal argument list", line=lineno, snippet=sid,
+                    path,
+                    f"{args!r} is not a literal argument list",
+                    line=lineno,
+                    snippet=sid,
                     field="input",
                 ) from None
             safe_id = re.sub(r"[^A-Za-z0-9_.]", "_", sid)

@@ -7,7 +7,14 @@ import math
 import pytest
 from helpers import read_report, write_json
 
-from pytest_llmexec.answers import NotALiteral, Raised, equal, extract_answer, parse_answer, parse_literal
+from pytest_llmexec.answers import (
+    NotALiteral,
+    Raised,
+    equal,
+    extract_answer,
+    parse_answer,
+    parse_literal,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,8 +30,17 @@ from pytest_llmexec.answers import NotALiteral, Raised, equal, extract_answer, p
         ("[ANSWER]7", "7"),  # unclosed final block
         ("  {'a': 1}  ", "{'a': 1}"),
     ],
-    ids=["tags", "last-tag", "fence", "last-fence", "assert", "assert-in-fence-in-tag", "prose",
-         "unclosed", "whitespace"],
+    ids=[
+        "tags",
+        "last-tag",
+        "fence",
+        "last-fence",
+        "assert",
+        "assert-in-fence-in-tag",
+        "prose",
+        "unclosed",
+        "whitespace",
+    ],
 )
 def test_extraction(reply: str, text: str) -> None:
     assert extract_answer(reply) == text
@@ -57,8 +73,19 @@ def test_lenient_literals(text: str, value: object) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["__import__('os').system('true')", "len([1])", "1 + 1", "x", "[1, 2", "", "lambda: 1",
-     "{**a}", "[i for i in range(3)]", "print(1)", "open('f')"],
+    [
+        "__import__('os').system('true')",
+        "len([1])",
+        "1 + 1",
+        "x",
+        "[1, 2",
+        "",
+        "lambda: 1",
+        "{**a}",
+        "[i for i in range(3)]",
+        "print(1)",
+        "open('f')",
+    ],
 )
 def test_expressions_are_never_evaluated(text: str) -> None:
     with pytest.raises(NotALiteral):
@@ -104,14 +131,27 @@ snippets:
         ("[ANSWER]rev('abc')[/ANSWER]", "unparseable"),
         ("[ANSWER]''.join(reversed('abc'))[/ANSWER]", "unparseable"),
     ],
-    ids=["tag", "prose-around-tags", "fence", "assert", "period", "wrong", "prose", "call",
-         "expression"],
+    ids=[
+        "tag",
+        "prose-around-tags",
+        "fence",
+        "assert",
+        "period",
+        "wrong",
+        "prose",
+        "call",
+        "expression",
+    ],
 )
 def test_verdicts_through_a_run(pytester: pytest.Pytester, reply: str, verdict: str) -> None:
     pytester.makefile(".yaml", bench=BENCH)
     write_json(pytester, "gen.json", {"rev": [reply]})
     result = pytester.runpytest(
-        "-p", "llmexec", "--llm-examples=0", "--llm-model=replay", "--llm-replay=gen.json",
+        "-p",
+        "llmexec",
+        "--llm-examples=0",
+        "--llm-model=replay",
+        "--llm-replay=gen.json",
         "--llm-report=report.json",
     )
     case = read_report(pytester)["cases"][0]

@@ -20,7 +20,8 @@ def _run(pytester: pytest.Pytester, text: str) -> pytest.RunResult:
     ("text", "message"),
     [
         (
-            "snippets:\n  - id: a\n    code: |\n      def f(x):\n        return x\n   inputs: [1]\n",
+            "snippets:\n  - id: a\n    code: |\n      def f(x):\n        return x\n"
+            "   inputs: [1]\n",
             "bench.yaml:6: YAML syntax error: *",
         ),
         (
@@ -71,8 +72,10 @@ def _run(pytester: pytest.Pytester, text: str) -> pytest.RunResult:
             "bench.yaml:2: snippet 'a': field 'entry': no function or Solution method named 'h'",
         ),
         (
-            "snippets:\n  - id: a\n    category: math\n    inputs: ['1, 2']\n" + GOOD_CODE
-            + "  - id: a\n    category: math\n    inputs: ['1, 2']\n" + GOOD_CODE,
+            "snippets:\n  - id: a\n    category: math\n    inputs: ['1, 2']\n"
+            + GOOD_CODE
+            + "  - id: a\n    category: math\n    inputs: ['1, 2']\n"
+            + GOOD_CODE,
             "bench.yaml:8: snippet 'a': field 'id': duplicate snippet id (first defined at line 2)",
         ),
         (
@@ -83,9 +86,21 @@ def _run(pytester: pytest.Pytester, text: str) -> pytest.RunResult:
         ("snippets:\n  - 3\n", "bench.yaml: each entry of 'snippets' must be a mapping"),
     ],
     ids=[
-        "yaml-syntax", "no-inputs", "missing-arg", "unknown-arg", "not-literal", "unknown-field",
-        "bad-category", "bad-difficulty", "code-syntax", "ambiguous-entry", "missing-entry",
-        "duplicate-id", "no-id", "empty", "not-mapping",
+        "yaml-syntax",
+        "no-inputs",
+        "missing-arg",
+        "unknown-arg",
+        "not-literal",
+        "unknown-field",
+        "bad-category",
+        "bad-difficulty",
+        "code-syntax",
+        "ambiguous-entry",
+        "missing-entry",
+        "duplicate-id",
+        "no-id",
+        "empty",
+        "not-mapping",
     ],
 )
 def test_bad_file(pytester: pytest.Pytester, text: str, message: str) -> None:

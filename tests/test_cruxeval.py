@@ -9,15 +9,32 @@ import pytest
 from helpers import read_report, write_json
 
 ROWS = [
-    {"code": "def f(s):\n    return s[::-1] + s\n", "input": "'ab'", "output": "'baab'",
-     "id": "sample_0"},
-    {"code": "def f(xs, k):\n    return [x * k for x in xs if x % 2]\n", "input": "[1, 2, 3], 2",
-     "output": "[2, 6]", "id": "sample_1"},
+    {
+        "code": "def f(s):\n    return s[::-1] + s\n",
+        "input": "'ab'",
+        "output": "'baab'",
+        "id": "sample_0",
+    },
+    {
+        "code": "def f(xs, k):\n    return [x * k for x in xs if x % 2]\n",
+        "input": "[1, 2, 3], 2",
+        "output": "[2, 6]",
+        "id": "sample_1",
+    },
     # the recorded output is wrong on purpose: real execution gives 6
-    {"code": "def f(n):\n    total = 0\n    for i in range(n):\n        total += i\n    return total\n",
-     "input": "4", "output": "10", "id": "sample_2"},
-    {"code": "def f(d):\n    return sorted(d.items())\n", "input": "{'b': 1, 'a': 2}",
-     "output": "[('a', 2), ('b', 1)]", "id": "sample_3"},
+    {
+        "code": "def f(n):\n    total = 0\n    for i in range(n):\n"
+        "        total += i\n    return total\n",
+        "input": "4",
+        "output": "10",
+        "id": "sample_2",
+    },
+    {
+        "code": "def f(d):\n    return sorted(d.items())\n",
+        "input": "{'b': 1, 'a': 2}",
+        "output": "[('a', 2), ('b', 1)]",
+        "id": "sample_3",
+    },
 ]
 
 # (answers, number correct) per row, 10 samples each
@@ -47,8 +64,14 @@ def test_replayed_generations_give_exact_pass_at_k(
 ) -> None:
     _write(pytester)
     result = pytester.runpytest_subprocess(
-        "crux.jsonl", "-p", "llmexec", "--llm-model=replay", "--llm-replay=generations.json",
-        "--llm-samples=10", "--llm-report=report.json", *mode,
+        "crux.jsonl",
+        "-p",
+        "llmexec",
+        "--llm-model=replay",
+        "--llm-replay=generations.json",
+        "--llm-samples=10",
+        "--llm-report=report.json",
+        *mode,
     )
     # majority rule: sample_0 passes; the others have fewer than 6 right answers of 10
     result.assert_outcomes(passed=1, failed=3)
@@ -76,7 +99,9 @@ def test_recorded_mismatch_is_a_dataset_warning(pytester: pytest.Pytester) -> No
     assert cases["sample_2"]["recorded_output"] == "10"
     assert cases["sample_2"]["category"] == "cruxeval"
     assert [c["recorded_mismatch"] for k, c in sorted(cases.items()) if k != "sample_2"] == [
-        False, False, False,
+        False,
+        False,
+        False,
     ]
 
 
@@ -98,10 +123,14 @@ def test_jsonl_not_given_explicitly_is_not_collected(pytester: pytest.Pytester) 
     [
         ("not json", "crux.jsonl:1: invalid JSON*"),
         ('{"code": "def f(x): return x", "input": "1", "id": "a"}', "crux.jsonl:1: row lacks*"),
-        ('{"code": "def g(x): return x", "input": "1", "output": "1", "id": "a"}',
-         "crux.jsonl:1: snippet 'a': field 'code': CRUXEval code must define f"),
-        ('{"code": "def f(x): return x", "input": "len(x)", "output": "1", "id": "a"}',
-         "crux.jsonl:1: snippet 'a': field 'input': *not a literal argument list"),
+        (
+            '{"code": "def g(x): return x", "input": "1", "output": "1", "id": "a"}',
+            "crux.jsonl:1: snippet 'a': field 'code': CRUXEval code must define f",
+        ),
+        (
+            '{"code": "def f(x): return x", "input": "len(x)", "output": "1", "id": "a"}',
+            "crux.jsonl:1: snippet 'a': field 'input': *not a literal argument list",
+        ),
     ],
 )
 def test_bad_rows_name_the_line(pytester: pytest.Pytester, line: str, message: str) -> None:

@@ -52,8 +52,20 @@ def test_oracle_is_perfect_and_summary_is_the_same(
     assert (run["n"], run["correct"]) == (5, 5)
     assert run["ci95"][0] == pytest.approx(0.5655, abs=1e-3)
     case = next(c for c in report["cases"] if c["nodeid"] == "demo.yaml::two_sum[oracle-vp-i1]")
-    for key in ("snippet", "model", "strategy", "category", "verdict", "expected", "predicted",
-                "recorded_mismatch", "lines", "difficulty", "complexity", "input"):
+    for key in (
+        "snippet",
+        "model",
+        "strategy",
+        "category",
+        "verdict",
+        "expected",
+        "predicted",
+        "recorded_mismatch",
+        "lines",
+        "difficulty",
+        "complexity",
+        "input",
+    ):
         assert key in case
     assert case["expected"] == "[1, 2]"
     assert case["predicted"] == "[1, 2]"
@@ -67,7 +79,13 @@ def test_ids_and_models_multiply(pytester: pytest.Pytester) -> None:
     write_demo(pytester)
     write_json(pytester, "gen.json", {})
     result = pytester.runpytest(
-        "-p", "llmexec", "--llm-examples=0", "--llm-model=oracle,replay", "--llm-replay=gen.json", "--co", "-q"
+        "-p",
+        "llmexec",
+        "--llm-examples=0",
+        "--llm-model=oracle,replay",
+        "--llm-replay=gen.json",
+        "--co",
+        "-q",
     )
     ids = [line for line in result.stdout.lines if "::" in line]
     assert ids == [
@@ -83,16 +101,27 @@ def test_ids_and_models_multiply(pytester: pytest.Pytester) -> None:
         "demo.yaml::count_bits[replay-vp-i1]",
     ]
     repeated = pytester.runpytest(
-        "-p", "llmexec", "--llm-examples=0", "--llm-model=oracle", "--llm-model=replay", "--llm-replay=gen.json",
-        "--co", "-q",
+        "-p",
+        "llmexec",
+        "--llm-examples=0",
+        "--llm-model=oracle",
+        "--llm-model=replay",
+        "--llm-replay=gen.json",
+        "--co",
+        "-q",
     )
     assert [line for line in repeated.stdout.lines if "::" in line] == ids
 
 
 @pytest.mark.parametrize(
     ("expr", "count"),
-    [("vp", 5), ("oracle", 5), ("bit_manipulation", 2), ("llmexec and not hash_table", 3),
-     ("cot", 0)],
+    [
+        ("vp", 5),
+        ("oracle", 5),
+        ("bit_manipulation", 2),
+        ("llmexec and not hash_table", 3),
+        ("cot", 0),
+    ],
 )
 def test_markers_select(pytester: pytest.Pytester, expr: str, count: int) -> None:
     write_demo(pytester)
@@ -106,8 +135,14 @@ def test_markers_select(pytester: pytest.Pytester, expr: str, count: int) -> Non
 def test_markers_are_registered(pytester: pytest.Pytester) -> None:
     write_demo(pytester)
     result = pytester.runpytest(*ORACLE, "--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.llmexec:*", "@pytest.mark.vp:*",
-                                 "@pytest.mark.generated:*", "@pytest.mark.oracle:*"])
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.llmexec:*",
+            "@pytest.mark.vp:*",
+            "@pytest.mark.generated:*",
+            "@pytest.mark.oracle:*",
+        ]
+    )
 
 
 def test_keyword_selection(pytester: pytest.Pytester) -> None:
@@ -129,7 +164,9 @@ def _replay_answers() -> dict[str, list[str]]:
 def test_failure_shows_file_code_call_expected_predicted(pytester: pytest.Pytester) -> None:
     write_demo(pytester)
     write_json(pytester, "gen.json", _replay_answers())
-    result = pytester.runpytest("-p", "llmexec", "--llm-examples=0", "--llm-model=replay", "--llm-replay=gen.json")
+    result = pytester.runpytest(
+        "-p", "llmexec", "--llm-examples=0", "--llm-model=replay", "--llm-replay=gen.json"
+    )
     result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -148,7 +185,15 @@ def test_failure_shows_file_code_call_expected_predicted(pytester: pytest.Pytest
 def test_last_failed_and_exitfirst(pytester: pytest.Pytester) -> None:
     write_demo(pytester)
     write_json(pytester, "gen.json", _replay_answers())
-    args = ("-p", "llmexec", "--llm-examples=0", "--llm-model=replay", "--llm-replay=gen.json", "-p", "cacheprovider")
+    args = (
+        "-p",
+        "llmexec",
+        "--llm-examples=0",
+        "--llm-model=replay",
+        "--llm-replay=gen.json",
+        "-p",
+        "cacheprovider",
+    )
     pytester.runpytest(*args).assert_outcomes(passed=3, failed=2)
     again = pytester.runpytest(*args, "--lf")
     again.assert_outcomes(failed=2)
@@ -208,10 +253,14 @@ snippets:
     inputs: [{xs: []}, {xs: [4]}]
 """,
     )
-    write_json(pytester, "gen.json", {"first[i0]": ["[ANSWER]raise IndexError[/ANSWER]"],
-                                      "first[i1]": ["4"]})
-    result = pytester.runpytest("-p", "llmexec", "--llm-examples=0", "--llm-model=oracle,replay",
-                                "--llm-replay=gen.json")
+    write_json(
+        pytester,
+        "gen.json",
+        {"first[i0]": ["[ANSWER]raise IndexError[/ANSWER]"], "first[i1]": ["4"]},
+    )
+    result = pytester.runpytest(
+        "-p", "llmexec", "--llm-examples=0", "--llm-model=oracle,replay", "--llm-replay=gen.json"
+    )
     result.assert_outcomes(passed=4)
 
 
@@ -219,7 +268,9 @@ def test_no_model_is_a_clear_error(pytester: pytest.Pytester) -> None:
     write_demo(pytester)
     result = pytester.runpytest("-p", "llmexec", "--llm-examples=0")
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines(["*demo.yaml is a pytest-llmexec benchmark but no model was given*"])
+    result.stdout.fnmatch_lines(
+        ["*demo.yaml is a pytest-llmexec benchmark but no model was given*"]
+    )
     assert "Traceback" not in result.stdout.str()
 
 
@@ -229,7 +280,9 @@ def test_ini_twin_and_command_line_precedence(pytester: pytest.Pytester) -> None
     pytester.makeini("[pytest]\nllm_model = replay\nllm_replay = gen.json\n")
     from_ini = pytester.runpytest("-p", "llmexec", "--llm-examples=0", "--co", "-q")
     assert "demo.yaml::two_sum[replay-vp-i0]" in from_ini.stdout.lines
-    from_cli = pytester.runpytest("-p", "llmexec", "--llm-examples=0", "--llm-model=oracle", "--co", "-q")
+    from_cli = pytester.runpytest(
+        "-p", "llmexec", "--llm-examples=0", "--llm-model=oracle", "--co", "-q"
+    )
     assert "demo.yaml::two_sum[oracle-vp-i0]" in from_cli.stdout.lines
     assert not any("replay" in line for line in from_cli.stdout.lines)
 
@@ -262,8 +315,15 @@ def test_samples_majority_and_pass_at_k(pytester: pytest.Pytester) -> None:
         "count_bits[i1]": ["[0]", "[0]", "[0]"],
     }
     write_json(pytester, "gen.json", answers)
-    result = pytester.runpytest("-p", "llmexec", "--llm-examples=0", "--llm-model=replay", "--llm-replay=gen.json",
-                                "--llm-samples=3", "--llm-report=report.json")
+    result = pytester.runpytest(
+        "-p",
+        "llmexec",
+        "--llm-examples=0",
+        "--llm-model=replay",
+        "--llm-replay=gen.json",
+        "--llm-samples=3",
+        "--llm-report=report.json",
+    )
     result.assert_outcomes(passed=3, failed=2)
     run = read_report(pytester)["summary"]["runs"]["replay/vp"]
     # pass@1 = mean of c/n = (2/3 + 1/3 + 1 + 0 + 1) / 5

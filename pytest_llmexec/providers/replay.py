@@ -30,9 +30,7 @@ class Replay(Model):
         if not isinstance(data, dict) or not all(
             isinstance(v, list) and all(isinstance(x, str) for x in v) for v in data.values()
         ):
-            raise ModelError(
-                f"--llm-replay: {path}: expected {{\"<snippet id>\": [\"answer\", ...]}}"
-            )
+            raise ModelError(f'--llm-replay: {path}: expected {{"<snippet id>": ["answer", ...]}}')
         self.path = _display(path)
         self.generations: dict[str, list[str]] = data
 
@@ -54,9 +52,8 @@ class Replay(Model):
         )
         answers = self._answers(task)
         if answers is None:
-            conversation.error = (
-                f"{self.path} has no generations for {task.case.key!r}"
-                + (f" or {task.case.snippet.id!r}" if len(task.case.snippet.inputs) == 1 else "")
+            conversation.error = f"{self.path} has no generations for {task.case.key!r}" + (
+                f" or {task.case.snippet.id!r}" if len(task.case.snippet.inputs) == 1 else ""
             )
         elif task.sample >= len(answers):
             conversation.error = (
