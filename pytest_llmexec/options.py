@@ -17,6 +17,7 @@ from .strategies import KNOWN as KNOWN_STRATEGIES
 from .strategies import STRATEGIES
 
 CACHE_MODES = ("use", "only", "refresh", "off")
+DEFAULT_BASELINE = "llmexec-baseline.json"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Option:
     type: Any = str
     metavar: str | None = None
     append: bool = False
+    const: str | None = None  # value of a bare flag whose value is optional (--llm-baseline)
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -42,9 +44,18 @@ OPTIONS: tuple[Option, ...] = (
         "prompting strategies, comma-separated: vp, cot, iip (default: vp)",
         default="vp", metavar="vp,cot,iip",
     ),
+    Option("--llm-iip-max-steps", "llm_iip_max_steps",
+           "most steps (turns before the answer) of an IIP conversation; further "
+           "statements are merged into them (default 12)", default=12, type=int, metavar="N"),
+    Option("--llm-describe", "llm_describe",
+           "add the snippet's problem description in this language to every prompt: "
+           "en, zh or none (default none)", default="none", metavar="en|zh|none"),
     Option("--llm-samples", "llm_samples", "answers asked per test (pass@k; default 1)",
            default=1, type=int, metavar="N"),
     Option("--llm-report", "llm_report", "write the JSON report to PATH", metavar="PATH"),
+    Option("--llm-html", "llm_html",
+           "write the HTML report (charts and a case browser, works offline) to PATH",
+           metavar="PATH"),
     Option("--llm-replay", "llm_replay",
            "generations file for the 'replay' model ({snippet id: [answers]})", metavar="PATH"),
     Option("--llm-base-url", "llm_base_url",
@@ -57,6 +68,58 @@ OPTIONS: tuple[Option, ...] = (
     Option("--llm-timeout", "llm_timeout",
            "seconds a snippet may run to compute the truth (default 5; a snippet's "
            "'timeout' field overrides)", default=5.0, type=float, metavar="SECONDS"),
+    Option("--llm-cache", "llm_cache",
+           "reply cache: use (read and fill), only (never call a model; a miss is an error), "
+           "refresh (call and overwrite), off (default use)", default="use",
+           metavar="use|only|refresh|off"),
+    Option("--llm-cache-dir", "llm_cache_dir",
+           "directory of the reply cache (default .llmexec under the rootdir)", metavar="DIR"),
+    Option("--llm-budget", "llm_budget",
+           "stop sending requests once this many US dollars are spent; the remaining tests "
+           "get an error verdict saying so", type=float, metavar="USD"),
+    Option("--llm-prices", "llm_prices",
+           "JSON file of model prices in USD per million tokens, adding to and overriding the "
+           "built-in table: {\"model\": {\"input\": N, \"output\": N, \"cached_input\": N}}",
+           metavar="PATH"),
+    Option("--llm-max-tokens", "llm_max_tokens",
+           "most output tokens per reply (OpenAI max_tokens, or max_completion_tokens for "
+           "reasoning models; Anthropic max_tokens, default 4096 + thinking budget)",
+           type=int, metavar="N"),
+    Option("--llm-temperature", "llm_temperature",
+           "sampling temperature of non-reasoning OpenAI-style models (default 0)",
+           default=0.0, type=float, metavar="T"),
+    Option("--llm-reasoning-effort", "llm_reasoning_effort",
+           "reasoning effort: OpenAI reasoning models' reasoning_effort, Anthropic's "
+           "output_config.effort (none, minimal, low, medium, high, xhigh, max)",
+           metavar="LEVEL"),
+    Option("--llm-thinking-budget", "llm_thinking_budget",
+           "Anthropic extended thinking budget in tokens (at least 1024)", type=int,
+           metavar="TOKENS"),
+    Option("--llm-request-timeout", "llm_request_timeout",
+           "seconds to wait for one model reply before retrying it (default 600)",
+           default=600.0, type=float, metavar="SECONDS"),
+    Option("--llm-examples", "llm_examples",
+           "hypothesis-generated inputs per snippet besides the declared ones (default 3; "
+           "0 turns generation off; a snippet's 'examples' field overrides)",
+           default=3, type=int, metavar="N"),
+    Option("--llm-seed", "llm_seed",
+           "seed of the generated inputs, and of API requests that take one (default 0)",
+           default=0, type=int, metavar="N"),
+    Option("--llm-baseline", "llm_baseline",
+           "compare with the baseline file and gate the exit status on it "
+           f"(bare flag: {DEFAULT_BASELINE})", metavar="PATH", const=DEFAULT_BASELINE),
+    Option("--llm-update-baseline", None,
+           "write this run's results to the baseline file (refused when CI is set unless "
+           "=force; a partial selection is merged in)", metavar="force", const="yes"),
+    Option("--llm-tolerance", "llm_tolerance",
+           "accuracy drop, in points, that a significant regression must reach to fail "
+           "the gate (default 2)", default=2.0, type=float, metavar="POINTS"),
+    Option("--llm-alpha", "llm_alpha",
+           "significance level of the gate's McNemar tests, Holm-corrected (default 0.05)",
+           default=0.05, type=float, metavar="ALPHA"),
+    Option("--llm-fail-under", "llm_fail_under",
+           "fail the gate when a model/strategy's accuracy is below this percentage",
+           metavar="PERCENT"),
 )
 
 
@@ -71,6 +134,7 @@ def add_options(parser: pytest.Parser) -> None:
             default=None,
             metavar=opt.metavar,
             help=opt.help,
+            **({"nargs": "?", "const": opt.const} if opt.const is not None else {}),
         )
         if opt.ini:
             parser.addini(opt.ini, opt.help, type="string", default=None)
@@ -122,6 +186,11 @@ class Settings:
     api_key_env: str | None
     concurrency: int
     timeout: float
+    iip_max_steps: int = 12
+    describe: str | None = None  # "en" / "zh": the description language shown in prompts
+    examples: int = 3  # hypothesis-generated inputs per snippet
+    seed: int = 0  # seed of the generated inputs
+    html: Path | None = None  # --llm-html: the self-contained HTML report
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,7 +205,16 @@ class Settings:
             "concurrency": self.concurrency,
             "timeout": self.timeout,
             "base_url": self.base_url,
+            "iip_max_steps": self.iip_max_steps,
+            "describe": self.describe,
+            "examples": self.examples,
+            "seed": self.seed,
+            "template_hashes": self.template_hashes(),
         }
+
+    def template_hashes(self) -> dict[str, str]:
+        """Each strategy's template hash: a prompt change shows in the header and report."""
+        return {name: STRATEGIES[name]().template_hash for name in self.strategies}
 
 
 def settings_from(config: pytest.Config) -> Settings:
@@ -156,6 +234,10 @@ def settings_from(config: pytest.Config) -> Settings:
     if not strategies:
         raise pytest.UsageError("--llm-strategy: give at least one of vp, cot, iip")
     report = raw_value(config, "--llm-report")
+    html = raw_value(config, "--llm-html")
+    if html and (Path(config.invocation_params.dir) / html).is_dir():
+        raise pytest.UsageError(f"--llm-html={html}: is a directory; give a file name such "
+                                "as report.html")
     replay = raw_value(config, "--llm-replay")
     root = Path(config.invocation_params.dir)
     return Settings(
@@ -163,9 +245,181 @@ def settings_from(config: pytest.Config) -> Settings:
         strategies=strategies,
         samples=_number(config, "--llm-samples", int, 1),
         report=(root / report) if report else None,
+        html=(root / html) if html else None,
         replay=(root / replay) if replay else None,
         base_url=raw_value(config, "--llm-base-url"),
         api_key_env=raw_value(config, "--llm-api-key-env"),
         concurrency=_number(config, "--llm-concurrency", int, 1),
         timeout=_number(config, "--llm-timeout", float, 0.01),
+        iip_max_steps=_number(config, "--llm-iip-max-steps", int, 1),
+        describe=_describe(config),
+        examples=_number(config, "--llm-examples", int, 0),
+        seed=_number(config, "--llm-seed", int, 0),
+    )
+
+
+DESCRIBE_LANGUAGES = ("en", "zh")
+
+
+def _describe(config: pytest.Config) -> str | None:
+    value = str(raw_value(config, "--llm-describe")).strip().lower()
+    if value in ("none", "off", ""):
+        return None
+    if value not in DESCRIBE_LANGUAGES:
+        raise pytest.UsageError(
+            f"--llm-describe={value}: choose en, zh or none (the language of the snippets' "
+            "'description' shown in prompts)"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """What the regression gate compares with and when it fails (see report/gate.py)."""
+
+    baseline: Path | None  # compare with (or, updating, write to) this file
+    update: bool
+    force: bool  # --llm-update-baseline=force: update even when CI is set
+    tolerance: float  # points
+    alpha: float
+    fail_under: float | None  # percent
+
+    @property
+    def configured(self) -> bool:
+        """Whether a gate (rather than the plain pass/fail of each test) sets the exit status."""
+        return self.baseline is not None or self.fail_under is not None
+
+    def header(self) -> str:
+        parts = []
+        if self.baseline is not None:
+            action = "update" + ("=force" if self.force else "") if self.update else "compare"
+            parts.append(f"baseline={self.baseline.name} ({action})")
+            parts.append(f"tolerance={self.tolerance:g} alpha={self.alpha:g}")
+        if self.fail_under is not None:
+            parts.append(f"fail-under={self.fail_under:g}%")
+        return "llmexec gate: " + " ".join(parts)
+
+
+def gate_settings_from(config: pytest.Config) -> GateSettings:
+    """Read and validate the gate's options; a bad value is a `pytest.UsageError`."""
+    update_raw = raw_value(config, "--llm-update-baseline")
+    if update_raw not in (None, "yes", "force"):
+        raise pytest.UsageError(
+            f"--llm-update-baseline={update_raw}: the only value it takes is 'force'; "
+            "write it as --llm-update-baseline or --llm-update-baseline=force, after the paths"
+        )
+    baseline = raw_value(config, "--llm-baseline")
+    root = Path(config.invocation_params.dir)
+    if baseline is not None:
+        candidate = root / baseline
+        if candidate.is_dir() or candidate.suffix.lower() in (".yaml", ".yml", ".jsonl", ".py"):
+            raise pytest.UsageError(
+                f"--llm-baseline {baseline}: this looks like a test path, not a baseline file; "
+                f"write --llm-baseline=PATH (with '='), or --llm-baseline after the paths for "
+                f"the default {DEFAULT_BASELINE}"
+            )
+    elif update_raw is not None:
+        baseline = DEFAULT_BASELINE
+    alpha = _number(config, "--llm-alpha", float, 0.0)
+    if not 0.0 < alpha < 1.0:
+        raise pytest.UsageError(f"--llm-alpha={alpha:g}: must be between 0 and 1, e.g. 0.05")
+    fail_under = None
+    if raw_value(config, "--llm-fail-under") is not None:
+        fail_under = _number(config, "--llm-fail-under", float, 0.0)
+        if fail_under > 100:
+            raise pytest.UsageError(
+                f"--llm-fail-under={fail_under:g}: a percentage between 0 and 100"
+            )
+    return GateSettings(
+        baseline=(root / baseline) if baseline else None,
+        update=update_raw is not None,
+        force=update_raw == "force",
+        tolerance=_number(config, "--llm-tolerance", float, 0.0),
+        alpha=alpha,
+        fail_under=fail_under,
+    )
+
+
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """How API models are reached, cached and paid for (see providers/api.py)."""
+
+    cache: str
+    cache_dir: Path
+    budget: float | None
+    prices: Path | None
+    max_tokens: int | None
+    temperature: float
+    reasoning_effort: str | None
+    thinking_budget: int | None
+    request_timeout: float
+
+    def header(self) -> str:
+        parts = [f"cache={self.cache}"]
+        if self.cache != "off":
+            parts.append(f"cache-dir={self.cache_dir}")
+        if self.budget is not None:
+            parts.append(f"budget=${self.budget:g}")
+        for name, value in (
+            ("prices", self.prices), ("max-tokens", self.max_tokens),
+            ("reasoning-effort", self.reasoning_effort),
+            ("thinking-budget", self.thinking_budget),
+        ):
+            if value is not None:
+                parts.append(f"{name}={value}")
+        parts.append(f"temperature={self.temperature:g}")
+        parts.append(f"request-timeout={self.request_timeout:g}s")
+        return "llmexec providers: " + " ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cache": self.cache,
+            "cache_dir": str(self.cache_dir),
+            "budget": self.budget,
+            "prices": str(self.prices) if self.prices else None,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "reasoning_effort": self.reasoning_effort,
+            "thinking_budget": self.thinking_budget,
+            "request_timeout": self.request_timeout,
+        }
+
+
+def provider_settings_from(config: pytest.Config) -> ProviderSettings:
+    """Read and validate the provider options; a bad value is a `pytest.UsageError`."""
+    root = Path(config.invocation_params.dir)
+    cache = str(raw_value(config, "--llm-cache")).strip().lower()
+    if cache not in CACHE_MODES:
+        raise pytest.UsageError(f"--llm-cache={cache}: choose one of {', '.join(CACHE_MODES)}")
+    cache_dir = raw_value(config, "--llm-cache-dir")
+    effort = raw_value(config, "--llm-reasoning-effort")
+    if effort is not None:
+        effort = str(effort).strip().lower()
+        if effort not in REASONING_EFFORTS:
+            raise pytest.UsageError(
+                f"--llm-reasoning-effort={effort}: choose one of {', '.join(REASONING_EFFORTS)}"
+            )
+    budget = None
+    if raw_value(config, "--llm-budget") is not None:
+        budget = _number(config, "--llm-budget", float, 0.0)
+    max_tokens = None
+    if raw_value(config, "--llm-max-tokens") is not None:
+        max_tokens = _number(config, "--llm-max-tokens", int, 1)
+    thinking = None
+    if raw_value(config, "--llm-thinking-budget") is not None:
+        thinking = _number(config, "--llm-thinking-budget", int, 1024)
+    prices = raw_value(config, "--llm-prices")
+    return ProviderSettings(
+        cache=cache,
+        cache_dir=(root / cache_dir) if cache_dir else config.rootpath / ".llmexec",
+        budget=budget,
+        prices=(root / prices) if prices else None,
+        max_tokens=max_tokens,
+        temperature=_number(config, "--llm-temperature", float, 0.0),
+        reasoning_effort=effort,
+        thinking_budget=thinking,
+        request_timeout=_number(config, "--llm-request-timeout", float, 0.001),
     )

@@ -14,11 +14,14 @@ from typing import Any
 
 import pytest
 
+from . import inputs
 from . import options as opts
 from .benchmark import BenchmarkError, Case, Snippet, load_cruxeval, load_yaml, looks_like_benchmark
 from .engine import CaseResult, Engine
 from .execution import make_executor
+from .gating import GatePlugin
 from .providers import Model, ModelError, ModelSettings, make_model
+from .report import html as html_report
 from .report import json_report, terminal
 from .strategies import PromptOptions, get_strategy
 
@@ -47,9 +50,11 @@ class LLMExec:
         self.settings = settings
         self.models: dict[str, Model] = {}
         self.records: list[dict[str, Any]] = []
+        self.gate: dict[str, Any] | None = None  # the regression gate's result (controller)
         self._engine: Engine | None = None
         self._markers: set[str] = set(BASE_MARKERS)
         self.collected = 0
+        self.input_notes: set[str] = set()  # snippets that got fewer generated inputs
 
     @property
     def is_worker(self) -> bool:
@@ -77,7 +82,9 @@ class LLMExec:
                 self.models,
                 {name: get_strategy(name) for name in self.settings.strategies},
                 samples=self.settings.samples,
-                options=PromptOptions(),
+                options=PromptOptions(
+                    describe=self.settings.describe, iip_max_steps=self.settings.iip_max_steps
+                ),
                 default_timeout=self.settings.timeout,
             )
         return self._engine
@@ -89,6 +96,8 @@ class LLMExec:
         for name, value in report.user_properties:
             if name == PROPERTY:
                 self.records.append(value)
+            elif name == inputs.NOTE_PROPERTY:
+                self.input_notes.add(value)
 
     def register_marker(self, name: str, description: str) -> None:
         if name not in self._markers:
@@ -122,6 +131,9 @@ def pytest_configure(config: pytest.Config) -> None:
     state.build_models()
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "llmexec-state")
+    gate_settings = opts.gate_settings_from(config)
+    if gate_settings.configured and not state.is_worker:
+        config.pluginmanager.register(GatePlugin(config, gate_settings, state), "llmexec-gate")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -137,7 +149,12 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     s = state.settings
     return [
         f"llmexec: models={','.join(s.models)} strategies={','.join(s.strategies)} "
-        f"samples={s.samples} concurrency={s.concurrency} timeout={s.timeout:g}s"
+        f"samples={s.samples} concurrency={s.concurrency} timeout={s.timeout:g}s "
+        f"examples={s.examples} seed={s.seed}",
+        "llmexec templates: "
+        + " ".join(f"{name}={digest}" for name, digest in s.template_hashes().items())
+        + (f" iip-max-steps={s.iip_max_steps}" if "iip" in s.strategies else "")
+        + (f" describe={s.describe}" if s.describe else ""),
     ]
 
 
@@ -204,7 +221,14 @@ class BenchmarkFile(pytest.File):
 
     def _items(self, state: LLMExec, snippet: Snippet) -> Iterator[pytest.Item]:
         state.register_marker(snippet.category, f"snippets of the category {snippet.category}")
-        for case in snippet.cases():
+        wanted = inputs.examples_for(snippet, state.settings.examples)
+        try:
+            extra = inputs.generate(
+                snippet, wanted, state.settings.seed, state.engine if wanted else None
+            )
+        except BenchmarkError as exc:
+            raise CollectionProblem(str(exc)) from None
+        for case in [*snippet.cases(), *extra.cases]:
             for model in state.settings.models:
                 for strategy in state.settings.strategies:
                     name = f"{snippet.id}[{model}-{strategy}-{case.input_id}]"
@@ -215,6 +239,10 @@ class BenchmarkFile(pytest.File):
                         item.add_marker(mark)
                     if case.generated:
                         item.add_marker("generated")
+                    if extra.note:  # travels to the controller; shown once in the summary
+                        item.user_properties.append(
+                            (inputs.NOTE_PROPERTY, f"{self.nodeid}::{snippet.id}: {extra.note}")
+                        )
                     state.collected += 1
                     yield item
 
@@ -325,8 +353,21 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.section("llmexec summary")
     for line in terminal.render(records):
         terminalreporter.write_line(line)
+    for line in terminal.input_notes(state.input_notes):
+        terminalreporter.write_line(line)
     if state.settings.report is not None:
-        json_report.write_atomic(
-            state.settings.report, json_report.build(records, state.settings.header())
-        )
+        data = json_report.build(records, state.settings.header())
+        if state.gate is not None:
+            data["gate"] = state.gate
+        json_report.write_atomic(state.settings.report, data)
         terminalreporter.write_line(f"llmexec: JSON report written to {state.settings.report}")
+    if state.settings.html is not None:
+        document = json_report.build(records, state.settings.header())
+        if state.gate is not None:
+            document["gate"] = state.gate
+        try:
+            html_report.write(state.settings.html, document)
+        except html_report.HTMLReportError as exc:
+            terminalreporter.write_line(f"llmexec: {exc}", red=True)
+        else:
+            terminalreporter.write_line(f"llmexec: HTML report written to {state.settings.html}")

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
-from .aggregate import DIMENSIONS, Group, Record, breakdown, group_by, run_key, scored
+from .aggregate import (
+    DIMENSIONS,
+    Group,
+    Record,
+    breakdown,
+    group_by,
+    input_origin,
+    run_key,
+    scored,
+)
 
 
 def _pct(value: float) -> str:
@@ -80,6 +89,10 @@ def render(records: Sequence[Record]) -> list[str]:
         lines.append("")
         lines.append(f"accuracy by {name}")
         lines.extend("  " + line for line in dimension_table(records, name, fn))
+    if any(r.get("generated") for r in records):
+        lines.append("")
+        lines.append("accuracy on declared vs generated inputs")
+        lines.extend("  " + line for line in dimension_table(records, "inputs", input_origin))
     errors = [r for r in records if r["verdict"] == "error"]
     if errors:
         lines.append("")
@@ -99,4 +112,13 @@ def render(records: Sequence[Record]) -> list[str]:
             lines.append(f"  {path}::{snippet}")
         if len(mismatches) > 10:
             lines.append(f"  ... and {len(mismatches) - 10} more (see --llm-report)")
+    return lines
+
+
+def input_notes(notes: Collection[str]) -> list[str]:
+    """Snippets that got fewer generated inputs than asked for, once each."""
+    if not notes:
+        return []
+    lines = ["", f"generated inputs: {len(notes)} snippet(s) got fewer than asked for:"]
+    lines.extend(f"  {note}" for note in sorted(notes))
     return lines
