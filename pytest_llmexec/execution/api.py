@@ -46,6 +46,7 @@ class Outcome:
     stdout: str = ""
     duration: float = 0.0
     steps: tuple[dict[str, str], ...] | None = field(default=None)
+    value_type: str | None = None  # the result's type name before LeetCode conversion
 
     @property
     def ok(self) -> bool:
@@ -69,6 +70,7 @@ class Outcome:
             "stdout": self.stdout,
             "duration": self.duration,
             "steps": list(self.steps) if self.steps is not None else None,
+            "value_type": self.value_type,
         }
 
     @classmethod
@@ -82,6 +84,7 @@ class Outcome:
             stdout=data.get("stdout", ""),
             duration=data.get("duration", 0.0),
             steps=tuple(steps) if steps is not None else None,
+            value_type=data.get("value_type"),
         )
 
 

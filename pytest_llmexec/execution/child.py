@@ -1,17 +1,25 @@
-"""Runs one call inside an isolated child process and describes its result.
+"""Runs one call inside an isolated process and describes its result.
 
 This file is self-contained (standard library only) because it runs in an
-interpreter started with ``-I -S``: it must not import the plugin, pytest or
-any SDK. Its protocol is one JSON request on stdin, one JSON result on stdout.
+interpreter started with ``-S`` and a cleared environment: it must not import
+the plugin, pytest or any SDK. The fork server imports it once and calls
+`run_call` in every forked child; run as a script (the process-per-call
+executor) it reads one JSON request on stdin and writes one JSON result on
+stdout.
+
+The result is serialised here, inside the child, so that whatever the snippet
+returns (a giant list, a cycle, an object with a hostile ``__repr__``) becomes
+a verdict and never reaches the harness as a live object.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
+import inspect
 import io
 import json
 import math
+import os
 import sys
 from typing import Any
 
@@ -42,136 +50,342 @@ class TreeNode:
 
 MAX_REPR = 100_000
 MAX_STDOUT = 10_000
+MAX_DEPTH = 100
+MAX_NODES = 1_000_000
+
+# Bound now, before any snippet runs, so a snippet that patches builtins cannot
+# break the serialisation of its own result.
+_repr, _len, _isinstance, _type, _id = repr, len, isinstance, type, id
 
 
-def to_plain(value: Any, depth: int = 0) -> Any:
-    """Turn ListNode/TreeNode results into LeetCode's list form, recursively."""
-    if depth > 200:
-        raise RecursionError("result nested too deeply")
-    name = type(value).__name__
-    if name == "ListNode" and hasattr(value, "next"):
-        out, seen = [], set()
-        node = value
-        while node is not None:
-            if id(node) in seen:
-                raise ValueError("the linked list has a cycle")
-            seen.add(id(node))
-            out.append(to_plain(node.val, depth + 1))
-            node = node.next
-        return out
-    if name == "TreeNode" and hasattr(value, "left"):
-        out, queue = [], [value]
-        while queue:
-            node = queue.pop(0)
-            if node is None:
-                out.append(None)
-                continue
-            out.append(to_plain(node.val, depth + 1))
-            queue.extend([node.left, node.right])
-            if len(out) > 100_000:
-                raise ValueError("tree too large")
-        while out and out[-1] is None:
-            out.pop()
-        return out
-    if isinstance(value, list):
-        return [to_plain(v, depth + 1) for v in value]
-    if isinstance(value, tuple):
-        return tuple(to_plain(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return {to_plain(k, depth + 1): to_plain(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, set):
-        return {to_plain(v, depth + 1) for v in value}
+class ResultProblem(Exception):
+    """The result cannot be written as a literal; ``status`` says which verdict."""
+
+    def __init__(self, status: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class CappedWriter(io.TextIOBase):
+    """A text stream that keeps the first *cap* characters and counts the rest."""
+
+    def __init__(self, cap: int = MAX_STDOUT) -> None:
+        self.cap = cap
+        self.parts: list[str] = []
+        self.kept = 0
+        self.total = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        n = _len(text)
+        self.total += n
+        if self.kept < self.cap:
+            piece = text[: self.cap - self.kept]
+            self.parts.append(piece)
+            self.kept += _len(piece)
+        return n
+
+    def getvalue(self) -> str:
+        text = "".join(self.parts)
+        if self.total > self.kept:
+            text += f"\n[... {self.total - self.kept} more characters]"
+        return text
+
+
+# --------------------------------------------------------------------------- LeetCode forms
+
+
+def build_list(values: Any, node_type: Any) -> Any:
+    """LeetCode's ``[1, 2, 3]`` as a linked list of *node_type*."""
+    if not _isinstance(values, list):
+        return values
+    head = None
+    for value in reversed(values):
+        head = node_type(value, head)
+    return head
+
+
+def build_tree(values: Any, node_type: Any) -> Any:
+    """LeetCode's level-order ``[1, None, 2, 3]`` as a binary tree of *node_type*."""
+    if not _isinstance(values, list):
+        return values
+    if not values or values[0] is None:
+        return None
+    root = node_type(values[0])
+    queue = [root]
+    index = 1
+    head = 0
+    while head < _len(queue) and index < _len(values):
+        node = queue[head]
+        head += 1
+        for side in ("left", "right"):
+            if index < _len(values) and values[index] is not None:
+                child = node_type(values[index])
+                setattr(node, side, child)
+                queue.append(child)
+            index += 1
+    return root
+
+
+def _annotation_text(annotation: Any) -> str:
+    if annotation is inspect.Parameter.empty:
+        return ""
+    return annotation if _isinstance(annotation, str) else _repr(annotation)
+
+
+def leetcode_argument(annotation: Any, value: Any, namespace: dict[str, Any]) -> Any:
+    """Convert a list-form argument for a ``ListNode``/``TreeNode`` parameter."""
+    text = _annotation_text(annotation).replace("typing.", "")
+    for kind, build in (("ListNode", build_list), ("TreeNode", build_tree)):
+        node_type = namespace.get(kind)
+        position = text.find(kind)
+        if node_type is None or position < 0 or not _isinstance(value, list):
+            continue
+        outer = text[:position]
+        if ("List[" in outer or "list[" in outer) and all(
+            v is None or _isinstance(v, list) for v in value
+        ):
+            return [build(v, node_type) for v in value]
+        return build(value, node_type)
     return value
 
 
+def to_plain(value: Any, depth: int = 0, path: set[int] | None = None) -> Any:
+    """Turn ListNode/TreeNode results into LeetCode's list form, recursively.
+
+    Raises `ResultProblem` for a result nested too deeply or containing itself.
+    """
+    if depth > MAX_DEPTH:
+        raise ResultProblem("output too large", f"the result is nested over {MAX_DEPTH} levels")
+    if value is None or _type(value) in (bool, int, float, complex, str, bytes):
+        return value
+    path = set() if path is None else path
+    key = _id(value)
+    if key in path:
+        raise ResultProblem("not a literal", "the result contains itself")
+    name = _type(value).__name__
+    path.add(key)
+    try:
+        if name == "ListNode" and hasattr(value, "next"):
+            out, seen, node = [], set(), value
+            while node is not None:
+                if _id(node) in seen:
+                    raise ResultProblem("not a literal", "the linked list has a cycle")
+                seen.add(_id(node))
+                out.append(to_plain(node.val, depth + 1, path))
+                node = node.next
+            return out
+        if name == "TreeNode" and hasattr(value, "left"):
+            out, queue, head = [], [value], 0
+            while head < _len(queue):
+                node = queue[head]
+                head += 1
+                if node is None:
+                    out.append(None)
+                    continue
+                out.append(to_plain(node.val, depth + 1, path))
+                queue.extend([node.left, node.right])
+                if _len(queue) > MAX_NODES:
+                    raise ResultProblem("output too large", "the tree has too many nodes")
+            while out and out[-1] is None:
+                out.pop()
+            return out
+        if _isinstance(value, list):
+            return [to_plain(v, depth + 1, path) for v in value]
+        if _isinstance(value, tuple):
+            return tuple(to_plain(v, depth + 1, path) for v in value)
+        if _isinstance(value, dict):
+            return {
+                to_plain(k, depth + 1, path): to_plain(v, depth + 1, path)
+                for k, v in value.items()
+            }
+        if _isinstance(value, frozenset):
+            return frozenset(to_plain(v, depth + 1, path) for v in value)
+        if _isinstance(value, set):
+            return {to_plain(v, depth + 1, path) for v in value}
+        return value
+    finally:
+        path.discard(key)
+
+
+_LITERAL_TYPES = (bool, int, float, complex, str, bytes, list, tuple, set, frozenset, dict)
+
+
 def is_literal(value: Any, depth: int = 0) -> bool:
-    if depth > 100:
+    """Exactly the builtin literal types (a subclass' repr may not read back)."""
+    if depth > MAX_DEPTH:
         return False
-    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+    if value is None:
         return True
-    if isinstance(value, (list, tuple, set, frozenset)):
+    kind = _type(value)
+    if kind not in _LITERAL_TYPES:
+        return False
+    if kind in (list, tuple, set, frozenset):
         return all(is_literal(v, depth + 1) for v in value)
-    if isinstance(value, dict):
+    if kind is dict:
         return all(is_literal(k, depth + 1) and is_literal(v, depth + 1) for k, v in value.items())
-    return False
+    return True
+
+
+def type_name(value: Any) -> str:
+    """The result's type, e.g. ``list`` or ``ListNode``: kept beside the repr."""
+    return _type(value).__name__
 
 
 def literal_repr(value: Any) -> str:
-    """repr() whose inf/nan are written so the parent's parser reads them back."""
-    text = repr(value)
-    if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+    """repr() of a literal; inf and nan come out as names the parent's parser reads."""
+    text = _repr(value)
+    if _isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
         return text
     return text
 
 
-def run_call(request: dict[str, Any]) -> dict[str, Any]:
-    namespace: dict[str, Any] = {"__name__": "__snippet__"}
-    stdout = io.StringIO()
-    steps_state: list[dict[str, str]] | None = None  # IIP truth, when traced
-    try:
-        with contextlib.redirect_stdout(stdout):
-            exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
-            exec(compile(request["code"], "<snippet>", "exec"), namespace)
-            owner, _, name = request["entry"].rpartition(".")
-            target = getattr(namespace[owner](), name) if owner else namespace[name]
-            call = ast.parse(f"_({request['args']})", mode="eval").body
-            assert isinstance(call, ast.Call)
-            args = [ast.literal_eval(a) for a in call.args]
-            kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
-            if request.get("trace"):
-                # IIP step-level truth: tracer.py (stdlib only, beside this file) records the
-                # entry's locals after each step; it returns the call's result unchanged.
-                sys.path.insert(0, __import__("os").path.dirname(__file__))
-                from tracer import run_traced  # type: ignore[import-not-found]
+# --------------------------------------------------------------------------- running
 
-                result, steps_state = run_traced(target, args, kwargs, request.get("steps") or [])
-            else:
-                result = target(*args, **kwargs)
-            if request.get("score"):
-                names = [p for p in target.__code__.co_varnames[: target.__code__.co_argcount]]
-                if names and names[0] == "self":
-                    names = names[1:]
-                position = names.index(request["score"])
-                result = args[position] if position < len(args) else kwargs[request["score"]]
+
+def prelude_namespace() -> dict[str, Any]:
+    """The globals every snippet starts from: LeetCode's imports and node classes."""
+    namespace: dict[str, Any] = {"__name__": "__snippet__", "__builtins__": __builtins__}
+    exec(compile(PRELUDE, "<prelude>", "exec"), namespace)
+    return namespace
+
+
+def _parse_args(text: str) -> tuple[list[Any], dict[str, Any]]:
+    call = ast.parse(f"_({text})", mode="eval").body
+    assert _isinstance(call, ast.Call)
+    args = [ast.literal_eval(a) for a in call.args]
+    kwargs = {str(kw.arg): ast.literal_eval(kw.value) for kw in call.keywords}
+    return args, kwargs
+
+
+def _bind(
+    target: Any, args: list[Any], kwargs: dict[str, Any], namespace: dict[str, Any]
+) -> tuple[list[Any], dict[str, Any], dict[str, Any]]:
+    """Convert LeetCode-form arguments by annotation; also return them by name."""
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):  # a builtin or an odd callable: pass through
+        return args, kwargs, {}
+    bound = signature.bind(*args, **kwargs)
+    for name, value in list(bound.arguments.items()):
+        annotation = signature.parameters[name].annotation
+        bound.arguments[name] = leetcode_argument(annotation, value, namespace)
+    return list(bound.args), dict(bound.kwargs), dict(bound.arguments)
+
+
+def run_call(
+    request: dict[str, Any], namespace: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run ``entry(*args)`` of the request's code and describe the outcome as JSON data.
+
+    *namespace* is a prepared prelude namespace (the fork server builds it once);
+    it is copied, never changed.
+    """
+    namespace = prelude_namespace() if namespace is None else dict(namespace)
+    stdout = CappedWriter()
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = stdout
+    steps_state: Any = None
+    try:
+        exec(compile(request["code"], "<snippet>", "exec"), namespace)
+        owner, _, name = request["entry"].rpartition(".")
+        target = getattr(namespace[owner](), name) if owner else namespace[name]
+        args, kwargs = _parse_args(request["args"])
+        args, kwargs, by_name = _bind(target, args, kwargs, namespace)
+        if request.get("trace"):
+            # IIP step-level truth: tracer.py (stdlib only, beside this file) records the
+            # entry's locals after each step; it returns the call's result unchanged.
+            here = os.path.dirname(os.path.abspath(__file__))
+            if here not in sys.path:
+                sys.path.insert(0, here)
+            from tracer import run_traced  # type: ignore[import-not-found]
+
+            result, steps_state = run_traced(target, args, kwargs, request.get("steps") or [])
+        else:
+            result = target(*args, **kwargs)
+        score = request.get("score")
+        if score:
+            if score not in by_name:
+                raise TypeError(f"the entry has no argument {score!r} to score")
+            result = by_name[score]
+    except MemoryError:
+        namespace.clear()
+        sys.stdout, sys.stderr = saved
+        return {"status": "memory", "detail": "MemoryError: the memory limit was reached"}
     except BaseException as exc:  # the snippet's exception is a result, not our crash
-        return {
+        sys.stdout, sys.stderr = saved
+        kind = _type(exc).__name__
+        try:
+            message = str(exc)
+        except BaseException:  # noqa: BLE001 - a hostile __str__
+            message = "(the exception's message could not be read)"
+        raised = {
             "status": "raised",
-            "exc_type": type(exc).__name__,
-            "detail": f"{type(exc).__name__}: {exc}"[:2000],
-            "stdout": stdout.getvalue()[:MAX_STDOUT],
+            "exc_type": kind,
+            "detail": f"{kind}: {message}"[:2000],
+            "stdout": stdout.getvalue(),
             "steps": getattr(exc, "_llmexec_steps", None),  # set by tracer.run_traced
         }
+        if request.get("trace"):  # IIP truth up to the exception, set by tracer.run_traced
+            try:
+                raised["steps"] = exc.__dict__.get("_llmexec_steps")
+            except BaseException:  # noqa: BLE001 - a hostile exception object
+                pass
+        return raised
+    sys.stdout, sys.stderr = saved
+    out = describe(result, request.get("max_repr", MAX_REPR))
+    out["stdout"] = stdout.getvalue()
+    if steps_state is not None:
+        out["steps"] = steps_state
+    return out
+
+
+def describe(result: Any, max_repr: int = MAX_REPR) -> dict[str, Any]:
+    """The verdict and literal text of a result (``ok`` / ``not a literal`` / too large)."""
+    kind = type_name(result)
     try:
         plain = to_plain(result)
-    except (RecursionError, ValueError) as exc:
-        return {"status": "not a literal", "detail": str(exc)}
-    if not is_literal(plain):
-        return {
-            "status": "not a literal",
-            "detail": f"the result is a {type(result).__name__}, not a Python literal",
-            "stdout": stdout.getvalue()[:MAX_STDOUT],
-        }
-    try:
+        if not is_literal(plain):
+            return {
+                "status": "not a literal",
+                "detail": f"the result is a {kind}, not a Python literal",
+                "value_type": kind,
+            }
         text = literal_repr(plain)
-    except (RecursionError, ValueError) as exc:
-        return {"status": "output too large", "detail": str(exc)[:200]}
-    if len(text) > request.get("max_repr", MAX_REPR):
+    except ResultProblem as exc:
+        return {"status": exc.status, "detail": exc.detail, "value_type": kind}
+    except MemoryError:
+        return {"status": "memory", "detail": "MemoryError while writing the result"}
+    except RecursionError:
+        return {"status": "output too large", "detail": "the result is nested too deeply"}
+    if _len(text) > max_repr:
         return {
             "status": "output too large",
-            "detail": f"the result's repr has {len(text)} characters",
-            "stdout": stdout.getvalue()[:MAX_STDOUT],
+            "detail": f"the result's repr has {_len(text)} characters (limit {max_repr})",
+            "value_type": kind,
         }
-    return {
-        "status": "ok", "value": text, "stdout": stdout.getvalue()[:MAX_STDOUT],
-        "steps": steps_state,
-    }
+    return {"status": "ok", "value": text, "value_type": kind}
+
+
+def encode(result: dict[str, Any]) -> bytes:
+    """The child's answer as bytes; never raises (a hostile result becomes a verdict)."""
+    try:
+        return json.dumps(result).encode()
+    except BaseException as exc:  # noqa: BLE001 - e.g. steps holding odd objects
+        return json.dumps(
+            {"status": "harness error", "detail": f"the result could not be encoded: {exc!r}"[:500]}
+        ).encode()
 
 
 def main() -> None:
     request = json.loads(sys.stdin.read())
+    out = sys.stdout
     result = run_call(request)
-    sys.stdout.write("\n" + json.dumps(result))
-    sys.stdout.flush()
+    out.write("\n" + encode(result).decode())
+    out.flush()
 
 
 if __name__ == "__main__":

@@ -22,9 +22,14 @@ def child_env() -> dict[str, str]:
 
 
 class SubprocessExecutor:
-    """Starts ``python -I -S child.py`` for every call."""
+    """Starts ``python -S -s -B child.py`` for every call (the environment is ours,
+    so ``-E``/``-I``, which would drop the fixed ``PYTHONHASHSEED``, are not used)."""
 
+    name = "subprocess"
     layers: tuple[str, ...] = ("process", "clean-env", "tmpdir")
+
+    def __init__(self, reason: str = "") -> None:
+        self.reason = reason  # why the fork server is not used, for the report header
 
     def run(self, call: Call) -> Outcome:
         request = json.dumps(
@@ -36,7 +41,7 @@ class SubprocessExecutor:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="llmexec-") as cwd:
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(CHILD)],
+                [sys.executable, "-S", "-s", "-B", str(CHILD)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

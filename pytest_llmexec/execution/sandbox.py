@@ -1,0 +1,365 @@
+"""Sandbox layers for the fork server: namespaces, seccomp, limits, a dropped user.
+
+Standard library only (it runs inside the fork server's ``-S`` interpreter).
+Every layer is optional: `setup_namespaces` and `seccomp_filter` report
+whether they took effect, and the server lists the active ones so the report
+header can say which are in force. Nothing here is a substitute for running
+untrusted code on a machine you can afford to lose; it narrows what a snippet
+can do by accident or on purpose.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import platform
+import resource
+import struct
+from collections.abc import Sequence
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+CLONE_THREAD = 0x00010000
+#: every namespace flag of clone(2): a snippet may not make new namespaces
+CLONE_NAMESPACES = 0x7E020000
+MS_RDONLY = 0x1
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+
+_libc: ctypes.CDLL | None = None
+
+
+def libc() -> ctypes.CDLL:
+    """The C library, loaded once (the server loads it before forking)."""
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        except OSError:
+            _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        _libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+    return _libc
+
+
+def prctl(option: int, arg2: int = 0, arg3: int = 0) -> None:
+    if libc().prctl(option, arg2, arg3, 0, 0) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"prctl({option}): {os.strerror(code)}")
+
+
+def die_with_parent(signal_number: int) -> None:
+    """Ask the kernel to send *signal_number* when our parent exits (Linux only)."""
+    prctl(PR_SET_PDEATHSIG, signal_number)
+
+
+def become_subreaper() -> bool:
+    """Orphans of our children are re-parented to us, so we can reap and kill them."""
+    try:
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- namespaces
+
+
+def _call(name: str, *args: object) -> None:
+    if getattr(libc(), name)(*args) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"{name}: {os.strerror(code)}")
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def setup_namespaces(keep: Sequence[str]) -> list[str]:
+    """Give this process (and its future children) no network and a private /tmp.
+
+    Root unshares directly; anyone else tries a user namespace. Then loopback-only
+    networking (the new namespace's ``lo`` is down), private tmpfs mounts over the
+    world-writable directories (so nothing written there outlives the server),
+    and a read-only view of ``/``. Directories holding any path in *keep* (the
+    interpreter, this package) are not hidden. Returns the layers that took effect.
+    """
+    layers: list[str] = []
+    uid, gid = os.getuid(), os.getgid()
+    try:
+        _call("unshare", CLONE_NEWNS | CLONE_NEWNET)
+    except (OSError, AttributeError):
+        try:
+            _call("unshare", CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", f"{uid} {uid} 1")
+            _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        except (OSError, AttributeError):
+            return layers
+    layers.append("netns")
+    try:
+        _call("mount", None, b"/", None, MS_REC | MS_PRIVATE, None)
+    except OSError:
+        return layers
+    kept = [os.path.realpath(p) for p in keep]
+    private = []
+    for directory in ("/tmp", "/var/tmp", "/dev/shm"):
+        if not os.path.isdir(directory) or any(
+            k == directory or k.startswith(directory + "/") for k in kept
+        ):
+            continue
+        try:
+            _call("mount", b"tmpfs", directory.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
+                  b"mode=1777,size=256m")
+            private.append(directory)
+        except OSError:
+            pass
+    if "/tmp" not in private:
+        return layers  # the server needs a writable /tmp: leave / writable too
+    layers.append("private-tmp")
+    try:
+        _call("mount", None, b"/", None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
+        layers.append("read-only-root")
+    except OSError:
+        pass
+    return layers
+
+
+# --------------------------------------------------------------------------- seccomp
+
+# x86_64 system call numbers (other architectures get no seccomp layer).
+AUDIT_ARCH_X86_64 = 0xC000003E
+X86_64 = {
+    "socket": 41, "connect": 42, "clone": 56, "fork": 57, "vfork": 58, "execve": 59, "kill": 62, "ptrace": 101,
+    "setpgid": 109, "setsid": 112, "mount": 165, "umount2": 166, "reboot": 169,
+    "init_module": 175, "delete_module": 176, "tkill": 200, "tgkill": 234,
+    "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250, "unshare": 272,
+    "perf_event_open": 298, "setns": 308, "process_vm_readv": 310,
+    "process_vm_writev": 311, "finit_module": 313, "bpf": 321, "execveat": 322,
+    "pidfd_send_signal": 424, "io_uring_setup": 425, "pidfd_open": 434, "clone3": 435,
+    "pidfd_getfd": 438,
+}
+DENIED = (
+    "fork", "vfork", "execve", "execveat", "connect", "ptrace", "setpgid", "setsid", "mount", "umount2",
+    "reboot", "init_module", "delete_module", "finit_module", "tkill", "kexec_load", "add_key",
+    "request_key", "keyctl", "unshare", "perf_event_open", "setns", "process_vm_readv",
+    "process_vm_writev", "bpf", "pidfd_send_signal", "io_uring_setup", "pidfd_open",
+    "pidfd_getfd",
+)
+AF_UNIX = 1
+
+_LD_W_ABS = 0x20
+_JEQ = 0x15
+_JGE = 0x35
+_JSET = 0x45
+_RET = 0x06
+RET_ALLOW = 0x7FFF0000
+RET_KILL_PROCESS = 0x80000000
+RET_ERRNO = 0x00050000
+
+
+def _arg_low(index: int) -> int:
+    return 16 + 8 * index  # seccomp_data.args[index], low 32 bits (little endian)
+
+
+def seccomp_program(pid: int) -> bytes | None:
+    """A BPF filter for process *pid* (its own group leader), or None off x86_64.
+
+    Denied: new processes (fork, vfork, clone without CLONE_THREAD: threads are
+    fine) and exec, so no fork bomb and no subprocess; network sockets and
+    connect; signals to anything outside the process and its group; leaving the
+    group (setsid/setpgid); new namespaces; ptrace and the other ways into
+    another process or the kernel.
+    """
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    nr = X86_64
+    code: list[tuple[int, object, object, int]] = []
+    labels: dict[str, int] = {}
+
+    def op(kind: int, k: int, jt: object = 0, jf: object = 0) -> None:
+        code.append((kind, jt, jf, k))
+
+    def label(name: str) -> None:
+        labels[name] = len(code)
+
+    eperm, eacces = RET_ERRNO | errno.EPERM, RET_ERRNO | errno.EACCES
+    op(_LD_W_ABS, 4)  # arch
+    op(_JEQ, AUDIT_ARCH_X86_64, 1, 0)
+    op(_RET, RET_KILL_PROCESS)
+    op(_LD_W_ABS, 0)  # syscall number
+    op(_JGE, 0x40000000, "eperm", 0)  # the x32 ABI: not for us
+    for name in DENIED:
+        op(_JEQ, nr[name], "eperm", 0)
+    op(_JEQ, nr["kill"], "kill", 0)
+    op(_JEQ, nr["tgkill"], "tgkill", 0)
+    op(_JEQ, nr["socket"], "socket", 0)
+    op(_JEQ, nr["clone"], "clone", 0)
+    op(_JEQ, nr["clone3"], "enosys", 0)  # libc falls back to clone(), whose flags we see
+    op(_RET, RET_ALLOW)
+    label("kill")
+    op(_LD_W_ABS, _arg_low(0))
+    op(_JEQ, 0, "allow", 0)
+    op(_JEQ, pid, "allow", 0)
+    op(_JEQ, (-pid) & 0xFFFFFFFF, "allow", "eperm")
+    label("tgkill")
+    op(_LD_W_ABS, _arg_low(0))
+    op(_JEQ, pid, "allow", "eperm")
+    label("socket")
+    op(_LD_W_ABS, _arg_low(0))
+    op(_JEQ, AF_UNIX, "allow", "eacces")
+    label("clone")
+    op(_LD_W_ABS, _arg_low(0))
+    op(_JSET, CLONE_NAMESPACES, "eperm", 0)
+    op(_JSET, CLONE_THREAD, "allow", "eperm")  # threads yes, new processes no
+    label("allow")
+    op(_RET, RET_ALLOW)
+    label("eperm")
+    op(_RET, eperm)
+    label("eacces")
+    op(_RET, eacces)
+    label("enosys")
+    op(_RET, RET_ERRNO | errno.ENOSYS)
+
+    out = bytearray()
+    for index, (kind, jt, jf, k) in enumerate(code):
+        offsets = []
+        for target in (jt, jf):
+            if isinstance(target, str):
+                target = labels[target] - index - 1
+            assert isinstance(target, int) and 0 <= target < 256
+            offsets.append(target)
+        out += struct.pack("HBBI", kind, offsets[0], offsets[1], k)
+    return bytes(out)
+
+
+_PLACEHOLDER_PID = 0x3FFFFFF1  # above any pid_max, so it marks where the pid goes
+
+
+class SeccompTemplate:
+    """`seccomp_program` built once; `for_pid` patches the pid in (cheap after fork)."""
+
+    def __init__(self) -> None:
+        self.program = seccomp_program(_PLACEHOLDER_PID)
+        self.offsets: list[tuple[int, bool]] = []
+        if self.program is not None:
+            for index in range(len(self.program) // 8):
+                k = struct.unpack_from("I", self.program, index * 8 + 4)[0]
+                if k in (_PLACEHOLDER_PID, (-_PLACEHOLDER_PID) & 0xFFFFFFFF):
+                    self.offsets.append((index * 8 + 4, k != _PLACEHOLDER_PID))
+
+    def for_pid(self, pid: int) -> bytes:
+        assert self.program is not None
+        out = bytearray(self.program)
+        for offset, negative in self.offsets:
+            struct.pack_into("I", out, offset, ((-pid) & 0xFFFFFFFF) if negative else pid)
+        return bytes(out)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def install_seccomp(program: bytes) -> None:
+    """Load *program* for this process; irreversible, inherited by its children."""
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.addressof(buffer))
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog))
+    # keep the buffer alive until the kernel has copied it
+    del buffer
+
+
+def probe_seccomp() -> bool:
+    """Whether a filter loads here and denies what it should (checked in a forked child)."""
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            program = seccomp_program(os.getpid())
+            if program is not None:
+                install_seccomp(program)
+                import socket
+
+                try:
+                    socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                except PermissionError:
+                    status = 0
+        finally:
+            os._exit(status)
+    _, wait_status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(wait_status) == 0
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def address_space_in_use() -> int:
+    """Bytes of address space this process has mapped now (the base for RLIMIT_AS)."""
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[0])
+    return pages * resource.getpagesize()
+
+
+def set_limits(*, cpu_seconds: int, address_space: int | None, file_size: int,
+               open_files: int, processes: int | None) -> None:
+    """Apply the child's resource limits (soft = hard, except CPU's one-second grace)."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+    if processes is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    if address_space is not None:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+
+# --------------------------------------------------------------------------- a dropped user
+
+
+def readable_by_anyone(paths: Sequence[str]) -> bool:
+    """Whether every path (and each directory above it) is open to other users."""
+    import stat
+
+    for path in paths:
+        current = os.path.realpath(path)
+        while True:
+            try:
+                mode = os.stat(current).st_mode
+            except OSError:
+                return False
+            needed = stat.S_IXOTH if stat.S_ISDIR(mode) else stat.S_IROTH
+            if current == os.path.realpath(path) and stat.S_ISDIR(mode):
+                needed |= stat.S_IROTH
+            if not mode & needed:
+                return False
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+    return True
+
+
+def sandbox_uid(server_pid: int) -> int:
+    """A user id no account has, one per server, so that process limits count only ours."""
+    return 0x7F000000 + server_pid
+
+
+def drop_user(uid: int) -> None:
+    """Become *uid* (group too) for good; RLIMIT_NPROC then bounds our processes."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)

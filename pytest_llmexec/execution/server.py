@@ -1,0 +1,392 @@
+"""The warm fork server: one clean interpreter that forks a child per call.
+
+Started by `forkserver.ForkServer` as ``python -S -s -B server.py OPTIONS`` with
+a cleared environment and a fixed ``PYTHONHASHSEED``, before the pytest process
+has any reason to share state with it. It imports the LeetCode prelude once,
+then for every request forks a child that sets its limits and sandbox, runs
+the call (`child.run_call`) and writes the serialised result to a pipe. The
+server enforces the wall-clock timeout, SIGKILLs the child's whole process
+group, reaps everything (it is a child subreaper, so orphans come back to it)
+and removes the call's working directory before it answers.
+
+Protocol on stdin/stdout: 4-byte big-endian length, then JSON; one message
+out ("hello", with the active layers) after start-up, then one answer per
+request. EOF on stdin, or the death of the parent, ends the server.
+
+Standard library only: this file must not import the plugin, pytest or an SDK.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import select
+import shutil
+import signal
+import struct
+import sys
+import tempfile
+import time
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path[:1] != [HERE]:
+    sys.path.insert(0, HERE)
+
+import child  # noqa: E402
+import sandbox  # noqa: E402
+
+#: modules snippets commonly import beyond the prelude; loaded once, shared by every fork
+PRELOAD = (
+    "random", "copy", "fractions", "decimal", "dataclasses", "enum", "array", "statistics",
+    "datetime", "string", "json", "inspect", "tempfile",
+)
+MAX_RESULT_BYTES = 1 << 20
+FILE_SIZE = 16 << 20
+OPEN_FILES = 64
+PROCESSES = 64
+RESULT_FD = 3
+CHILD_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+def read_exact(fd: int, size: int) -> bytes | None:
+    data = bytearray()
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
+
+
+def read_message(fd: int) -> Any:
+    header = read_exact(fd, 4)
+    if header is None:
+        return None
+    body = read_exact(fd, struct.unpack(">I", header)[0])
+    return None if body is None else json.loads(body)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def write_message(fd: int, message: Any) -> None:
+    body = json.dumps(message).encode()
+    write_all(fd, struct.pack(">I", len(body)) + body)
+
+
+class Server:
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.seed = int(options.get("seed", 0))
+        self.memory = int(options.get("memory", 512 << 20))
+        self.use_sandbox = bool(options.get("sandbox", True))
+        self.parent = int(options["parent"])
+        self.pid = os.getpid()
+        self.layers = ["process", "limits", "clean-env", "tmpdir"]
+        self.uid: int | None = None
+        self.seccomp: sandbox.SeccompTemplate | None = None
+        self.errors = -1  # a memfd the children write C-level stderr to
+        self.rundir = ""
+        self.namespace: dict[str, Any] = {}
+        self.base = ""
+        self.vm_base = 0
+        self.children_file = f"/proc/self/task/{self.pid}/children"
+
+    # ------------------------------------------------------------------ start-up
+    def start(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        try:
+            sandbox.die_with_parent(signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != self.parent:
+            os._exit(0)
+        self.proto_in, self.proto_out = os.dup(0), os.dup(1)
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        os.close(null)
+        sandbox.become_subreaper()
+        self.namespace = child.prelude_namespace()
+        for name in PRELOAD:
+            __import__(name)
+        try:  # the IIP step tracer, when it is there (another module's business)
+            __import__("tracer")
+        except Exception:  # noqa: BLE001 - a broken tracer fails the traced calls only
+            pass
+        import random
+
+        random.seed(self.seed)  # unseeded randomness differs between the two seeds
+        os.environ.pop("PYTHONHASHSEED", None)
+        if self.use_sandbox:
+            keep = [sys.prefix, sys.base_prefix, sys.exec_prefix, HERE]
+            self.layers += sandbox.setup_namespaces(keep)
+            stdlib = os.path.dirname(os.__file__)
+            if os.geteuid() == 0 and sandbox.readable_by_anyone([stdlib, HERE]):
+                self.uid = sandbox.sandbox_uid(self.pid)
+                self.layers.append("uid")
+            try:
+                if sandbox.probe_seccomp():
+                    self.seccomp = sandbox.SeccompTemplate()
+            except OSError:
+                self.seccomp = None
+            if self.seccomp is not None:
+                self.layers.append("seccomp")
+        try:
+            sandbox.libc()  # loaded here once, not in every child
+        except OSError:
+            pass
+        if "private-tmp" in self.layers:  # a fixed path: os.getcwd() is the same every run
+            self.base = "/tmp/llmexec"
+            os.mkdir(self.base, 0o755)
+        else:
+            self.base = tempfile.mkdtemp(prefix="llmexec-")
+        self.rundir = os.path.join(self.base, "run")
+        self.errors = os.memfd_create("llmexec-stderr")
+        self.vm_base = sandbox.address_space_in_use()
+        gc.collect()
+        gc.freeze()  # the children's collections then leave the server's pages shared
+        write_message(
+            self.proto_out,
+            {"hello": True, "pid": self.pid, "layers": self.layers,
+             "python": sys.version.split()[0]},
+        )
+
+    def serve(self) -> None:
+        try:
+            while True:
+                request = read_message(self.proto_in)
+                if request is None:
+                    return
+                write_message(self.proto_out, self.handle(request))
+        except (BrokenPipeError, ConnectionResetError):
+            return
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    # ------------------------------------------------------------------ one call
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        started = time.monotonic()
+        timeout = float(request.get("timeout", 5.0))
+        rundir = self.rundir
+        if not os.path.isdir(rundir):
+            os.mkdir(rundir, 0o700)
+            if self.uid is not None:
+                os.chown(rundir, self.uid, self.uid)
+        os.ftruncate(self.errors, 0)
+        os.lseek(self.errors, 0, os.SEEK_SET)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read_end)
+            self.run_child(request, write_end, rundir, timeout)
+        os.close(write_end)
+        try:
+            result = self.collect(pid, read_end, started + timeout, timeout)
+        finally:
+            os.close(read_end)
+            self.clean_up(pid)
+            if os.listdir(rundir):  # the snippet left files: start afresh next time
+                remove_tree(rundir)
+        result["duration"] = time.monotonic() - started
+        return result
+
+    def run_child(self, request: dict[str, Any], result_fd: int, rundir: str,
+                  timeout: float) -> None:
+        payload = b""
+        try:
+            os.setsid()
+            sandbox.die_with_parent(signal.SIGKILL)
+            if os.getppid() != self.pid:
+                os._exit(1)
+            os.chdir(rundir)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            os.dup2(self.errors, 1)
+            os.dup2(self.errors, 2)
+            os.dup2(result_fd, RESULT_FD)
+            os.closerange(RESULT_FD + 1, 1 << 16)
+            os.environ.clear()
+            os.environ.update(CHILD_ENV, HOME=rundir, TMPDIR=rundir)
+            tempfile.tempdir = rundir
+            sandbox.set_limits(
+                cpu_seconds=math.ceil(timeout) + 1,
+                address_space=self.vm_base + self.memory,
+                file_size=FILE_SIZE,
+                open_files=OPEN_FILES,
+                processes=PROCESSES if self.uid is not None else None,
+            )
+            if self.uid is not None:
+                sandbox.drop_user(self.uid)
+            if self.seccomp is not None:
+                sandbox.install_seccomp(self.seccomp.for_pid(os.getpid()))
+            payload = child.encode(child.run_call(request, self.namespace))
+        except BaseException as exc:  # noqa: BLE001 - report, never fall back into the server
+            payload = child.encode(
+                {"status": "harness error", "detail": f"setting up the child failed: {exc!r}"}
+            )
+        finally:
+            try:
+                write_all(RESULT_FD, payload)
+            finally:
+                os._exit(0)
+
+    def collect(self, pid: int, read_end: int, deadline: float, timeout: float) -> dict[str, Any]:
+        """Wait for the child's result and exit; decide the verdict."""
+        poller = select.poll()
+        poller.register(read_end, select.POLLIN)
+        poller.register(self.proto_in, select.POLLIN)
+        try:
+            pidfd: int | None = os.pidfd_open(pid)
+            poller.register(pidfd, select.POLLIN)
+        except (AttributeError, OSError):
+            pidfd = None
+        data = bytearray()
+        eof = exited = False
+        problem = None
+        try:
+            while problem is None and not (eof and exited):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    problem = "timeout"
+                    break
+                wait_ms = remaining * 1000 if pidfd is not None or not eof else 5
+                for fd, _event in poller.poll(max(1, math.ceil(min(wait_ms, 1e9)))):
+                    if fd == read_end:
+                        chunk = os.read(read_end, 1 << 16)
+                        if not chunk:
+                            eof = True
+                            poller.unregister(read_end)
+                        else:
+                            data += chunk
+                            if len(data) > MAX_RESULT_BYTES:
+                                problem = "too large"
+                    elif fd == pidfd:
+                        exited = True
+                        poller.unregister(pidfd)
+                    elif fd == self.proto_in:  # the parent is gone: stop everything
+                        self.clean_up(pid)
+                        shutil.rmtree(self.base, ignore_errors=True)
+                        os._exit(0)
+                if pidfd is None and not exited:
+                    exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) \
+                        is not None
+                if exited and not eof:  # a grandchild may hold the pipe open: take what is there
+                    os.set_blocking(read_end, False)
+                    try:
+                        while chunk := os.read(read_end, 1 << 16):
+                            data += chunk
+                    except BlockingIOError:
+                        pass
+                    eof = True
+        finally:
+            if pidfd is not None:
+                os.close(pidfd)
+        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                target()
+            except (ProcessLookupError, PermissionError):
+                pass
+        _, status, usage = os.wait4(pid, 0)
+        cpu = usage.ru_utime + usage.ru_stime
+        if problem == "timeout":
+            return {"status": "timeout", "detail": f"no result after {timeout:g}s"}
+        if problem == "too large":
+            return {"status": "output too large",
+                    "detail": f"the result is over {MAX_RESULT_BYTES} bytes"}
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+            if number == signal.SIGXCPU or (number == signal.SIGKILL and cpu >= math.ceil(timeout)):
+                return {"status": "timeout", "detail": f"CPU time limit ({cpu:.1f}s used)"}
+            return self.crash(name)
+        code = os.WEXITSTATUS(status)
+        if code == 0 and data:
+            try:
+                result: dict[str, Any] = json.loads(data)
+                if isinstance(result, dict) and "status" in result:
+                    return result
+            except ValueError:
+                pass
+        return self.crash(f"exit({code})", "the process ended without a result")
+
+    def crash(self, what: str, note: str = "") -> dict[str, Any]:
+        try:
+            size = os.fstat(self.errors).st_size
+            tail = os.pread(self.errors, 2000, max(0, size - 2000)).decode(errors="replace")
+        except OSError:
+            tail = ""
+        tail = tail.strip()
+        if "MemoryError" in tail or "Cannot allocate memory" in tail:
+            return {"status": "memory", "detail": f"{what}: {tail[-300:]}"}
+        detail = " ".join(part for part in (what, note, tail[-500:]) if part)
+        return {"status": "crashed", "detail": detail}
+
+    # ------------------------------------------------------------------ clean-up
+    def clean_up(self, pid: int) -> None:
+        """SIGKILL the call's group and every orphan that came back to us; reap them all."""
+        for _ in range(2000):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+                group_alive = True
+            except (ProcessLookupError, PermissionError):
+                group_alive = False
+            leftovers = self.children()
+            for other in leftovers:  # escaped the group (setsid) but re-parented to us
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(other, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
+            self.reap()
+            if not group_alive and not leftovers:
+                return
+            time.sleep(0.0005)
+
+    def children(self) -> list[int]:
+        try:
+            with open(self.children_file) as handle:
+                return [int(p) for p in handle.read().split()]
+        except OSError:
+            return []
+
+    @staticmethod
+    def reap() -> None:
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+
+
+def remove_tree(path: str) -> None:
+    """Remove *path* even when a snippet made parts of it unreadable."""
+    if not os.path.lexists(path):
+        return
+
+    def make_writable(function: Any, name: str, _exc: Any) -> None:
+        try:
+            os.chmod(os.path.dirname(name), 0o700)
+            os.chmod(name, 0o700)
+            function(name)
+        except OSError:
+            pass
+
+    shutil.rmtree(path, onerror=make_writable)
+
+
+def main() -> None:
+    server = Server(json.loads(sys.argv[1]))
+    server.start()
+    server.serve()
+
+
+if __name__ == "__main__":
+    main()
