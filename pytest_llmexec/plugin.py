@@ -20,7 +20,7 @@ from .benchmark import BenchmarkError, Case, Snippet, load_cruxeval, load_yaml, 
 from .engine import CaseResult, Engine
 from .execution import make_executor
 from .gating import GatePlugin
-from .providers import Model, ModelError, ModelSettings, make_model
+from .providers import Model, ModelError, ModelSettings, is_api_model, make_models
 from .report import html as html_report
 from .report import json_report, terminal
 from .strategies import PromptOptions, get_strategy
@@ -61,17 +61,29 @@ class LLMExec:
         return hasattr(self.config, "workerinput")
 
     def build_models(self) -> None:
+        api = self.provider_settings = opts.provider_settings_from(self.config)
+        workerinput = getattr(self.config, "workerinput", None)
         model_settings = ModelSettings(
             replay=self.settings.replay,
             base_url=self.settings.base_url,
             api_key_env=self.settings.api_key_env,
             concurrency=self.settings.concurrency,
+            cache=api.cache,
+            cache_dir=api.cache_dir,
+            budget=api.budget,
+            prices=api.prices,
+            max_tokens=api.max_tokens,
+            temperature=api.temperature,
+            reasoning_effort=api.reasoning_effort,
+            thinking_budget=api.thinking_budget,
+            request_timeout=api.request_timeout,
+            seed=self.settings.seed,
+            run_id=workerinput.get("testrunuid") if workerinput else None,  # a shared budget
         )
-        for name in self.settings.models:
-            try:
-                self.models[name] = make_model(name, model_settings)
-            except ModelError as exc:
-                raise pytest.UsageError(str(exc)) from None
+        try:
+            self.models = make_models(self.settings.models, model_settings)
+        except ModelError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
     @property
     def engine(self) -> Engine:
@@ -131,6 +143,10 @@ def pytest_configure(config: pytest.Config) -> None:
     state.build_models()
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "llmexec-state")
+    if config.pluginmanager.hasplugin("xdist"):
+        from .sharing import SharingHooks
+
+        config.pluginmanager.register(SharingHooks(), "llmexec-sharing")
     gate_settings = opts.gate_settings_from(config)
     if gate_settings.configured and not state.is_worker:
         config.pluginmanager.register(GatePlugin(config, gate_settings, state), "llmexec-gate")
@@ -155,7 +171,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         + " ".join(f"{name}={digest}" for name, digest in s.template_hashes().items())
         + (f" iip-max-steps={s.iip_max_steps}" if "iip" in s.strategies else "")
         + (f" describe={s.describe}" if s.describe else ""),
-    ]
+    ] + ([state.provider_settings.header()] if any(map(is_api_model, state.models.values()))
+         else [])
 
 
 # --------------------------------------------------------------------------- collection
@@ -336,9 +353,14 @@ def format_failure(result: CaseResult) -> str:
 def pytest_runtestloop(session: pytest.Session) -> None:
     """Start every conversation before the first test runs, so requests overlap."""
     state = _state(session.config)
-    if state is None or state.is_worker or session.config.option.collectonly:
+    if state is None or session.config.option.collectonly:
         return
-    items = [i for i in session.items if isinstance(i, LLMItem)]
+    if state.is_worker:  # under xdist: the worker's fixed share (see sharing.py)
+        from .sharing import worker_share
+
+        items = [i for i in worker_share(session.config, session.items) if isinstance(i, LLMItem)]
+    else:
+        items = [i for i in session.items if isinstance(i, LLMItem)]
     if items:
         state.engine.prefetch((i.case, i.model, i.strategy) for i in items)
 

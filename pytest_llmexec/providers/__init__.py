@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from .api import CACHE_MODES, ModelSettings, Services, check_base_url, resolve_key
+from .api import CACHE_MODES, APIModel, ModelSettings, Services, check_base_url, resolve_key
 from .base import ChatModel, Conversation, Model, ModelError, Reply, Task, Usage
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Services",
     "Task",
     "Usage",
+    "is_api_model",
     "make_model",
     "make_models",
     "route",
@@ -54,6 +55,11 @@ def route(name: str, base_url: str | None) -> tuple[str, str]:
         f"{', '.join(OPENAI_FAMILIES + ANTHROPIC_FAMILIES)}; for a local OpenAI-compatible "
         "server give --llm-base-url"
     )
+
+
+def is_api_model(model: Model) -> bool:
+    """Whether *model* sends requests to an API (and so uses the cache, budget and prices)."""
+    return isinstance(model, APIModel)
 
 
 def make_model(name: str, settings: ModelSettings, services: Services | None = None) -> Model:

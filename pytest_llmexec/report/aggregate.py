@@ -158,4 +158,11 @@ def summary(records: list[Record]) -> dict[str, Any]:
         "recorded_mismatches": sorted(
             {r["snippet"] for r in records if r.get("recorded_mismatch")}
         ),
+        "usage": _usage_summary(records),
     }
+
+
+def _usage_summary(records: list[Record]) -> dict[str, Any]:
+    from .usage import usage_summary  # usage.py builds on this module
+
+    return usage_summary(records)

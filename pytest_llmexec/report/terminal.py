@@ -14,6 +14,7 @@ from .aggregate import (
     run_key,
     scored,
 )
+from .usage import usage_table
 
 
 def _pct(value: float) -> str:
@@ -85,6 +86,9 @@ def render(records: Sequence[Record]) -> list[str]:
     if not records:
         return []
     lines = run_table(records)
+    usage = usage_table(records)
+    if usage:
+        lines += ["", *usage]
     for name, fn in DIMENSIONS.items():
         lines.append("")
         lines.append(f"accuracy by {name}")

@@ -1,0 +1,79 @@
+"""Tokens, cost and latency per model × strategy, and in total, from the per-test records.
+
+``cost`` is the price of the replies a test used, cached or not; ``spent``
+counts only the replies fetched in this run (``cache_hit`` false), which is
+what ``--llm-budget`` limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .aggregate import Record, run_key
+
+TOKENS = ("input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens")
+
+
+def _empty() -> dict[str, Any]:
+    return {"n": 0, "calls": 0, "cache_hits": 0, "truncated": 0, **dict.fromkeys(TOKENS, 0),
+            "cost": 0.0, "spent": 0.0, "latency": 0.0}
+
+
+def _add(into: dict[str, Any], record: Record) -> None:
+    usage = record.get("usage") or {}
+    into["n"] += 1
+    into["calls"] += int(record.get("calls") or 0)
+    into["cache_hits"] += 1 if record.get("cache_hit") else 0
+    into["truncated"] += 1 if record.get("truncated") else 0
+    for name in TOKENS:
+        into[name] += int(usage.get(name) or 0)
+    cost = float(record.get("cost") or 0.0)
+    into["cost"] += cost
+    if not record.get("cache_hit"):
+        into["spent"] += cost
+    into["latency"] += float(record.get("latency") or 0.0)
+
+
+def usage_summary(records: Sequence[Record]) -> dict[str, Any]:
+    """``{"total": {...}, "runs": {"model/strategy": {...}}}``; latency is summed seconds
+    of model time (``mean_latency`` per call is added)."""
+    total = _empty()
+    runs: dict[str, dict[str, Any]] = {}
+    for record in records:
+        _add(total, record)
+        _add(runs.setdefault(run_key(record), _empty()), record)
+    for group in (total, *runs.values()):
+        group["mean_latency"] = group["latency"] / group["calls"] if group["calls"] else 0.0
+    return {"total": total, "runs": dict(sorted(runs.items()))}
+
+
+def has_usage(records: Sequence[Record]) -> bool:
+    """Whether any test talked to an API (the oracle and replay use no tokens)."""
+    return any(
+        any((r.get("usage") or {}).get(name) for name in TOKENS) or r.get("cost")
+        for r in records
+    )
+
+
+def usage_table(records: Sequence[Record]) -> list[str]:
+    """The terminal table; empty when no test used tokens."""
+    if not has_usage(records):
+        return []
+    summary = usage_summary(records)
+    header = ["model/strategy", "calls", "cached", "input tok", "output tok", "reasoning",
+              "cache-read", "cost $", "spent $", "latency/call"]
+    rows = []
+    for key, group in [*summary["runs"].items(), ("total", summary["total"])]:
+        rows.append([
+            key, str(group["calls"]), f"{group['cache_hits']}/{group['n']}",
+            str(group["input_tokens"]), str(group["output_tokens"]),
+            str(group["reasoning_tokens"]), str(group["cached_tokens"]),
+            f"{group['cost']:.6f}", f"{group['spent']:.6f}", f"{group['mean_latency']:.2f}s",
+        ])
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["tokens, cost and latency (cached = tests served from the reply cache)"]
+    for row in [header, *rows]:
+        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines
