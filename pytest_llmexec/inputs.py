@@ -791,16 +791,17 @@ class Generated:
     wanted: int = 0
     draws: int = 0
     discarded: Counter[str] = field(default_factory=Counter)
+    problem: str | None = None  # why nothing could be drawn at all
 
     @property
     def note(self) -> str | None:
         if len(self.cases) >= self.wanted:
             return None
+        head = f"{len(self.cases)} of {self.wanted} generated inputs"
+        if self.problem:
+            return f"{head}: {self.problem}"
         why = ", ".join(f"{n} {reason}" for reason, n in self.discarded.most_common())
-        return (
-            f"{len(self.cases)} of {self.wanted} generated inputs"
-            + (f" ({self.draws} drawn; discarded: {why})" if why else "")
-        )
+        return f"{head} ({self.draws} drawn; discarded: {why})"
 
 
 def examples_for(snippet: Snippet, default: int) -> int:
@@ -818,13 +819,14 @@ def generate(snippet: Snippet, n: int, seed: int, runner: Runner | None) -> Gene
     if n <= 0 or runner is None:
         return result
     if the_plan.variadic:
-        result.discarded["the entry takes *args or **kwargs"] += 1
+        result.problem = "the entry takes *args or **kwargs"
         return result
     missing = missing_kinds(the_plan)
     if missing:
-        result.discarded[
-            f"no type for {', '.join(missing)}: add annotations, a schema or 'values'"
-        ] += 1
+        result.problem = (
+            f"no type for {', '.join(missing)}: annotate it, or describe it with 'schema' "
+            "or a 'values' constraint"
+        )
         return result
     strategy = arguments(the_plan, snippet)
     names = [p.name for p in the_plan.params]
