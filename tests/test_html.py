@@ -125,7 +125,9 @@ def assert_no_injection(page: Page) -> None:
 
 
 @pytest.mark.parametrize("mode", XDIST)
-def test_run_writes_a_page_with_every_case(pytester: pytest.Pytester, mode: tuple[str, ...]) -> None:
+def test_run_writes_a_page_with_every_case(
+    pytester: pytest.Pytester, mode: tuple[str, ...]
+) -> None:
     result, path = make_page(pytester, *mode)
     result.assert_outcomes(passed=9, failed=3)
     result.stdout.fnmatch_lines(["llmexec: HTML report written to *out*report.html"])

@@ -286,7 +286,12 @@ class _Report:
         for key, value in self.run.items():
             if value in (None, "", [], {}):
                 continue
-            shown = ", ".join(map(str, value)) if isinstance(value, list) else _text(value)
+            if isinstance(value, list):
+                shown = ", ".join(map(_text, value))
+            elif isinstance(value, Mapping):
+                shown = ", ".join(f"{k}={_text(v)}" for k, v in value.items())
+            else:
+                shown = _text(value)
             items.append(f"<dt>{esc(key)}</dt><dd>{esc(shown)}</dd>")
         return f'<dl class="run-info">{"".join(items)}</dl>' if items else ""
 
