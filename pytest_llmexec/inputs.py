@@ -18,7 +18,7 @@ import inspect
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from random import Random
 from typing import Any, Protocol
 
@@ -43,7 +43,11 @@ READABLE = "abcdefghijklmnopqrstuvwxyz"
 
 SIZE_KEYS = ("min_size", "max_size")
 VALUE_KEYS = ("min_value", "max_value")
-PARAM_KEYS = frozenset({*SIZE_KEYS, *VALUE_KEYS, "alphabet", "unique", "sorted", "values"})
+PARAM_KEYS = frozenset(
+    {*SIZE_KEYS, *VALUE_KEYS, "alphabet", "unique", "sorted", "values", "items"}
+)
+#: Constraints that the elements of a collection inherit from it.
+INHERITED = frozenset({*SIZE_KEYS, *VALUE_KEYS, "alphabet"})
 GLOBAL_KEYS = PARAM_KEYS | {"max_result"}
 
 #: Name of the user property that carries a snippet's shortfall note to the controller.
@@ -193,7 +197,6 @@ class Kind:
         return f"{self.name}[{', '.join(map(str, self.args))}]" if self.args else self.name
 
 
-ORDERED = frozenset({"int", "float", "bool", "str"})  # kinds whose values sort together
 _ALIASES = {
     "int": "int", "float": "float", "bool": "bool", "str": "str", "None": "none",
     "ListNode": "listnode", "TreeNode": "treenode",
@@ -339,6 +342,13 @@ class Bounds:
     unique: bool = False
     sorted: bool = False
     values: tuple[Any, ...] | None = None
+    items: Bounds | None = None  # the elements' bounds, when they differ from the inherited
+
+    def elements(self) -> Bounds:
+        """The bounds of this collection's elements (and of a dict's keys and values)."""
+        if self.items is not None:
+            return self.items
+        return replace(self, values=None, unique=False, sorted=False)
 
 
 @dataclass(frozen=True)
@@ -524,6 +534,15 @@ def _bounds(snippet: Snippet, where: str, raw: Mapping[str, Any]) -> Bounds:
         min_value = min(min_value, max_value - (DEFAULT_MAX_VALUE - DEFAULT_MIN_VALUE))
     if min_value > max_value:
         raise fail(f"min_value {min_value} is larger than max_value {max_value}")
+    items = raw.get("items")
+    if items is not None:
+        if not isinstance(items, dict):
+            raise fail("'items' must be a mapping of constraints for the elements")
+        unknown = sorted(set(items) - PARAM_KEYS)
+        if unknown:
+            raise fail(f"items: unknown constraint(s) {unknown}; allowed: {sorted(PARAM_KEYS)}")
+        inherited = {k: v for k, v in raw.items() if k in INHERITED}
+        items = _bounds(snippet, where + "items: ", {**inherited, **items})
     return Bounds(
         min_size=min_size,
         max_size=max_size,
@@ -533,6 +552,7 @@ def _bounds(snippet: Snippet, where: str, raw: Mapping[str, Any]) -> Bounds:
         unique=raw.get("unique", False),
         sorted=raw.get("sorted", False),
         values=tuple(values) if values is not None else None,
+        items=items,
     )
 
 
@@ -616,9 +636,9 @@ def _number(value: Any) -> bool:
 # --------------------------------------------------------------------------- strategies
 
 
-def strategy_for(kind: Kind, bounds: Bounds, *, top: bool = True) -> st.SearchStrategy[Any]:
-    """A strategy for one argument (``values``, when given, replaces it whole)."""
-    if top and bounds.values is not None:
+def strategy_for(kind: Kind, bounds: Bounds) -> st.SearchStrategy[Any]:
+    """A strategy for one value of *kind*; ``values``, when given, replaces it whole."""
+    if bounds.values is not None:
         return st.sampled_from(bounds.values)
     name = kind.name
     if name == "int":
@@ -635,25 +655,31 @@ def strategy_for(kind: Kind, bounds: Bounds, *, top: bool = True) -> st.SearchSt
     if name == "none":
         return st.none()
     if name == "union":
-        return st.one_of(*(strategy_for(k, bounds, top=False) for k in kind.args))
+        return st.one_of(*(strategy_for(k, bounds) for k in kind.args))
+    inner = bounds.elements()
     if name == "tuple":
-        return st.tuples(*(strategy_for(k, bounds, top=False) for k in kind.args))
+        return st.tuples(*(strategy_for(k, inner) for k in kind.args))
     if name == "dict":
-        keys = strategy_for(kind.args[0], bounds, top=False)
-        values = strategy_for(kind.args[1], bounds, top=False)
-        return st.dictionaries(keys, values, min_size=bounds.min_size, max_size=bounds.max_size)
+        return st.dictionaries(strategy_for(kind.args[0], inner), strategy_for(kind.args[1], inner),
+                               min_size=bounds.min_size, max_size=bounds.max_size)
     if name == "treenode":
-        return _trees(strategy_for(Kind("int"), bounds, top=False), bounds)
-    element = Kind("int") if name == "listnode" else kind.args[0]
-    elements = strategy_for(element, bounds, top=False)
+        return _trees(strategy_for(Kind("int"), inner), bounds)
+    elements = strategy_for(Kind("int") if name == "listnode" else kind.args[0], inner)
     low, high = bounds.min_size, bounds.max_size
     if name == "set":
         return st.sets(elements, min_size=low, max_size=high)
-    innermost = element.name in ORDERED  # unique/sorted apply to lists of plain values
-    collection = st.lists(elements, min_size=low, max_size=high, unique=bounds.unique and innermost)
-    if bounds.sorted and innermost:
-        collection = collection.map(sorted)
+    unique_by = _canonical_value if bounds.unique else None  # lists are unique too
+    collection = st.lists(elements, min_size=low, max_size=high, unique_by=unique_by)
+    if bounds.sorted:
+        collection = collection.map(_sorted)
     return collection.map(tuple) if name == "tuple..." else collection
+
+
+def _sorted(values: list[Any]) -> list[Any]:
+    try:
+        return sorted(values)
+    except TypeError:  # values that do not compare (None among numbers) keep their order
+        return values
 
 
 def _trees(values: st.SearchStrategy[Any], bounds: Bounds) -> st.SearchStrategy[list[Any]]:
@@ -836,7 +862,9 @@ def generate(snippet: Snippet, n: int, seed: int, runner: Runner | None) -> Gene
         if bound is not None
     }
     rng = Random(snippet_seed(seed, snippet.id))
-    max_draws, max_runs, max_timeouts = 10 * n + 10, 2 * n + 4, 2
+    # Bounded work: draws are cheap, runs are not, and one timeout says that drawn
+    # inputs can make the snippet run too long (each costs the whole timeout).
+    max_draws, max_runs, max_timeouts = 10 * n + 10, 2 * n + 4, 1
     runs = 0
     while len(result.cases) < n and result.draws < max_draws and runs < max_runs:
         result.draws += 1

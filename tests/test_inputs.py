@@ -166,8 +166,9 @@ category: misc
 snippets:
   - id: constrained
     code: |
-      def constrained(nums: List[int], s: str, k: int, rows: List[List[int]]) -> int:
-          return len(nums) + len(s) + k + len(rows)
+      def constrained(nums: List[int], s: str, k: int, rows: List[List[int]],
+                      spans: List[List[int]]) -> int:
+          return len(nums) + len(s) + k + len(rows) + sum(b - a for a, b in spans)
     examples: 8
     constraints:
       max_size: 3
@@ -176,8 +177,10 @@ snippets:
       s: {alphabet: "()", min_size: 1}
       k: {values: [1, 2, 30]}
       rows: {min_value: 100}
+      spans: {min_size: 1, sorted: true, unique: true,
+              items: {min_size: 2, max_size: 2, sorted: true, min_value: 0}}
     inputs:
-      - {nums: [1, 2], s: "(", k: 1, rows: []}
+      - {nums: [1, 2], s: "(", k: 1, rows: [], spans: [[0, 1]]}
 """
 
 
@@ -185,7 +188,8 @@ def test_constraints_bound_each_parameter(pytester: pytest.Pytester) -> None:
     _write(pytester, CONSTRAINED)
     result = pytester.runpytest(*ORACLE, "--llm-report=report.json")
     result.assert_outcomes(passed=9)
-    values = list(_generated(read_report(pytester), ["nums", "s", "k", "rows"]).values())
+    names = ["nums", "s", "k", "rows", "spans"]
+    values = list(_generated(read_report(pytester), names).values())
     assert len(values) == 8
     for v in values:
         assert 2 <= len(v["nums"]) <= 5
@@ -194,6 +198,10 @@ def test_constraints_bound_each_parameter(pytester: pytest.Pytester) -> None:
         assert v["k"] in (1, 2, 30)
         assert len(v["rows"]) <= 3
         assert all(len(row) <= 3 and all(100 <= n <= 120 for n in row) for row in v["rows"])
+        spans = v["spans"]  # items: each element has its own bounds; the rest are inherited
+        assert 1 <= len(spans) <= 3 and spans == sorted(spans)
+        assert len({tuple(span) for span in spans}) == len(spans)
+        assert all(len(span) == 2 and 0 <= span[0] <= span[1] <= 20 for span in spans)
 
 
 @pytest.mark.parametrize(
@@ -207,13 +215,16 @@ def test_constraints_bound_each_parameter(pytester: pytest.Pytester) -> None:
         ("{k: {values: []}}", "'k': 'values' must be a non-empty list"),
         ("{nums: 3}", "'nums': expected a mapping of constraints"),
         ("{max_result: 0}", "'max_result' must be a positive integer"),
+        ("{spans: {items: {min_size: 3, max_size: 2}}}",
+         "'spans': items: min_size 3 is larger than max_size 2"),
+        ("{spans: {items: {size: 2}}}", "'spans': items: unknown constraint(s) ['size']"),
     ],
 )
 def test_bad_constraints_are_clear_collection_errors(
     pytester: pytest.Pytester, constraints: str, message: str
 ) -> None:
     text = CONSTRAINED.split("    constraints:")[0] + f"    constraints: {constraints}\n" + (
-        "    inputs:\n      - {nums: [1, 2], s: '(', k: 1, rows: []}\n"
+        "    inputs:\n      - {nums: [1, 2], s: '(', k: 1, rows: [], spans: []}\n"
     )
     _write(pytester, text)
     result = pytester.runpytest(*ORACLE)
@@ -398,7 +409,7 @@ def test_nondeterministic_and_timing_out_inputs_are_discarded(pytester: pytest.P
     assert len(generated) == 3
     result.stdout.fnmatch_lines([
         "  bench.yaml::noisy: 0 of 3 generated inputs (*nondeterministic*",
-        "  bench.yaml::spin: 0 of 3 generated inputs (2 drawn; discarded: 2 timeout)",
+        "  bench.yaml::spin: 0 of 3 generated inputs (1 drawn; discarded: 1 timeout)",
     ])
 
 
