@@ -18,7 +18,10 @@ from . import inputs
 from . import options as opts
 from .benchmark import BenchmarkError, Case, Snippet, load_cruxeval, load_yaml, looks_like_benchmark
 from .engine import CaseResult, Engine
+from .execution import describe as describe_executor
 from .execution import make_executor
+from .execution.api import NONDETERMINISTIC
+from .execution.truth_cache import with_truth_cache
 from .gating import GatePlugin
 from .providers import Model, ModelError, ModelSettings, is_api_model, make_models
 from .report import html as html_report
@@ -88,7 +91,12 @@ class LLMExec:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            executor = make_executor()
+            api = getattr(self, "provider_settings", None)
+            executor = with_truth_cache(  # --llm-cache=off bypasses the truth cache too
+                make_executor(),
+                api.cache if api is not None else "use",
+                api.cache_dir if api is not None else self.config.rootpath / ".llmexec",
+            )
             self._engine = Engine(
                 executor,
                 self.models,
@@ -172,7 +180,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         + (f" iip-max-steps={s.iip_max_steps}" if "iip" in s.strategies else "")
         + (f" describe={s.describe}" if s.describe else ""),
     ] + ([state.provider_settings.header()] if any(map(is_api_model, state.models.values()))
-         else [])
+         else []) + [describe_executor(state.engine.executor)]
 
 
 # --------------------------------------------------------------------------- collection
@@ -295,6 +303,8 @@ class LLMItem(pytest.Item):
         result = state.engine.evaluate(self.case, self.model, self.strategy)
         self.result = result
         self.user_properties.append((PROPERTY, result.to_json(self.nodeid)))
+        if result.truth.status == NONDETERMINISTIC:  # not scored: listed in the summary
+            pytest.skip(f"nondeterministic snippet, not scored: {result.truth.detail}"[:300])
         if not result.passed:
             raise LLMFailure(result)
 

@@ -56,6 +56,7 @@ MAX_NODES = 1_000_000
 # Bound now, before any snippet runs, so a snippet that patches builtins cannot
 # break the serialisation of its own result.
 _repr, _len, _isinstance, _type, _id = repr, len, isinstance, type, id
+_dumps = json.dumps
 
 
 class ResultProblem(Exception):
@@ -253,12 +254,28 @@ def prelude_namespace() -> dict[str, Any]:
     return namespace
 
 
+def compile_snippet(text: str) -> Any:
+    return compile(text, "<snippet>", "exec")
+
+
 def _parse_args(text: str) -> tuple[list[Any], dict[str, Any]]:
     call = ast.parse(f"_({text})", mode="eval").body
     assert _isinstance(call, ast.Call)
     args = [ast.literal_eval(a) for a in call.args]
     kwargs = {str(kw.arg): ast.literal_eval(kw.value) for kw in call.keywords}
     return args, kwargs
+
+
+def _needs_binding(target: Any) -> bool:
+    """Whether a parameter is annotated with a node type (cheap: no `inspect`)."""
+    function = getattr(target, "__func__", target)
+    annotations = getattr(function, "__annotations__", None)
+    if not isinstance(annotations, dict):
+        return True
+    return any(
+        "ListNode" in text or "TreeNode" in text
+        for text in map(_annotation_text, annotations.values())
+    )
 
 
 def _bind(
@@ -277,12 +294,12 @@ def _bind(
 
 
 def run_call(
-    request: dict[str, Any], namespace: dict[str, Any] | None = None
+    request: dict[str, Any], namespace: dict[str, Any] | None = None, code: Any = None
 ) -> dict[str, Any]:
     """Run ``entry(*args)`` of the request's code and describe the outcome as JSON data.
 
-    *namespace* is a prepared prelude namespace (the fork server builds it once);
-    it is copied, never changed.
+    *namespace* is a prepared prelude namespace and *code* the snippet already
+    compiled (the fork server keeps both); the namespace is copied, never changed.
     """
     namespace = prelude_namespace() if namespace is None else dict(namespace)
     stdout = CappedWriter()
@@ -290,11 +307,14 @@ def run_call(
     sys.stdout = sys.stderr = stdout
     steps_state: Any = None
     try:
-        exec(compile(request["code"], "<snippet>", "exec"), namespace)
+        exec(code if code is not None else compile_snippet(request["code"]), namespace)
         owner, _, name = request["entry"].rpartition(".")
         target = getattr(namespace[owner](), name) if owner else namespace[name]
         args, kwargs = _parse_args(request["args"])
-        args, kwargs, by_name = _bind(target, args, kwargs, namespace)
+        score = request.get("score")
+        by_name: dict[str, Any] = {}
+        if score or _needs_binding(target):
+            args, kwargs, by_name = _bind(target, args, kwargs, namespace)
         if request.get("trace"):
             # IIP step-level truth: tracer.py (stdlib only, beside this file) records the
             # entry's locals after each step; it returns the call's result unchanged.
@@ -306,7 +326,6 @@ def run_call(
             result, steps_state = run_traced(target, args, kwargs, request.get("steps") or [])
         else:
             result = target(*args, **kwargs)
-        score = request.get("score")
         if score:
             if score not in by_name:
                 raise TypeError(f"the entry has no argument {score!r} to score")
@@ -327,7 +346,6 @@ def run_call(
             "exc_type": kind,
             "detail": f"{kind}: {message}"[:2000],
             "stdout": stdout.getvalue(),
-            "steps": getattr(exc, "_llmexec_steps", None),  # set by tracer.run_traced
         }
         if request.get("trace"):  # IIP truth up to the exception, set by tracer.run_traced
             try:
@@ -373,9 +391,9 @@ def describe(result: Any, max_repr: int = MAX_REPR) -> dict[str, Any]:
 def encode(result: dict[str, Any]) -> bytes:
     """The child's answer as bytes; never raises (a hostile result becomes a verdict)."""
     try:
-        return json.dumps(result).encode()
+        return _dumps(result).encode()
     except BaseException as exc:  # noqa: BLE001 - e.g. steps holding odd objects
-        return json.dumps(
+        return _dumps(
             {"status": "harness error", "detail": f"the result could not be encoded: {exc!r}"[:500]}
         ).encode()
 

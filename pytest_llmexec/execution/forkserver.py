@@ -219,6 +219,7 @@ class ForkServerExecutor:
     def __init__(self, *, memory: int = DEFAULT_MEMORY, check_determinism: bool = True,
                  sandbox: bool | None = None) -> None:
         self.memory = memory
+        self.version = f"{EXECUTOR_VERSION} memory={memory}"
         self.check_determinism = check_determinism
         self.primary = ForkServer(0, memory=memory, sandbox=sandbox)
         self.secondary = ForkServer(1, memory=memory, sandbox=sandbox)

@@ -18,6 +18,7 @@ Standard library only: this file must not import the plugin, pytest or an SDK.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import math
@@ -93,6 +94,7 @@ class Server:
         self.errors = -1  # a memfd the children write C-level stderr to
         self.rundir = ""
         self.namespace: dict[str, Any] = {}
+        self.code_cache: dict[str, Any] = {}
         self.base = ""
         self.vm_base = 0
         self.children_file = f"/proc/self/task/{self.pid}/children"
@@ -122,7 +124,6 @@ class Server:
         import random
 
         random.seed(self.seed)  # unseeded randomness differs between the two seeds
-        os.environ.pop("PYTHONHASHSEED", None)
         if self.use_sandbox:
             keep = [sys.prefix, sys.base_prefix, sys.exec_prefix, HERE]
             self.layers += sandbox.setup_namespaces(keep)
@@ -147,6 +148,9 @@ class Server:
         else:
             self.base = tempfile.mkdtemp(prefix="llmexec-")
         self.rundir = os.path.join(self.base, "run")
+        os.environ.clear()  # set once here: every child inherits it
+        os.environ.update(CHILD_ENV, HOME=self.rundir, TMPDIR=self.rundir)
+        tempfile.tempdir = self.rundir
         self.errors = os.memfd_create("llmexec-stderr")
         self.vm_base = sandbox.address_space_in_use()
         gc.collect()
@@ -163,57 +167,83 @@ class Server:
                 request = read_message(self.proto_in)
                 if request is None:
                     return
-                write_message(self.proto_out, self.handle(request))
+                result, pid, reaped = self.handle(request)
+                write_message(self.proto_out, result)
+                self.finish(pid, reaped)  # while the parent reads the answer
         except (BrokenPipeError, ConnectionResetError):
             return
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
 
     # ------------------------------------------------------------------ one call
-    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, request: dict[str, Any]) -> tuple[dict[str, Any], int, bool]:
+        """Fork a child for *request*; its result, its pid and whether it was reaped."""
         started = time.monotonic()
         timeout = float(request.get("timeout", 5.0))
-        rundir = self.rundir
-        if not os.path.isdir(rundir):
-            os.mkdir(rundir, 0o700)
+        if not os.path.isdir(self.rundir):
+            os.mkdir(self.rundir, 0o700)
             if self.uid is not None:
-                os.chown(rundir, self.uid, self.uid)
+                os.chown(self.rundir, self.uid, self.uid)
         os.ftruncate(self.errors, 0)
         os.lseek(self.errors, 0, os.SEEK_SET)
+        code = self.compiled(request["code"])
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read_end)
-            self.run_child(request, write_end, rundir, timeout)
+            self.run_child(request, write_end, timeout, code)
         os.close(write_end)
         try:
-            result = self.collect(pid, read_end, started + timeout, timeout)
+            result, reaped = self.collect(pid, read_end, started + timeout, timeout)
+        except BaseException:
+            self.finish(pid, False)
+            raise
         finally:
             os.close(read_end)
-            self.clean_up(pid)
-            if os.listdir(rundir):  # the snippet left files: start afresh next time
-                remove_tree(rundir)
         result["duration"] = time.monotonic() - started
-        return result
+        return result, pid, reaped
 
-    def run_child(self, request: dict[str, Any], result_fd: int, rundir: str,
-                  timeout: float) -> None:
+    def finish(self, pid: int, reaped: bool) -> None:
+        """Kill and reap whatever the call left; empty its working directory."""
+        if not reaped:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.clean_up(pid)
+        if os.listdir(self.rundir):  # the snippet left files: start afresh next time
+            remove_tree(self.rundir)
+
+    def compiled(self, text: str) -> Any:
+        """The snippet's code object, compiled once per server (None: let the child fail)."""
+        code = self.code_cache.get(text)
+        if code is None:
+            try:
+                code = child.compile_snippet(text)
+            except BaseException:  # noqa: BLE001 - a SyntaxError is the snippet's verdict
+                return None
+            if len(self.code_cache) >= 512:
+                self.code_cache.pop(next(iter(self.code_cache)))
+            self.code_cache[text] = code
+        return code
+
+    def run_child(self, request: dict[str, Any], result_fd: int, timeout: float,
+                  code: Any) -> None:
         payload = b""
         try:
             os.setsid()
             sandbox.die_with_parent(signal.SIGKILL)
             if os.getppid() != self.pid:
                 os._exit(1)
-            os.chdir(rundir)
+            os.chdir(self.rundir)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
             os.dup2(self.errors, 1)
             os.dup2(self.errors, 2)
             os.dup2(result_fd, RESULT_FD)
             os.closerange(RESULT_FD + 1, 1 << 16)
-            os.environ.clear()
-            os.environ.update(CHILD_ENV, HOME=rundir, TMPDIR=rundir)
-            tempfile.tempdir = rundir
             sandbox.set_limits(
                 cpu_seconds=math.ceil(timeout) + 1,
                 address_space=self.vm_base + self.memory,
@@ -225,7 +255,7 @@ class Server:
                 sandbox.drop_user(self.uid)
             if self.seccomp is not None:
                 sandbox.install_seccomp(self.seccomp.for_pid(os.getpid()))
-            payload = child.encode(child.run_call(request, self.namespace))
+            payload = child.encode(child.run_call(request, self.namespace, code))
         except BaseException as exc:  # noqa: BLE001 - report, never fall back into the server
             payload = child.encode(
                 {"status": "harness error", "detail": f"setting up the child failed: {exc!r}"}
@@ -233,11 +263,18 @@ class Server:
         finally:
             try:
                 write_all(RESULT_FD, payload)
+                os.close(RESULT_FD)  # the server answers now, while we exit
             finally:
                 os._exit(0)
 
-    def collect(self, pid: int, read_end: int, deadline: float, timeout: float) -> dict[str, Any]:
-        """Wait for the child's result and exit; decide the verdict."""
+    def collect(self, pid: int, read_end: int, deadline: float,
+                timeout: float) -> tuple[dict[str, Any], bool]:
+        """Wait for the child's result (or its end); decide the verdict.
+
+        A complete result is answered at once; the child's exit is awaited by
+        `finish`. Otherwise the child is killed and reaped here, and its exit
+        status says what happened.
+        """
         poller = select.poll()
         poller.register(read_end, select.POLLIN)
         poller.register(self.proto_in, select.POLLIN)
@@ -255,8 +292,8 @@ class Server:
                 if remaining <= 0:
                     problem = "timeout"
                     break
-                wait_ms = remaining * 1000 if pidfd is not None or not eof else 5
-                for fd, _event in poller.poll(max(1, math.ceil(min(wait_ms, 1e9)))):
+                wait_ms = remaining * 1000 if pidfd is not None else min(remaining * 1000, 5)
+                for fd, _event in poller.poll(max(1, math.ceil(wait_ms))):
                     if fd == read_end:
                         chunk = os.read(read_end, 1 << 16)
                         if not chunk:
@@ -270,29 +307,34 @@ class Server:
                         exited = True
                         poller.unregister(pidfd)
                     elif fd == self.proto_in:  # the parent is gone: stop everything
-                        self.clean_up(pid)
+                        self.finish(pid, False)
                         shutil.rmtree(self.base, ignore_errors=True)
                         os._exit(0)
+                if eof and not exited and problem is None:
+                    result = parse_result(data)
+                    if result is not None:
+                        return result, False
                 if pidfd is None and not exited:
                     exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) \
                         is not None
                 if exited and not eof:  # a grandchild may hold the pipe open: take what is there
                     os.set_blocking(read_end, False)
-                    try:
+                    with contextlib.suppress(BlockingIOError):
                         while chunk := os.read(read_end, 1 << 16):
                             data += chunk
-                    except BlockingIOError:
-                        pass
                     eof = True
         finally:
             if pidfd is not None:
                 os.close(pidfd)
-        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-            try:
-                target()
-            except (ProcessLookupError, PermissionError):
-                pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
         _, status, usage = os.wait4(pid, 0)
+        return self.verdict(problem, status, usage, data, timeout), True
+
+    def verdict(self, problem: str | None, status: int, usage: Any, data: bytes,
+                timeout: float) -> dict[str, Any]:
         cpu = usage.ru_utime + usage.ru_stime
         if problem == "timeout":
             return {"status": "timeout", "detail": f"no result after {timeout:g}s"}
@@ -306,13 +348,9 @@ class Server:
                 return {"status": "timeout", "detail": f"CPU time limit ({cpu:.1f}s used)"}
             return self.crash(name)
         code = os.WEXITSTATUS(status)
-        if code == 0 and data:
-            try:
-                result: dict[str, Any] = json.loads(data)
-                if isinstance(result, dict) and "status" in result:
-                    return result
-            except ValueError:
-                pass
+        result = parse_result(data) if code == 0 else None
+        if result is not None:
+            return result
         return self.crash(f"exit({code})", "the process ended without a result")
 
     def crash(self, what: str, note: str = "") -> dict[str, Any]:
@@ -364,6 +402,15 @@ class Server:
                 return
             if pid == 0:
                 return
+
+
+def parse_result(data: bytes) -> dict[str, Any] | None:
+    """The child's JSON result, or None when it is incomplete or not ours."""
+    try:
+        result = json.loads(data)
+    except ValueError:
+        return None
+    return result if isinstance(result, dict) and "status" in result else None
 
 
 def remove_tree(path: str) -> None:

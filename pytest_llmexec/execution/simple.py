@@ -26,6 +26,7 @@ class SubprocessExecutor:
     so ``-E``/``-I``, which would drop the fixed ``PYTHONHASHSEED``, are not used)."""
 
     name = "subprocess"
+    version = "subprocess-1"
     layers: tuple[str, ...] = ("process", "clean-env", "tmpdir")
 
     def __init__(self, reason: str = "") -> None:

@@ -97,7 +97,7 @@ def render(records: Sequence[Record]) -> list[str]:
         lines.append("")
         lines.append("accuracy on declared vs generated inputs")
         lines.extend("  " + line for line in dimension_table(records, "inputs", input_origin))
-    errors = [r for r in records if r["verdict"] == "error"]
+    errors = [r for r in records if r["verdict"] == "error" and scored(r)]
     if errors:
         lines.append("")
         lines.append(f"errors ({len(errors)}): infrastructure or benchmark problems, not model mistakes")
@@ -105,6 +105,15 @@ def render(records: Sequence[Record]) -> list[str]:
             lines.append(f"  {record['nodeid']}: {record.get('error') or ''}"[:200])
         if len(errors) > 10:
             lines.append(f"  ... and {len(errors) - 10} more (see --llm-report)")
+    unstable = sorted({r["nodeid"].split("[")[0] + f"[{r.get('input_id', '')}]"
+                       for r in records if not scored(r)})
+    if unstable:
+        lines.append("")
+        lines.append(f"nondeterministic cases ({len(unstable)}): results differ between hash "
+                     "seeds; skipped, not scored")
+        lines.extend(f"  {case}" for case in unstable[:10])
+        if len(unstable) > 10:
+            lines.append(f"  ... and {len(unstable) - 10} more (see --llm-report)")
     mismatches = sorted({(r["file"], r["snippet"]) for r in records if r.get("recorded_mismatch")})
     if mismatches:
         lines.append("")
