@@ -445,16 +445,16 @@ def bind(args_text: str, names: Sequence[str]) -> dict[str, Any] | None:
         call = ast.parse(f"_({args_text})", mode="eval").body
         assert isinstance(call, ast.Call)
         positional = [ast.literal_eval(a) for a in call.args]
-        keywords = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+        keywords = [(kw.arg, ast.literal_eval(kw.value)) for kw in call.keywords]
     except (SyntaxError, ValueError, TypeError, AssertionError, MemoryError, RecursionError):
         return None
-    if len(positional) > len(names) or None in keywords:
+    if len(positional) > len(names):
         return None
     bound: dict[str, Any] = dict(zip(names, positional, strict=False))
-    for key, value in keywords.items():
-        if key in bound or key not in names:
+    for key, value in keywords:
+        if key is None or key in bound or key not in names:
             return None
-        bound[str(key)] = value
+        bound[key] = value
     return bound
 
 
@@ -528,10 +528,11 @@ def _bounds(snippet: Snippet, where: str, raw: Mapping[str, Any]) -> Bounds:
         raise fail(f"min_size {min_size} is larger than max_size {max_size}")
     min_value = raw.get("min_value", DEFAULT_MIN_VALUE)
     max_value = raw.get("max_value", DEFAULT_MAX_VALUE)
+    span = DEFAULT_MAX_VALUE - DEFAULT_MIN_VALUE  # one bound alone: the other is this far
     if "min_value" in raw and "max_value" not in raw:
-        max_value = max(max_value, min_value + DEFAULT_MAX_VALUE - DEFAULT_MIN_VALUE)
+        max_value = min_value + span
     if "max_value" in raw and "min_value" not in raw:
-        min_value = min(min_value, max_value - (DEFAULT_MAX_VALUE - DEFAULT_MIN_VALUE))
+        min_value = max_value - span
     if min_value > max_value:
         raise fail(f"min_value {min_value} is larger than max_value {max_value}")
     items = raw.get("items")
