@@ -119,6 +119,8 @@ def extract_answer(reply: str, tag: str = "ANSWER") -> str:
     """The answer text of a reply: last [ANSWER] block, fence, assert, or the whole reply."""
     block = answer_block(reply, tag)
     if block is not None:
+        if _RAISE_RE.match(block.strip()) or _is_literal(block):
+            return block.strip()  # e.g. a string holding backticks: no fence to unwrap
         inner = _FENCE_RE.findall(block)
         block = inner[-1] if inner else block
         return _strip_assert(block).strip()
@@ -191,3 +193,11 @@ def equal(predicted: Any, truth: Any) -> bool:
         return bool(predicted == truth)
     except Exception:  # pragma: no cover - exotic __eq__
         return False
+
+
+def _is_literal(text: str) -> bool:
+    try:
+        parse_literal(text)
+    except NotALiteral:
+        return False
+    return True

@@ -20,7 +20,8 @@ from .answers import NotALiteral, Raised, equal, parse_answer, parse_literal
 from .benchmark import Case
 from .execution import Call, Executor, Outcome
 from .providers import Conversation, Model, Task, Usage
-from .strategies import PromptOptions, Strategy
+from .strategies import Prompt, PromptOptions, Strategy
+from .strategies.iip import check_steps, first_divergent
 
 CORRECT = "correct"
 WRONG = "wrong"
@@ -67,6 +68,17 @@ class CaseResult:
     cost: float = 0.0
     calls: int = 0
     truncated: bool = False
+    model_ids: list[str] = field(default_factory=list)  # as reported by the provider
+    # IIP step-level scoring (see strategies/iip.py): over all samples, and sample 0's steps
+    steps_matched: int = 0
+    steps_total: int = 0
+    first_divergent_step: int | None = None
+    step_checks: list[dict[str, Any]] = field(default_factory=list)
+    step_problem: str = ""
+
+    @property
+    def step_accuracy(self) -> float | None:
+        return self.steps_matched / self.steps_total if self.steps_total else None
 
     @property
     def passed(self) -> bool:
@@ -118,11 +130,24 @@ class CaseResult:
             "latency": self.latency,
             "calls": self.calls,
             "truncated": self.truncated,
+            "model_ids": self.model_ids,
+            "step_accuracy": self.step_accuracy,
+            "first_divergent_step": self.first_divergent_step,
+            "steps_matched": self.steps_matched,
+            "steps_total": self.steps_total,
+            "steps": self.step_checks,
+            "step_problem": self.step_problem,
             "code": snippet.code,
         }
 
 
-def _case_call(case: Case, default_timeout: float, *, trace: bool = False) -> Call:
+def _case_call(
+    case: Case,
+    default_timeout: float,
+    *,
+    trace: bool = False,
+    steps: tuple[tuple[int, int], ...] | None = None,
+) -> Call:
     snippet = case.snippet
     return Call(
         code=snippet.code,
@@ -131,6 +156,7 @@ def _case_call(case: Case, default_timeout: float, *, trace: bool = False) -> Ca
         timeout=snippet.timeout or default_timeout,
         score=snippet.score,
         trace=trace,
+        steps=steps if trace else None,
     )
 
 
@@ -139,8 +165,9 @@ class _LoopThread:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="llmexec-loop",
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="llmexec-loop", daemon=True
+        )
         self.thread.start()
 
     def submit(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
@@ -176,17 +203,20 @@ class Engine:
         self._loop: _LoopThread | None = None
 
     # ------------------------------------------------------------------ truth
-    def truth(self, case: Case) -> Outcome:
-        call = _case_call(case, self.default_timeout)
+    def truth(self, case: Case, *, steps: tuple[tuple[int, int], ...] | None = None) -> Outcome:
+        """The real outcome; with *steps*, a traced run that also gives the state per step."""
+        call = _case_call(case, self.default_timeout, trace=steps is not None, steps=steps)
         outcome = self._truths.get(call)
         if outcome is None:
             outcome = self.executor.run(call)
             self._truths[call] = outcome
         return outcome
 
-    def reference(self, case: Case, *, trace: bool) -> Outcome:
+    def reference(
+        self, case: Case, *, trace: bool, steps: tuple[tuple[int, int], ...] | None = None
+    ) -> Outcome:
         """The oracle's answer: a run of its own, never the cached truth."""
-        call = _case_call(case, self.default_timeout, trace=trace)
+        call = _case_call(case, self.default_timeout, trace=trace, steps=steps)
         outcome = self._references.get(call)
         if outcome is None:
             outcome = self.executor.run(call)
@@ -208,7 +238,9 @@ class Engine:
         strategy = self.strategies[strategy_name]
         prompt = strategy.prompt(case, self.options)
         reference = (
-            self.reference(case, trace=strategy_name == "iip") if model.wants_reference else None
+            self.reference(case, trace=bool(prompt.steps), steps=prompt.steps)
+            if model.wants_reference
+            else None
         )
         tasks = [
             Task(case, strategy_name, prompt, sample=i, reference=reference)
@@ -252,9 +284,8 @@ class Engine:
             expected = Raised(truth.exc_type)
             result.expected = repr(expected)
         else:
-            result.error = (
-                f"the snippet itself gave no result: {truth.verdict}"
-                + (f" ({truth.detail})" if truth.detail else "")
+            result.error = f"the snippet itself gave no result: {truth.verdict}" + (
+                f" ({truth.detail})" if truth.detail else ""
             )
             return result
         if case.recorded_output is not None:
@@ -267,7 +298,8 @@ class Engine:
         future = self._start(case, model_name, strategy_name)
         conversations = future.result()
         self._pending.pop(key, None)
-        tag = strategy.prompt(case, self.options).answer_tag
+        prompt = strategy.prompt(case, self.options)
+        tag = prompt.answer_tag
         for conversation in conversations:
             result.calls += len(conversation.replies)
             for reply in conversation.replies:
@@ -275,6 +307,8 @@ class Engine:
                 result.latency += reply.latency
                 result.cost += reply.cost
                 result.truncated = result.truncated or reply.truncated
+                if reply.model_id and reply.model_id not in result.model_ids:
+                    result.model_ids.append(reply.model_id)
             if conversation.error is not None or conversation.final is None:
                 problem = conversation.error or "the model gave no reply"
                 result.samples.append(SampleResult(ERROR, None, None, problem))
@@ -292,18 +326,49 @@ class Engine:
             result.conversation = conversations[0].messages
             replies = [r for c in conversations for r in c.replies]
             result.cache_hit = bool(replies) and all(r.cache_hit for r in replies)
+        if prompt.steps:
+            self._score_steps(result, prompt, conversations)
         result.verdict = _case_verdict(result.samples)
         errors = [s.problem for s in result.samples if s.verdict == ERROR]
         if result.verdict == ERROR and errors:
             result.error = errors[0]
         return result
 
+    def _score_steps(
+        self, result: CaseResult, prompt: Prompt, conversations: list[Conversation]
+    ) -> None:
+        """IIP: compare each reported state with the true locals after that step."""
+        traced = self.truth(result.case, steps=prompt.steps)
+        truth = result.truth
+        if (traced.status, traced.value, traced.exc_type) != (
+            truth.status,
+            truth.value,
+            truth.exc_type,
+        ):
+            result.step_problem = f"the traced run differs from the truth: {traced.verdict}"
+            return
+        if traced.steps is None or len(traced.steps) != len(prompt.steps):
+            result.step_problem = "no state per step was recorded for the entry function"
+            return
+        for conversation in conversations:
+            if conversation.error is not None or len(conversation.replies) != len(prompt.turns):
+                continue  # an error sample, or a model that does not hold the conversation
+            replies = [reply.text for reply in conversation.replies[:-1]]
+            checks = check_steps(traced.steps, prompt.steps, replies, prompt.state_tag)
+            result.steps_total += len(checks)
+            result.steps_matched += sum(1 for c in checks if c.match)
+            if not result.step_checks:
+                result.step_checks = [c.to_json() for c in checks]
+                result.first_divergent_step = first_divergent(checks)
+        if not result.steps_total:
+            result.step_problem = "no sample answered every step turn"
+
     def close(self) -> None:
         if self._loop is not None:
             for model in self.models.values():
                 try:
                     self._loop.submit(model.aclose()).result(timeout=5)
-                except Exception:  # noqa: BLE001 - closing must not hide the run's result
+                except Exception:
                     pass
             self._loop.close()
         self.executor.close()

@@ -61,7 +61,7 @@ def statement_steps(code: str, entry: str) -> tuple[Step, ...]:
 
 def _first_line(statement: ast.stmt) -> int:
     """A decorated ``def``/``class`` starts at its first decorator."""
-    decorators = getattr(statement, "decorator_list", None) or []
+    decorators: list[ast.expr] = getattr(statement, "decorator_list", None) or []
     return min([statement.lineno, *(d.lineno for d in decorators)])
 
 

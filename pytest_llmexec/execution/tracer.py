@@ -28,6 +28,7 @@ values that are not literals (iterators, functions, objects), values whose
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
@@ -104,7 +105,7 @@ def serialise(value: Any) -> str | None:
         if not _literal(plain):
             return None
         text = repr(plain)
-    except (RecursionError, ValueError, MemoryError):
+    except Exception:  # a snippet's odd object is simply not scorable
         return None
     return text if len(text) <= MAX_VALUE else None
 
@@ -190,10 +191,8 @@ def run_traced(
         result = target(*args, **kwargs)
     except BaseException as exc:
         sys.settrace(previous)
-        try:
+        with contextlib.suppress(AttributeError, TypeError):
             setattr(exc, STATES_ATTRIBUTE, recorder.states if recorder.done else [])
-        except (AttributeError, TypeError):
-            pass
         raise
     finally:
         sys.settrace(previous)

@@ -134,6 +134,9 @@ def summary(records: list[Record]) -> dict[str, Any]:
         if scored(record):
             overall.add(record)
     runs = group_by(records, run_key)
+    from .strategy import run_extras, step_summary  # strategy.py builds on this module
+
+    extras = run_extras(records)
     return {
         "overall": overall.to_json(),
         "runs": {
@@ -141,6 +144,7 @@ def summary(records: list[Record]) -> dict[str, Any]:
                 "model": key.split("/", 1)[0],
                 "strategy": key.split("/", 1)[1],
                 **group.to_json(),
+                **extras.get(key, {}),
             }
             for key, group in sorted(runs.items())
         },
@@ -159,6 +163,7 @@ def summary(records: list[Record]) -> dict[str, Any]:
             {r["snippet"] for r in records if r.get("recorded_mismatch")}
         ),
         "usage": _usage_summary(records),
+        "steps": step_summary(records),
     }
 
 

@@ -14,6 +14,7 @@ from .aggregate import (
     run_key,
     scored,
 )
+from .strategy import cost_table, step_table
 from .usage import usage_table
 
 
@@ -89,6 +90,9 @@ def render(records: Sequence[Record]) -> list[str]:
     usage = usage_table(records)
     if usage:
         lines += ["", *usage]
+    for table in (step_table(records), cost_table(records)):  # report/strategy.py
+        if table:
+            lines += ["", *table]
     for name, fn in DIMENSIONS.items():
         lines.append("")
         lines.append(f"accuracy by {name}")
