@@ -37,6 +37,7 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -140,21 +141,24 @@ def _section(anchor: str, title: str, body: str, note: str = "") -> tuple[str, s
 
 
 class _BigO:
-    """Reads a time complexity such as ``O(n log n)`` and evaluates it at n = 64.
+    """Reads a time complexity such as ``O(n log n)`` and evaluates it with every variable = n.
 
-    Only to order the x axis of "accuracy by complexity"; every variable is 64.
+    Only to order and group the x axis of "accuracy by complexity".
     """
 
     FUNCS: ClassVar[dict[str, Callable[[float], float]]] = {
         "log": math.log2, "lg": math.log2, "log2": math.log2, "ln": math.log,
         "log10": math.log10, "sqrt": math.sqrt,
+        "\u03b1": lambda _: 1.0, "alpha": lambda _: 1.0,  # inverse Ackermann: constant here
     }
-    TOKEN = re.compile(r"\s*(\d+(?:\.\d+)?|[A-Za-z_]\w*|\*\*|[-+*/^()!·\u00d7⋅])")
+    TOKEN = re.compile(r"\s*(\d+(?:\.\d+)?|[^\W\d]\w*|\*\*|[-+*/^()!,·\u00d7⋅√])")
+    PRODUCT = ("*", "·", "\u00d7", "⋅", "/")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, n: float) -> None:
+        self.n = n
         self.tokens: list[str] = []
         pos = 0
-        text = text.strip()
+        text = text.replace("²", "^2").replace("³", "^3").strip()
         while pos < len(text):
             match = self.TOKEN.match(text, pos)
             if match is None:
@@ -184,10 +188,11 @@ class _BigO:
         value = self.power()
         while True:
             token = self.peek()
-            if token in ("*", "·", "\u00d7", "⋅", "/"):
+            if token in self.PRODUCT:
                 self.take()
                 value = value / self.power() if token == "/" else value * self.power()
-            elif token is not None and (token == "(" or token[0].isalnum() or token[0] == "_"):
+            elif token is not None and (token in ("(", "√") or token[0].isalnum()
+                                        or token[0] == "_"):
                 value *= self.power()  # implicit product: "n log n"
             else:
                 return value
@@ -215,6 +220,17 @@ class _BigO:
             return value
         if token[0].isdigit():
             return float(token)
+        if token == "√":
+            return math.sqrt(self.postfix())
+        if token.lower() in ("min", "max") and self.peek() == "(":
+            self.take()
+            values = [self.expr()]
+            while self.peek() == ",":
+                self.take()
+                values.append(self.expr())
+            if self.take() != ")":
+                raise ValueError("unbalanced")
+            return min(values) if token.lower() == "min" else max(values)
         func = self.FUNCS.get(token.lower())
         if func is not None:
             exponent = 1.0
@@ -223,23 +239,63 @@ class _BigO:
                 exponent = self.atom()
             return float(max(func(max(self.postfix(), 1.0)), 1.0) ** exponent)
         if token[0].isalpha() or token[0] == "_":
-            return 64.0
+            return self.n
         raise ValueError(token)
 
 
+def _evaluate(body: str, n: float) -> float:
+    parser = _BigO(body, n)
+    value = parser.expr()
+    if parser.peek() is not None:
+        raise ValueError("trailing text")
+    return value
+
+
 def complexity_rank(text: str) -> float:
-    """Growth of a big-O text at n = 64; infinity when it cannot be read."""
+    """How much a big-O text grows from n = 8 to n = 64: constant factors cancel out.
+
+    Infinity when it cannot be read; the largest float when it overflows (a
+    growth such as 2^n or n!).
+    """
     match = re.fullmatch(r"\s*[OΘΩoθ]\s*\((.*)\)\s*", text)
     if match is None:
         return math.inf
     try:
-        parser = _BigO(match.group(1))
-        value = parser.expr()
-        if parser.peek() is not None:
-            return math.inf
-    except (ValueError, OverflowError, ZeroDivisionError):
+        small, large = _evaluate(match.group(1), 8.0), _evaluate(match.group(1), 64.0)
+    except (ValueError, ZeroDivisionError):
         return math.inf
-    return value if math.isfinite(value) else math.inf
+    except OverflowError:
+        return sys.float_info.max
+    if not (math.isfinite(small) and math.isfinite(large)) or small <= 0 or large <= 0:
+        return math.inf
+    return min(large / small, sys.float_info.max)
+
+
+#: Growth classes for the chart, by the growth from n = 8 to n = 64 (n: 8x, n^2: 64x, ...).
+COMPLEXITY_CLASSES = (
+    ("O(1)", 1.5),
+    ("O(log n)", 6.0),  # log n, log^2 n, sqrt n
+    ("O(n)", 14.5),  # n, n + m, n log log n
+    ("O(n log n)", 45.0),  # n log n, n log^2 n, n sqrt n
+    ("O(n^2)", 300.0),  # n^2, n*m, n^2 log n
+    ("O(n^3)", 3000.0),  # n^3, n*m^2, n^3 log n
+    ("exponential", sys.float_info.max),  # 2^n, n!, ...
+)
+UNREAD = "other"
+
+
+def complexity_class(text: str) -> str:
+    """The growth class a complexity text belongs to, or "other" when it cannot be read."""
+    rank = complexity_rank(text)
+    for label, bound in COMPLEXITY_CLASSES:
+        if rank <= bound:
+            return label
+    return UNREAD
+
+
+def _complexity_key(record: Record) -> str:
+    text = record.get("complexity")
+    return complexity_class(text) if isinstance(text, str) and text else UNREAD
 
 
 def _leading_number(text: str) -> float:
@@ -252,7 +308,8 @@ def _ordered(dimension: str, values: Iterable[str]) -> list[str]:
     if dimension == "code length":
         return sorted(values, key=lambda v: (_leading_number(v), v))
     if dimension == "complexity":
-        return sorted(values, key=lambda v: (complexity_rank(v), v))
+        classes = [label for label, _ in COMPLEXITY_CLASSES]
+        return sorted(values, key=lambda v: (classes.index(v) if v in classes else 99, v))
     if dimension == "difficulty":
         order = {"easy": 0, "medium": 1, "hard": 2}
         return sorted(values, key=lambda v: (order.get(v, 9), v))
@@ -372,7 +429,21 @@ class _Report:
 
     # ------------------------------------------------------------------ accuracy charts
     def _by(self, dimension: str) -> dict[str, dict[str, Group]]:
+        if dimension == "complexity":  # texts vary too much ("O(m*n)", "O(n^2)"): use classes
+            return breakdown(self.scored, _complexity_key)
         return breakdown(self.scored, DIMENSIONS[dimension])
+
+    def _members(self, dimension: str) -> dict[str, str]:
+        """For complexity classes, the complexities each holds (for the tooltips)."""
+        if dimension != "complexity":
+            return {}
+        members: dict[str, set[str]] = defaultdict(set)
+        for record in self.scored:
+            members[_complexity_key(record)].add(_text(record.get("complexity")) or "-")
+        return {
+            label: " (" + ", ".join(sorted(texts)[:8]) + (", …" if len(texts) > 8 else "") + ")"
+            for label, texts in members.items()
+        }
 
     def category_charts(self) -> str:
         table = self._by("category")
@@ -406,15 +477,19 @@ class _Report:
         if not table:
             return ""
         xs = _ordered(dimension, table)
+        members = self._members(dimension)
         series = {
-            run: {x: _group_point(f"{x} · {run}", table[x][run]) for x in xs if run in table[x]}
+            run: {x: _group_point(f"{x}{members.get(x, '')} · {run}", table[x][run])
+                  for x in xs if run in table[x]}
             for run in self.runs
         }
         series = {k: v for k, v in series.items() if v}
         title = f"accuracy by {dimension}"
         chart = svg.line_chart(title, xs, series, y_label="accuracy", colors=self.colors,
                                width=width)
-        return _figure(chart, title + " (whiskers: 95% Wilson interval)")
+        note = " (whiskers: 95% Wilson interval"
+        note += "; complexities grouped by growth class)" if members else ")"
+        return _figure(chart, title + note)
 
     def difficulty_chart(self) -> str:
         table = self._by("difficulty")
@@ -675,8 +750,9 @@ class _Report:
             shape += _pair(self.difficulty_chart())
             out.append(_section(
                 "shape", "Accuracy by code length, complexity and difficulty", shape,
-                "code length counts the snippet's non-blank lines; complexities are ordered "
-                "by their growth",
+                "code length counts the snippet's non-blank lines; time complexities are "
+                "grouped into growth classes (constant factors and lower terms ignored, every "
+                "variable taken as n; hover a point for the complexities it holds)",
             ))
         optional = [
             ("inputs", "Declared versus generated inputs", self.inputs_section()),
@@ -936,4 +1012,5 @@ def write(path: Path, document: Mapping[str, Any], option: str = "--llm-html") -
                               f"{exc.strerror or exc}") from None
 
 
-__all__ = ["HTMLReportError", "build", "complexity_rank", "script_json", "write"]
+__all__ = ["HTMLReportError", "build", "complexity_class", "complexity_rank", "script_json",
+           "write"]
