@@ -50,6 +50,19 @@ class AnthropicModel(APIModel):
             for m in messages
             if m["role"] in ("user", "assistant")
         ]
+        if task.prompt.cache_prefix and turns and turns[-1]["role"] == "user":
+            # a multi-turn strategy (IIP) resends a growing prefix: one cache breakpoint on
+            # the newest turn lets the next request read everything before it from the cache
+            turns[-1] = {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "text",
+                        "text": turns[-1]["content"],
+                        "cache_control": {"type": "ephemeral"},
+                    }
+                ],
+            }
         body: dict[str, Any] = {
             "model": self.api_name,
             "max_tokens": self.max_tokens,
