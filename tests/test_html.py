@@ -389,3 +389,35 @@ def test_complexities_are_ordered_by_growth(order: list[str]) -> None:
 )
 def test_complexity_classes(texts: list[str], label: str) -> None:
     assert {text: html.complexity_class(text) for text in texts} == dict.fromkeys(texts, label)
+
+
+def test_api_run_shows_iip_steps_tokens_and_cost(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fake OpenAI server that traces f(5, 5) wrong from step 2: steps, tokens and cost."""
+    from test_iip_plugin import ARITH, scripted
+
+    from tests.fakes import OpenAIFake
+
+    pytester.makefile(".yaml", bench=ARITH)
+    with OpenAIFake(responder=scripted, cached_tokens=7) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", server.key)
+        monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+        result = pytester.runpytest(
+            "-p", "llmexec", "--llm-model=gpt-4o-mini", f"--llm-base-url={server.url}",
+            "--llm-strategy=iip", "--llm-examples=0", "--llm-html=report.html",
+            "-p", "no:cacheprovider",
+        )
+    result.assert_outcomes(passed=1, failed=1)
+    text = (pytester.path / "report.html").read_text(encoding="utf-8")
+    page = Page(text)
+    assert {"iip", "cost"} <= sections(page)
+    labels = [a.get("aria-label") for a in page.tags("svg")]
+    assert {"IIP step accuracy", "first divergent step", "tokens per test"} <= set(labels)
+    shown = "".join(page.text)
+    assert "66.7%" in shown  # 4 of 6 steps, pooled as the summary does
+    assert "33.3% (1/3 steps)" in shown and "d: expected 20, got 99" in shown
+    # the wrong case's code marks the lines of its first divergent step (d = c * 2)
+    assert '<span class="l mark">    d = c * 2</span>' in text
+    assert text.count('class="l mark"') == 1
+    assert "28 cached" in shown  # 4 calls x 7 cached tokens

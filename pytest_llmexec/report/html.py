@@ -20,8 +20,12 @@ only when its data is present, so keys are read defensively:
   ``latency``, ``calls``, ``cache_hit``, ``template_hash``,
   ``recorded_output``, ``recorded_mismatch``, ``truncated``;
 - declared versus generated inputs: ``generated`` (shown when any is true);
-- IIP: ``step_accuracy`` (a fraction) and ``first_divergent_step`` (a step
-  number, null when no step diverged) per case, ``summary.runs[*].step_accuracy``;
+- IIP: ``step_accuracy`` (a fraction, null without step scores) and
+  ``first_divergent_step`` (1-based, null when no step diverged) per case, with
+  ``steps_matched``, ``steps_total``, ``step_problem`` and ``steps`` (``step``,
+  ``lines``, ``expected``, ``reported``, ``match``, ``problem``) shown in the
+  browser; ``summary.runs[*].step_accuracy`` (pooled over steps) wins over the
+  mean of the cases;
 - cost and tokens: ``usage`` and ``cost`` (shown when any is non-zero);
 - baseline gate: ``gate`` with optional ``passed`` (bool) or ``status``,
   ``message``, ``runs`` (a mapping or list of rows; ``delta`` and
@@ -556,7 +560,7 @@ class _Report:
             steps = [_num(r.get("step_accuracy")) or 0.0 for r in per_run[run]]
             mean = self._run_step_accuracy(run, steps) or 0.0
             values[run, "steps"] = Point(
-                mean, tip=f"{run} · steps: {100 * mean:.1f}% (mean over {len(steps)} tests)"
+                mean, tip=f"{run} · steps: {100 * mean:.1f}% ({len(steps)} tests)"
             )
         out = _figure(
             svg.bar_chart("IIP step accuracy", runs, ["final answer", "steps"], values,
@@ -582,6 +586,8 @@ class _Report:
             }
             out += _figure(
                 svg.bar_chart("first divergent step", xs, runs, bars, y_label="tests",
+                              scale=svg.nice_scale([float(n) for n in counts.values()],
+                                                   integer=True),
                               colors=self.colors),
                 "the step at which a model's trace first differs from the real execution "
                 "(none: every step right)",
@@ -860,9 +866,50 @@ def _facet(record: Record, key: str) -> str:
     return _text(record.get(key)) or "-"
 
 
-def _code_block(code: str) -> str:
-    lines = "".join(f'<span class="l">{esc(line)}</span>\n' for line in code.split("\n"))
+def _code_block(code: str, mark: tuple[int, int] | None = None) -> str:
+    """Code with line numbers (as the prompts number it); *mark* highlights lines first..last."""
+    first, last = mark or (0, -1)
+    lines = "".join(
+        f'<span class="l{" mark" if first <= number <= last else ""}">{esc(line)}</span>\n'
+        for number, line in enumerate(code.rstrip().splitlines(), 1)
+    )
     return f'<pre class="code">{lines}</pre>'
+
+
+def _span_text(span: tuple[Any, Any] | None) -> str:
+    if span is None:
+        return ""
+    return str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
+
+
+def _steps(record: Record) -> tuple[str, tuple[int, int] | None]:
+    """IIP: the table of step checks, and the lines of the first divergent step."""
+    checks = record.get("steps")
+    if not isinstance(checks, list) or not checks:
+        return "", None
+    rows, mark = [], None
+    for check in checks:
+        if not isinstance(check, Mapping):
+            continue
+        lines = check.get("lines")
+        span = (lines[0], lines[1]) if isinstance(lines, list) and len(lines) == 2 else None
+        if mark is None and check.get("match") is False and span is not None:
+            mark = (int(span[0]), int(span[1]))
+        expected = check.get("expected")
+        shown = (", ".join(f"{k}={_text(v)}" for k, v in expected.items())
+                 if isinstance(expected, Mapping) else _text(expected))
+        rows.append([
+            esc(_text(check.get("step"))),
+            esc(_span_text(span)),
+            '<span class="ok">match</span>' if check.get("match") is True
+            else '<span class="bad">differs</span>',
+            f"<code>{esc(shown)}</code>",
+            f"<code>{esc(_text(check.get('reported')))}</code>",
+            esc(_text(check.get("problem"))),
+        ])
+    table = _table(["step", "lines", "state", "real locals", "reported", "problem"], rows,
+                   "steps")
+    return "<h4>IIP steps (first sample)</h4>" + table, mark
 
 
 def _fact(label: str, value: Any, *, code: bool = True) -> str:
@@ -898,11 +945,13 @@ def _case(record: Record) -> str:
         facts.append(_fact("recorded output", record.get("recorded_output")))
     step = _num(record.get("step_accuracy"))
     if step is not None:
-        facts.append(_fact("step accuracy", f"{100 * step:.1f}%", code=False))
-    if "first_divergent_step" in record:
+        matched, total = record.get("steps_matched"), record.get("steps_total")
+        counts = f" ({matched}/{total} steps)" if _num(total) else ""
+        facts.append(_fact("step accuracy", f"{100 * step:.1f}%{counts}", code=False))
         first = record.get("first_divergent_step")
         facts.append(_fact("first divergent step", "none" if first is None else first,
                            code=False))
+    facts.append(_fact("step problem", record.get("step_problem"), code=False))
     details = [
         ("difficulty", record.get("difficulty")),
         ("complexity", record.get("complexity")),
@@ -941,14 +990,15 @@ def _case(record: Record) -> str:
             "</div>"
             for m in messages
         )
+    steps, mark = _steps(record)
     code = record.get("code")
-    code_html = f"<h4>code</h4>{_code_block(code)}" if isinstance(code, str) else ""
+    code_html = f"<h4>code</h4>{_code_block(code, mark)}" if isinstance(code, str) else ""
     return (
         f'<details class="case"{attrs}><summary><span class="verdict v-{esc(verdict)}">'
         f'{esc(verdict)}</span> <span class="nodeid">{esc(nodeid)}</span> '
         f'<span class="tags">{esc(" · ".join(tags))}</span></summary>'
         f'<div class="case-body"><div class="case-grid"><div>{code_html}</div>'
-        f'<dl class="facts">{"".join(facts)}</dl></div>{sample_html}{conversation}</div>'
+        f'<dl class="facts">{"".join(facts)}</dl></div>{steps}{sample_html}{conversation}</div>'
         "</details>"
     )
 

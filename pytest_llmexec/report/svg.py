@@ -85,14 +85,20 @@ class Scale:
 PERCENT = Scale(0.0, 1.0, (0.0, 0.25, 0.5, 0.75, 1.0), percent)
 
 
-def nice_scale(values: Sequence[float], fmt: Formatter = number) -> Scale:
-    """A scale from 0 (or the lowest negative value) up to a round number above the data."""
+def nice_scale(values: Sequence[float], fmt: Formatter = number, *,
+               integer: bool = False) -> Scale:
+    """A scale from 0 (or the lowest negative value) up to a round number above the data.
+
+    With *integer* (counts), ticks are whole numbers.
+    """
     high = max([0.0, *values])
     low = min([0.0, *values])
     span = max(high - low, 1e-12)
     raw = span / 4
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1.0, float(math.ceil(step)))
     start = math.floor(low / step) * step
     stop = math.ceil(high / step) * step
     if stop == start:
@@ -146,22 +152,29 @@ def _x_labels(labels: Sequence[str], centres: Sequence[float], step: float,
     return parts, height
 
 
+def _left(scale: Scale) -> float:
+    """Room left of the plot for the tick labels and the axis title."""
+    longest = max((len(scale.fmt(tick)) for tick in scale.ticks), default=0)
+    return max(float(MARGIN_LEFT), 34 + CHAR_WIDTH * longest)
+
+
 def _axes(
-    scale: Scale, top: float, y_of: Callable[[float], float], y_label: str, width: int
+    scale: Scale, top: float, y_of: Callable[[float], float], y_label: str, width: int,
+    left: float,
 ) -> list[str]:
     parts = []
     for tick in scale.ticks:
         y = y_of(tick)
         parts.append(
-            f'<line class="grid" x1="{MARGIN_LEFT}" x2="{width - MARGIN_RIGHT}" '
+            f'<line class="grid" x1="{left:.1f}" x2="{width - MARGIN_RIGHT}" '
             f'y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f'<text x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">'
             f"{esc(scale.fmt(tick))}</text>"
         )
     if scale.low < 0 < scale.high:
         y = y_of(0.0)
         parts.append(
-            f'<line class="zero" x1="{MARGIN_LEFT}" x2="{width - MARGIN_RIGHT}" '
+            f'<line class="zero" x1="{left:.1f}" x2="{width - MARGIN_RIGHT}" '
             f'y1="{y:.1f}" y2="{y:.1f}"/>'
         )
     if y_label:
@@ -210,7 +223,8 @@ def bar_chart(
         )
     legend, legend_height = _legend(series, MARGIN_TOP, colors, width)
     top = MARGIN_TOP + legend_height + 6
-    plot_width = width - MARGIN_LEFT - MARGIN_RIGHT
+    left = _left(scale)
+    plot_width = width - left - MARGIN_RIGHT
     step = plot_width / max(len(categories), 1)
     bar = min(step * 0.8 / max(len(series), 1), 48.0)
 
@@ -218,8 +232,8 @@ def bar_chart(
         clamped = min(max(value, scale.low), scale.high)
         return top + PLOT_HEIGHT * (scale.high - clamped) / (scale.high - scale.low)
 
-    parts = [*legend, *_axes(scale, top, y_of, y_label, width)]
-    centres = [MARGIN_LEFT + step * (i + 0.5) for i in range(len(categories))]
+    parts = [*legend, *_axes(scale, top, y_of, y_label, width, left)]
+    centres = [left + step * (i + 0.5) for i in range(len(categories))]
     base = y_of(0.0) if scale.low <= 0 <= scale.high else y_of(scale.low)
     for category, centre in zip(categories, centres, strict=True):
         first = centre - bar * len(series) / 2
@@ -268,15 +282,16 @@ def line_chart(
     names = list(series)
     legend, legend_height = _legend(names, MARGIN_TOP, colors, width)
     top = MARGIN_TOP + legend_height + 6
-    plot_width = width - MARGIN_LEFT - MARGIN_RIGHT
+    left = _left(scale)
+    plot_width = width - left - MARGIN_RIGHT
     step = plot_width / max(len(xs), 1)
 
     def y_of(value: float) -> float:
         clamped = min(max(value, scale.low), scale.high)
         return top + PLOT_HEIGHT * (scale.high - clamped) / (scale.high - scale.low)
 
-    parts = [*legend, *_axes(scale, top, y_of, y_label, width)]
-    centres = [MARGIN_LEFT + step * (i + 0.5) for i in range(len(xs))]
+    parts = [*legend, *_axes(scale, top, y_of, y_label, width, left)]
+    centres = [left + step * (i + 0.5) for i in range(len(xs))]
     nudge = min(step / (len(names) + 1), 8.0)
     for index, name in enumerate(names):
         points = series[name]
