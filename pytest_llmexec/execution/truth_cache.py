@@ -27,6 +27,8 @@ from typing import Any
 from .api import HARNESS, TIMEOUT, Call, Executor, Outcome
 
 FILE_NAME = "truth.sqlite"
+#: the step tracer's source: an edit to it must not be answered with stored IIP states
+TRACER_DIGEST = hashlib.sha256(Path(__file__).with_name("tracer.py").read_bytes()).hexdigest()[:16]
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS truths (
@@ -48,6 +50,7 @@ def truth_key(call: Call, executor_version: str) -> str:
             "score": call.score,
             "trace": call.trace,
             "steps": [list(s) for s in call.steps] if call.steps else None,
+            "tracer": TRACER_DIGEST if call.trace else None,  # what "state after a step" means
             "timeout": call.timeout,
             "python": sys.version.split()[0],
             "executor": executor_version,
