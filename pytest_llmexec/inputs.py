@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from hypothesis import strategies as st
 from hypothesis.control import BuildContext
 from hypothesis.errors import StopTest, UnsatisfiedAssumption
+from hypothesis.internal.conjecture.choice import ChoiceNode
 from hypothesis.internal.conjecture.data import ConjectureData
 from hypothesis.internal.conjecture.providers import PrimitiveProvider
 from hypothesis.internal.intervalsets import IntervalSet
@@ -154,12 +155,33 @@ def _readable(intervals: IntervalSet) -> str:
 
 def draw(strategy: st.SearchStrategy[Any], rng: Random) -> Any:
     """One value of *strategy* from *rng*, or raise `Rejected` (a filter never passed)."""
-    data = ConjectureData(random=None, provider=SmallProvider(rng))
+    return _draw(strategy, ConjectureData(random=None, provider=SmallProvider(rng)))[0]
+
+
+def draw_traced(
+    strategy: st.SearchStrategy[Any], rng: Random
+) -> tuple[Any, tuple[ChoiceNode, ...]]:
+    """A value and the choices that made it (which `replay` turns back into a value)."""
+    return _draw(strategy, ConjectureData(random=None, provider=SmallProvider(rng)))
+
+
+def replay(
+    strategy: st.SearchStrategy[Any], choices: Sequence[Any]
+) -> tuple[Any, tuple[ChoiceNode, ...]]:
+    """The value that *choices* make; `Rejected` when they are too few or rejected."""
+    data = ConjectureData.for_choices(tuple(choices), provider=SmallProvider(Random(0)))
+    return _draw(strategy, data)
+
+
+def _draw(
+    strategy: st.SearchStrategy[Any], data: ConjectureData
+) -> tuple[Any, tuple[ChoiceNode, ...]]:
     try:
         with _build_context(data):  # strategies such as lists() need one
-            return data.draw(strategy)
+            value = data.draw(strategy)
     except (StopTest, UnsatisfiedAssumption):
         raise Rejected from None
+    return value, tuple(data.nodes)
 
 
 def _build_context(data: ConjectureData) -> BuildContext:
@@ -819,6 +841,10 @@ class Generated:
     draws: int = 0
     discarded: Counter[str] = field(default_factory=Counter)
     problem: str | None = None  # why nothing could be drawn at all
+    #: what `inputs_shrink` needs: the plan, the strategy, each case's choices by input id
+    plan: Plan | None = None
+    strategy: st.SearchStrategy[dict[str, Any]] | None = None
+    choices: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     @property
     def note(self) -> str | None:
@@ -862,6 +888,7 @@ def generate(snippet: Snippet, n: int, seed: int, runner: Runner | None) -> Gene
         for bound in (bind(text, names) for text in snippet.inputs)
         if bound is not None
     }
+    result.plan, result.strategy = the_plan, strategy
     rng = Random(snippet_seed(seed, snippet.id))
     # Bounded work: draws are cheap, runs are not, and one timeout says that drawn
     # inputs can make the snippet run too long (each costs the whole timeout).
@@ -870,7 +897,7 @@ def generate(snippet: Snippet, n: int, seed: int, runner: Runner | None) -> Gene
     while len(result.cases) < n and result.draws < max_draws and runs < max_runs:
         result.draws += 1
         try:
-            values = draw(strategy, rng)
+            values, nodes = draw_traced(strategy, rng)
             text = args_text(values, the_plan.params)
         except (Rejected, ValueError):
             result.discarded["rejected by the strategy"] += 1
@@ -882,9 +909,10 @@ def generate(snippet: Snippet, n: int, seed: int, runner: Runner | None) -> Gene
         seen.add(key)
         case = Case(snippet, f"h{len(result.cases)}", text, generated=True)
         runs += 1
-        reason = _invalid(snippet, case, runner, the_plan.max_result)
+        reason = invalid(snippet, case, runner, the_plan.max_result)
         if reason is None:
             result.cases.append(case)
+            result.choices[case.input_id] = tuple(node.value for node in nodes)
             continue
         result.discarded[reason] += 1
         if result.discarded["timeout"] >= max_timeouts:
@@ -892,7 +920,7 @@ def generate(snippet: Snippet, n: int, seed: int, runner: Runner | None) -> Gene
     return result
 
 
-def _invalid(snippet: Snippet, case: Case, runner: Runner, max_result: int) -> str | None:
+def invalid(snippet: Snippet, case: Case, runner: Runner, max_result: int) -> str | None:
     """Why a drawn input cannot be a test, or None when it can."""
     truth = runner.truth(case)
     if truth.ok:

@@ -98,6 +98,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("--llm-request-timeout", "llm_request_timeout",
            "seconds to wait for one model reply before retrying it (default 600)",
            default=600.0, type=float, metavar="SECONDS"),
+    Option("--llm-retries", "llm_retries",
+           "further tries of a request after a 5xx, a timeout, a connection error or a "
+           "malformed reply, with exponential backoff (default 5; 429s: 12)",
+           default=5, type=int, metavar="N"),
     Option("--llm-examples", "llm_examples",
            "hypothesis-generated inputs per snippet besides the declared ones (default 3; "
            "0 turns generation off; a snippet's 'examples' field overrides)",
@@ -105,6 +109,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("--llm-seed", "llm_seed",
            "seed of the generated inputs, and of API requests that take one (default 0)",
            default=0, type=int, metavar="N"),
+    Option("--llm-shrink", "llm_shrink",
+           "for a wrong prediction on a generated input, spend up to K extra model calls "
+           "looking for a smaller input the model still gets wrong (default 0: off)",
+           default=0, type=int, metavar="K"),
     Option("--llm-baseline", "llm_baseline",
            "compare with the baseline file and gate the exit status on it "
            f"(bare flag: {DEFAULT_BASELINE})", metavar="PATH", const=DEFAULT_BASELINE),
@@ -190,6 +198,7 @@ class Settings:
     describe: str | None = None  # "en" / "zh": the description language shown in prompts
     examples: int = 3  # hypothesis-generated inputs per snippet
     seed: int = 0  # seed of the generated inputs
+    shrink: int = 0  # extra model calls per wrong generated case to find a smaller input
     html: Path | None = None  # --llm-html: the self-contained HTML report
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -209,6 +218,7 @@ class Settings:
             "describe": self.describe,
             "examples": self.examples,
             "seed": self.seed,
+            "shrink": self.shrink,
             "template_hashes": self.template_hashes(),
         }
 
@@ -255,6 +265,7 @@ def settings_from(config: pytest.Config) -> Settings:
         describe=_describe(config),
         examples=_number(config, "--llm-examples", int, 0),
         seed=_number(config, "--llm-seed", int, 0),
+        shrink=_number(config, "--llm-shrink", int, 0),
     )
 
 
@@ -356,6 +367,7 @@ class ProviderSettings:
     reasoning_effort: str | None
     thinking_budget: int | None
     request_timeout: float
+    retries: int = 5
 
     def header(self) -> str:
         parts = [f"cache={self.cache}"]
@@ -371,7 +383,7 @@ class ProviderSettings:
             if value is not None:
                 parts.append(f"{name}={value}")
         parts.append(f"temperature={self.temperature:g}")
-        parts.append(f"request-timeout={self.request_timeout:g}s")
+        parts.append(f"request-timeout={self.request_timeout:g}s retries={self.retries}")
         return "llmexec providers: " + " ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -385,6 +397,7 @@ class ProviderSettings:
             "reasoning_effort": self.reasoning_effort,
             "thinking_budget": self.thinking_budget,
             "request_timeout": self.request_timeout,
+            "retries": self.retries,
         }
 
 
@@ -422,4 +435,5 @@ def provider_settings_from(config: pytest.Config) -> ProviderSettings:
         reasoning_effort=effort,
         thinking_budget=thinking,
         request_timeout=_number(config, "--llm-request-timeout", float, 0.001),
+        retries=_number(config, "--llm-retries", int, 0),
     )

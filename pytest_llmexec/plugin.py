@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from . import inputs
+from . import inputs, inputs_shrink
 from . import options as opts
 from .benchmark import BenchmarkError, Case, Snippet, load_cruxeval, load_yaml, looks_like_benchmark
 from .engine import CaseResult, Engine
@@ -24,6 +24,7 @@ from .execution.api import NONDETERMINISTIC
 from .execution.truth_cache import with_truth_cache
 from .gating import GatePlugin
 from .providers import Model, ModelError, ModelSettings, is_api_model, make_models
+from .providers.pacing import RetryPolicy
 from .report import html as html_report
 from .report import json_report, terminal
 from .strategies import PromptOptions, get_strategy
@@ -58,6 +59,7 @@ class LLMExec:
         self._markers: set[str] = set(BASE_MARKERS)
         self.collected = 0
         self.input_notes: set[str] = set()  # snippets that got fewer generated inputs
+        self.generated: dict[tuple[str, str], inputs.Generated] = {}  # for --llm-shrink
 
     @property
     def is_worker(self) -> bool:
@@ -80,6 +82,7 @@ class LLMExec:
             reasoning_effort=api.reasoning_effort,
             thinking_budget=api.thinking_budget,
             request_timeout=api.request_timeout,
+            retry=RetryPolicy(retries=api.retries),
             seed=self.settings.seed,
             run_id=workerinput.get("testrunuid") if workerinput else None,  # a shared budget
         )
@@ -117,7 +120,7 @@ class LLMExec:
             if name == PROPERTY:
                 self.records.append(value)
             elif name == inputs.NOTE_PROPERTY:
-                self.input_notes.add(value)
+                self.input_notes.add(str(value))
 
     def register_marker(self, name: str, description: str) -> None:
         if name not in self._markers:
@@ -174,7 +177,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     return [
         f"llmexec: models={','.join(s.models)} strategies={','.join(s.strategies)} "
         f"samples={s.samples} concurrency={s.concurrency} timeout={s.timeout:g}s "
-        f"examples={s.examples} seed={s.seed}",
+        f"examples={s.examples} seed={s.seed}" + (f" shrink={s.shrink}" if s.shrink else ""),
         "llmexec templates: "
         + " ".join(f"{name}={digest}" for name, digest in s.template_hashes().items())
         + (f" iip-max-steps={s.iip_max_steps}" if "iip" in s.strategies else "")
@@ -253,6 +256,8 @@ class BenchmarkFile(pytest.File):
             )
         except BenchmarkError as exc:
             raise CollectionProblem(str(exc)) from None
+        if state.settings.shrink:
+            state.generated[(str(snippet.path), snippet.id)] = extra
         for case in [*snippet.cases(), *extra.cases]:
             for model in state.settings.models:
                 for strategy in state.settings.strategies:
@@ -296,13 +301,19 @@ class LLMItem(pytest.Item):
         self.model = model
         self.strategy = strategy
         self.result: CaseResult | None = None
+        self.shrunk: inputs_shrink.Shrunk | None = None
 
     def runtest(self) -> None:
         state = _state(self.config)
         assert state is not None
         result = state.engine.evaluate(self.case, self.model, self.strategy)
         self.result = result
-        self.user_properties.append((PROPERTY, result.to_json(self.nodeid)))
+        record = result.to_json(self.nodeid)
+        if state.settings.shrink and result.verdict == "wrong" and self.case.generated:
+            self.shrunk = self._shrink(state)
+            if self.shrunk is not None:
+                record["shrunk"] = self.shrunk.to_json()
+        self.user_properties.append((PROPERTY, record))
         if result.truth.status == NONDETERMINISTIC:  # not scored: listed in the summary
             pytest.skip(f"nondeterministic snippet, not scored: {result.truth.detail}"[:300])
         if not result.passed:
@@ -312,8 +323,20 @@ class LLMItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
         if isinstance(excinfo.value, LLMFailure):
-            return format_failure(excinfo.value.result)
+            text = format_failure(excinfo.value.result)
+            return text + "\n\n" + self.shrunk.describe() if self.shrunk else text
         return super().repr_failure(excinfo)
+
+    def _shrink(self, state: LLMExec) -> inputs_shrink.Shrunk | None:
+        """A smaller generated input the model still gets wrong, within --llm-shrink calls."""
+        origin = state.generated.get((str(self.case.snippet.path), self.case.snippet.id))
+        if origin is None:
+            return None
+        engine = state.engine
+        return inputs_shrink.shrink(
+            origin, self.case, lambda case: engine.evaluate(case, self.model, self.strategy),
+            engine, state.settings.shrink,
+        )
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.case.snippet.line - 1, self.name
