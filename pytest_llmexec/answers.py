@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,13 @@ _NAMES: dict[str, Any] = {
     "nan": math.nan,
     "NaN": math.nan,
 }
+
+
+#: CPython 3.11 keeps the AST constructor's recursion depth per interpreter, not per thread
+#: (python/cpython#106905): two threads parsing at once (the oracle on the model loop, the
+#: engine on the main thread) can fail with "SystemError: AST constructor recursion depth
+#: mismatch". Every parse that may run while conversations are in flight takes this lock.
+AST_LOCK = threading.Lock()
 
 
 class NotALiteral(ValueError):
@@ -87,7 +95,8 @@ def parse_literal(text: str) -> Any:
     if not cleaned:
         raise NotALiteral("empty answer")
     try:
-        tree = ast.parse(cleaned, mode="eval")
+        with AST_LOCK:
+            tree = ast.parse(cleaned, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         raise NotALiteral(f"does not parse: {cleaned[:80]!r}") from None
     try:

@@ -16,6 +16,9 @@ turn covers a comparable stretch of code and the order is kept.
 from __future__ import annotations
 
 import ast
+import functools
+
+from .answers import AST_LOCK
 
 Step = tuple[int, int]
 
@@ -44,9 +47,12 @@ def entry_function(tree: ast.Module, entry: str) -> ast.FunctionDef | ast.AsyncF
     return found[-1]
 
 
+@functools.lru_cache(maxsize=1024)
 def statement_steps(code: str, entry: str) -> tuple[Step, ...]:
     """One step per top-level statement of the entry's body (docstring left out)."""
-    function = entry_function(ast.parse(code), entry)
+    with AST_LOCK:  # prompts are built while the oracle parses on another thread
+        tree = ast.parse(code)
+    function = entry_function(tree, entry)
     body = list(function.body)
     if (
         len(body) > 1
