@@ -18,8 +18,8 @@ from types import ModuleType
 import pytest
 import yaml
 
-from pytest_llmexec import inputs
 from pytest_llmexec.benchmark import Snippet
+from pytest_llmexec.inputs_types import missing_kinds, plan
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
@@ -137,8 +137,7 @@ def test_unreadable_complexity_is_an_error(bound: str) -> None:
 def test_input_generation_plans_are_valid() -> None:
     """Every snippet's annotations, schema and constraints are accepted by the generator."""
     for s in SUITE:
-        the_plan = inputs.plan(s)
-        assert not inputs.missing_kinds(the_plan), s.id
+        assert not missing_kinds(plan(s)), s.id
 
 
 def test_readme_table_is_current() -> None:
