@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
+import resource
 import statistics
 import sys
 import time
@@ -112,6 +114,13 @@ def process_per_case(call: Call) -> dict[str, Any]:
         manager.shutdown()
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its reaped children (servers, forks, managers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure(run: Callable[[Call], Any], calls: list[Call]) -> tuple[list[float], list[Any]]:
     times, results = [], []
     for call in calls:
@@ -123,60 +132,86 @@ def measure(run: Callable[[Call], Any], calls: list[Call]) -> tuple[list[float],
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=0,
-                        help="use only the first N cases (default: every benchmark case, "
-                        "topped up with synthetic calls to at least 500)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="passes over the corpus for the fork server and the floor")
+    parser.add_argument(
+        "--cases",
+        type=int,
+        default=0,
+        help="use only the first N cases (default: every benchmark case, "
+        "topped up with synthetic calls to at least 500)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="passes over the corpus for the fork server and the floor",
+    )
     args = parser.parse_args()
     calls = corpus(max(500, args.cases))
     if args.cases:
         calls = calls[: args.cases]
-    print(f"corpus: {len(calls)} cases; python {sys.version.split()[0]}")
+    print(
+        f"corpus: {len(calls)} cases; python {sys.version.split()[0]}; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
 
+    rows: dict[str, list[float]] = {}
+    cpu: dict[str, float] = {}
+
+    # this executor, as the plugin runs it on a cache miss after the first run of a call
+    before = cpu_seconds()
     executor = ForkServerExecutor(check_determinism=False)
     print(f"fork server layers: {','.join(executor.layers)}")
-    namespace = child.prelude_namespace()
-    rows: dict[str, list[float]] = {}
     try:
         measure(executor.run, calls[:20])  # warm-up
-        fork_times: list[float] = []
-        floor_times: list[float] = []
+        rows["forkserver"], outcomes = [], []
         for _ in range(args.rounds):
             times, outcomes = measure(executor.run, calls)
-            fork_times += times
-            times, floor_results = measure(lambda c: child.run_call(request(c), namespace), calls)
-            floor_times += times
-        rows["forkserver"] = fork_times
-        rows["in-process (floor)"] = floor_times
-        mismatched = sum(
-            1 for o, r in zip(outcomes, floor_results) if (o.status, o.value) !=
-            (r.get("status"), r.get("value"))
-        )
-        checked = ForkServerExecutor(check_determinism=True)
-        try:
-            times, _ = measure(checked.run, calls)
-        finally:
-            checked.close()
-        rows["forkserver, first run (2 seeds)"] = times
+            rows["forkserver"] += times
     finally:
-        executor.close()
-    times, _ = measure(process_per_case, calls)
-    rows["process+manager per case"] = times
+        executor.close()  # its CPU time (and its children's) is counted once it is reaped
+    cpu["forkserver"] = cpu_seconds() - before
 
+    # the first run of a call: on two servers at once (hash seeds 0 and 1)
+    before = cpu_seconds()
+    checked = ForkServerExecutor(check_determinism=True)
+    try:
+        rows["forkserver, first run (2 seeds)"], _ = measure(checked.run, calls)
+    finally:
+        checked.close()
+    cpu["forkserver, first run (2 seeds)"] = cpu_seconds() - before
+
+    # the floor: the same work in this process, no isolation
+    namespace = child.prelude_namespace()
+    before = cpu_seconds()
+    rows["in-process (floor)"], floor_results = [], []
+    for _ in range(args.rounds):
+        times, floor_results = measure(lambda c: child.run_call(request(c), namespace), calls)
+        rows["in-process (floor)"] += times
+    cpu["in-process (floor)"] = cpu_seconds() - before
+
+    # the common harness: a process and a Manager per case
+    before = cpu_seconds()
+    rows["process+manager per case"], _ = measure(process_per_case, calls)
+    cpu["process+manager per case"] = cpu_seconds() - before
+
+    mismatched = sum(
+        1
+        for o, r in zip(outcomes, floor_results, strict=False)
+        if (o.status, o.value) != (r.get("status"), r.get("value"))
+    )
     width = max(len(k) for k in rows)
-    print(f"\n{'way':<{width}}  {'median ms':>9}  {'mean ms':>8}")
+    print(f"\n{'way':<{width}}  {'median ms':>9}  {'mean ms':>8}  {'CPU ms':>7}")
     for name, values in rows.items():
-        print(f"{name:<{width}}  {statistics.median(values):9.2f}  {statistics.mean(values):8.2f}")
+        print(
+            f"{name:<{width}}  {statistics.median(values):9.2f}  {statistics.mean(values):8.2f}"
+            f"  {cpu[name] * 1000 / len(values):7.2f}"
+        )
+    print("(median and mean: wall time per case; CPU: all processes' CPU time per case)")
     fork = statistics.median(rows["forkserver"])
-    print(
-        f"\nprocess-per-case / forkserver: {statistics.median(rows['process+manager per case']) / fork:.1f}x"
-        f"  (target >= 5x)"
-    )
-    print(
-        f"forkserver / in-process floor: {fork / statistics.median(rows['in-process (floor)']):.1f}x"
-        f"  (target <= 30x)"
-    )
+    per_process = statistics.median(rows["process+manager per case"])
+    floor = statistics.median(rows["in-process (floor)"])
+    print(f"\nprocess-per-case / forkserver: {per_process / fork:.1f}x  (target >= 5x)")
+    print(f"forkserver / in-process floor: {fork / floor:.1f}x  (target <= 30x)")
     print(f"forkserver median: {fork:.2f} ms (target <= 3 ms)")
     print(f"results differing between the fork server and in-process: {mismatched}")
 

@@ -54,8 +54,15 @@ class Runner:
     def layers(self) -> tuple[str, ...]:
         return self.executor.layers
 
-    def run(self, code: str, args: str = "", *, entry: str = "f", timeout: float = 20.0,
-            **fields: object) -> Outcome:
+    def run(
+        self,
+        code: str,
+        args: str = "",
+        *,
+        entry: str = "f",
+        timeout: float = 20.0,
+        **fields: object,
+    ) -> Outcome:
         return self.executor.run(Call(code, entry, args, timeout=timeout, **fields))  # type: ignore[arg-type]
 
 
@@ -99,15 +106,28 @@ def test_layers_reported(runner: Runner) -> None:
         ("def f():\n    return object()", "not a literal"),
         ("def f():\n    x = []\n    x.append(x)\n    return x", "not a literal"),
         ("def f():\n    return list(range(10**6))", "output too large"),
-        ("def f():\n    x = []\n    for _ in range(10**4):\n        x = [x]\n    return x",
-         "output too large"),
+        (
+            "def f():\n    x = []\n    for _ in range(10**4):\n        x = [x]\n    return x",
+            "output too large",
+        ),
         ("def f():\n    return 'x' * (10**7)", "output too large"),
         ("def f(:\n    pass", "raised SyntaxError"),
-        ("def f():\n    def g(n):\n        return g(n + 1) + 1\n    return g(0)",
-         "raised RecursionError"),
+        (
+            "def f():\n    def g(n):\n        return g(n + 1) + 1\n    return g(0)",
+            "raised RecursionError",
+        ),
     ],
-    ids=["raises", "sys-exit", "object", "cycle", "huge-list", "deep-nesting", "huge-str",
-         "syntax", "recursion"],
+    ids=[
+        "raises",
+        "sys-exit",
+        "object",
+        "cycle",
+        "huge-list",
+        "deep-nesting",
+        "huge-str",
+        "syntax",
+        "recursion",
+    ],
 )
 def test_verdicts(runner: Runner, code: str, verdict: str) -> None:
     assert runner.run(code).verdict == verdict
@@ -119,8 +139,9 @@ def test_floats_and_sets_read_back(runner: Runner) -> None:
 
 
 def test_huge_print_is_capped_and_the_result_kept(runner: Runner) -> None:
-    outcome = runner.run("def f():\n    for _ in range(10**5):\n        print('spam' * 20)\n"
-                         "    return 7")
+    outcome = runner.run(
+        "def f():\n    for _ in range(10**5):\n        print('spam' * 20)\n    return 7"
+    )
     assert outcome.value == "7"
     assert len(outcome.stdout) < 11_000
     assert "more characters]" in outcome.stdout
@@ -166,12 +187,16 @@ def test_exit_is_a_crash_and_the_next_call_runs(runner: Runner) -> None:
 
 
 def test_a_signal_is_a_crash(runner: Runner) -> None:
-    outcome = runner.run("def f():\n    import os, signal\n    os.kill(os.getpid(), signal.SIGSEGV)")
+    outcome = runner.run(
+        "def f():\n    import os, signal\n    os.kill(os.getpid(), signal.SIGSEGV)"
+    )
     assert outcome.verdict == "crashed SIGSEGV"
 
 
 def test_killing_the_parent_leaves_the_run_going(runner: Runner) -> None:
-    outcome = runner.run("def f():\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)")
+    outcome = runner.run(
+        "def f():\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)"
+    )
     if "seccomp" in runner.layers:
         assert outcome.verdict == "raised PermissionError"
     else:  # the server died: a harness error for this call, a fresh server for the next
@@ -191,7 +216,8 @@ def test_patched_builtins_do_not_leak_into_the_next_call(runner: Runner) -> None
 def test_threads_do_not_hold_the_result(runner: Runner) -> None:
     outcome = runner.run(
         "def f():\n    import threading, time\n"
-        "    for _ in range(4):\n        threading.Thread(target=time.sleep, args=(1000,)).start()\n"
+        "    for _ in range(4):\n"
+        "        threading.Thread(target=time.sleep, args=(1000,)).start()\n"
         "    return 'done'"
     )
     assert outcome.value == "'done'"
@@ -272,7 +298,9 @@ def test_api_keys_never_reach_the_child(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret-value")
     executor = ForkServerExecutor(check_determinism=False)
     try:
-        outcome = executor.run(Call("def f():\n    import os\n    return dict(os.environ)", "f", ""))
+        outcome = executor.run(
+            Call("def f():\n    import os\n    return dict(os.environ)", "f", "")
+        )
     finally:
         executor.close()
     assert outcome.status == "ok"
@@ -294,10 +322,14 @@ def test_a_dead_server_is_restarted(runner: Runner) -> None:
 @pytest.mark.parametrize(
     ("code", "status"),
     [
-        ("def f():\n    return list({'apple', 'banana', 'cherry', 'date', 'elder', 'fig'})",
-         "nondeterministic"),
-        ("def f():\n    return sorted({'apple', 'banana', 'cherry', 'date', 'elder', 'fig'})",
-         "ok"),
+        (
+            "def f():\n    return list({'apple', 'banana', 'cherry', 'date', 'elder', 'fig'})",
+            "nondeterministic",
+        ),
+        (
+            "def f():\n    return sorted({'apple', 'banana', 'cherry', 'date', 'elder', 'fig'})",
+            "ok",
+        ),
         ("def f():\n    import random\n    return random.random()", "nondeterministic"),
         ("def f():\n    import random\n    random.seed(7)\n    return random.random()", "ok"),
     ],
@@ -349,8 +381,12 @@ class Solution:
         (LIST_CODE, "Solution.reverseList", "head=[]", "None"),
         (TREE_CODE, "Solution.invertTree", "[4, 2, 7, 1, 3, 6, 9]", "[4, 7, 2, 9, 6, 3, 1]"),
         (TREE_CODE, "Solution.invertTree", "[1, None, 2]", "[1, 2]"),
-        (MERGE_CODE, "Solution.mergeKLists", "[[1, 4, 5], [1, 3, 4], [2, 6]]",
-         "[1, 1, 2, 3, 4, 4, 5, 6]"),
+        (
+            MERGE_CODE,
+            "Solution.mergeKLists",
+            "[[1, 4, 5], [1, 3, 4], [2, 6]]",
+            "[1, 1, 2, 3, 4, 4, 5, 6]",
+        ),
     ],
     ids=["list", "empty-list", "tree", "sparse-tree", "list-of-lists"],
 )

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -173,7 +172,9 @@ def run_hostile(
 @pytest.mark.parametrize("sandbox", SANDBOX)
 @pytest.mark.parametrize("mode", XDIST)
 def test_hostile_battery(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: tuple[str, ...],
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: tuple[str, ...],
     sandbox: str,
 ) -> None:
     result, tag = run_hostile(pytester, monkeypatch, *mode, sandbox=sandbox)
@@ -266,9 +267,22 @@ def _start_long_run(pytester: pytest.Pytester, tag: str) -> subprocess.Popen[byt
     pytester.makefile(".yaml", long=LONG)
     env = dict(os.environ, LLMEXEC_SERVER_TAG=tag)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "llmexec", "--llm-examples=0",
-         "--llm-model=oracle", "-p", "no:cacheprovider", "long.yaml"],
-        cwd=pytester.path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "llmexec",
+            "--llm-examples=0",
+            "--llm-model=oracle",
+            "-p",
+            "no:cacheprovider",
+            "long.yaml",
+        ],
+        cwd=pytester.path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     # wait until the snippet runs: a server and its child both carry the tag
     for _ in range(600):

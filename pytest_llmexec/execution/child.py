@@ -15,6 +15,7 @@ a verdict and never reaches the harness as a live object.
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
 import io
 import json
@@ -80,7 +81,7 @@ class CappedWriter(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         n = _len(text)
         self.total += n
         if self.kept < self.cap:
@@ -200,8 +201,7 @@ def to_plain(value: Any, depth: int = 0, path: set[int] | None = None) -> Any:
             return tuple(to_plain(v, depth + 1, path) for v in value)
         if _isinstance(value, dict):
             return {
-                to_plain(k, depth + 1, path): to_plain(v, depth + 1, path)
-                for k, v in value.items()
+                to_plain(k, depth + 1, path): to_plain(v, depth + 1, path) for k, v in value.items()
             }
         if _isinstance(value, frozenset):
             return frozenset(to_plain(v, depth + 1, path) for v in value)
@@ -260,7 +260,9 @@ def compile_snippet(text: str) -> Any:
 
 def _parse_args(text: str) -> tuple[list[Any], dict[str, Any]]:
     call = ast.parse(f"_({text})", mode="eval").body
-    assert _isinstance(call, ast.Call)
+    if not _isinstance(call, ast.Call):
+        raise ValueError(f"not an argument list: {text[:80]!r}")
+    assert isinstance(call, ast.Call)  # for the type checker (the snippet may patch it)
     args = [ast.literal_eval(a) for a in call.args]
     kwargs = {str(kw.arg): ast.literal_eval(kw.value) for kw in call.keywords}
     return args, kwargs
@@ -339,19 +341,17 @@ def run_call(
         kind = _type(exc).__name__
         try:
             message = str(exc)
-        except BaseException:  # noqa: BLE001 - a hostile __str__
+        except BaseException:
             message = "(the exception's message could not be read)"
-        raised = {
+        raised: dict[str, Any] = {
             "status": "raised",
             "exc_type": kind,
             "detail": f"{kind}: {message}"[:2000],
             "stdout": stdout.getvalue(),
         }
         if request.get("trace"):  # IIP truth up to the exception, set by tracer.run_traced
-            try:
+            with contextlib.suppress(BaseException):
                 raised["steps"] = exc.__dict__.get("_llmexec_steps")
-            except BaseException:  # noqa: BLE001 - a hostile exception object
-                pass
         return raised
     sys.stdout, sys.stderr = saved
     out = describe(result, request.get("max_repr", MAX_REPR))
@@ -392,7 +392,7 @@ def encode(result: dict[str, Any]) -> bytes:
     """The child's answer as bytes; never raises (a hostile result becomes a verdict)."""
     try:
         return _dumps(result).encode()
-    except BaseException as exc:  # noqa: BLE001 - e.g. steps holding odd objects
+    except BaseException as exc:
         return _dumps(
             {"status": "harness error", "detail": f"the result could not be encoded: {exc!r}"[:500]}
         ).encode()

@@ -11,6 +11,7 @@ server with another hash seed: differing results make the call
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import select
@@ -42,7 +43,11 @@ class ServerError(RuntimeError):
 def sandbox_enabled() -> bool:
     """``LLMEXEC_SANDBOX=off`` turns the optional layers off (to test both ways)."""
     return os.environ.get("LLMEXEC_SANDBOX", "auto").strip().lower() not in (
-        "0", "off", "no", "false", "none",
+        "0",
+        "off",
+        "no",
+        "false",
+        "none",
     )
 
 
@@ -59,8 +64,9 @@ def server_env(seed: int) -> dict[str, str]:
 class ForkServer:
     """One server process; `call` sends a request and waits for the answer."""
 
-    def __init__(self, seed: int = 0, *, memory: int = DEFAULT_MEMORY,
-                 sandbox: bool | None = None) -> None:
+    def __init__(
+        self, seed: int = 0, *, memory: int = DEFAULT_MEMORY, sandbox: bool | None = None
+    ) -> None:
         self.seed = seed
         self.memory = memory
         self.sandbox = sandbox_enabled() if sandbox is None else sandbox
@@ -73,17 +79,27 @@ class ForkServer:
     def start(self) -> None:
         """Start the server, or raise `ServerError` saying why it did not come up."""
         self.stop()
-        options = {"seed": self.seed, "memory": self.memory, "sandbox": self.sandbox,
-                   "parent": os.getpid()}
+        options = {
+            "seed": self.seed,
+            "memory": self.memory,
+            "sandbox": self.sandbox,
+            "parent": os.getpid(),
+        }
         tag = os.environ.get("LLMEXEC_SERVER_TAG")
         argv = [sys.executable, "-S", "-s", "-B", str(SERVER), json.dumps(options)]
         if tag:
             argv.append(tag)  # lets tests find our processes in /proc
-        self._stderr = tempfile.TemporaryFile(prefix="llmexec-server-")
+        self._stderr = tempfile.TemporaryFile(prefix="llmexec-server-")  # noqa: SIM115 - kept open
         try:
             self.proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                env=server_env(self.seed), cwd="/", close_fds=True, start_new_session=True,
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                env=server_env(self.seed),
+                cwd="/",
+                close_fds=True,
+                start_new_session=True,
                 bufsize=0,
             )
         except OSError as exc:
@@ -172,10 +188,8 @@ class ForkServer:
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.stop()
 
 
@@ -216,8 +230,13 @@ class ForkServerExecutor:
 
     name = "forkserver"
 
-    def __init__(self, *, memory: int = DEFAULT_MEMORY, check_determinism: bool = True,
-                 sandbox: bool | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        memory: int = DEFAULT_MEMORY,
+        check_determinism: bool = True,
+        sandbox: bool | None = None,
+    ) -> None:
         self.memory = memory
         self.version = f"{EXECUTOR_VERSION} memory={memory}"
         self.check_determinism = check_determinism
@@ -251,9 +270,7 @@ class ForkServerExecutor:
             return first
         return Outcome(
             NONDETERMINISTIC,
-            detail=(
-                f"hash seed 0 gave {_brief(first)}; hash seed 1 gave {_brief(second)}"
-            ),
+            detail=(f"hash seed 0 gave {_brief(first)}; hash seed 1 gave {_brief(second)}"),
             stdout=first.stdout,
             duration=first.duration,
         )

@@ -122,8 +122,14 @@ def setup_namespaces(keep: Sequence[str]) -> list[str]:
         ):
             continue
         try:
-            _call("mount", b"tmpfs", directory.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
-                  b"mode=1777,size=256m")
+            _call(
+                "mount",
+                b"tmpfs",
+                directory.encode(),
+                b"tmpfs",
+                MS_NOSUID | MS_NODEV,
+                b"mode=1777,size=256m",
+            )
             private.append(directory)
         except OSError:
             pass
@@ -143,20 +149,70 @@ def setup_namespaces(keep: Sequence[str]) -> list[str]:
 # x86_64 system call numbers (other architectures get no seccomp layer).
 AUDIT_ARCH_X86_64 = 0xC000003E
 X86_64 = {
-    "socket": 41, "connect": 42, "clone": 56, "fork": 57, "vfork": 58, "execve": 59, "kill": 62, "ptrace": 101,
-    "setpgid": 109, "setsid": 112, "mount": 165, "umount2": 166, "reboot": 169,
-    "init_module": 175, "delete_module": 176, "tkill": 200, "tgkill": 234,
-    "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250, "unshare": 272,
-    "perf_event_open": 298, "setns": 308, "process_vm_readv": 310,
-    "process_vm_writev": 311, "finit_module": 313, "bpf": 321, "execveat": 322,
-    "pidfd_send_signal": 424, "io_uring_setup": 425, "pidfd_open": 434, "clone3": 435,
+    "socket": 41,
+    "connect": 42,
+    "clone": 56,
+    "fork": 57,
+    "vfork": 58,
+    "execve": 59,
+    "kill": 62,
+    "ptrace": 101,
+    "setpgid": 109,
+    "setsid": 112,
+    "mount": 165,
+    "umount2": 166,
+    "reboot": 169,
+    "init_module": 175,
+    "delete_module": 176,
+    "tkill": 200,
+    "tgkill": 234,
+    "kexec_load": 246,
+    "add_key": 248,
+    "request_key": 249,
+    "keyctl": 250,
+    "unshare": 272,
+    "perf_event_open": 298,
+    "setns": 308,
+    "process_vm_readv": 310,
+    "process_vm_writev": 311,
+    "finit_module": 313,
+    "bpf": 321,
+    "execveat": 322,
+    "pidfd_send_signal": 424,
+    "io_uring_setup": 425,
+    "pidfd_open": 434,
+    "clone3": 435,
     "pidfd_getfd": 438,
 }
 DENIED = (
-    "fork", "vfork", "execve", "execveat", "connect", "ptrace", "setpgid", "setsid", "mount", "umount2",
-    "reboot", "init_module", "delete_module", "finit_module", "tkill", "kexec_load", "add_key",
-    "request_key", "keyctl", "unshare", "perf_event_open", "setns", "process_vm_readv",
-    "process_vm_writev", "bpf", "pidfd_send_signal", "io_uring_setup", "pidfd_open",
+    "fork",
+    "vfork",
+    "execve",
+    "execveat",
+    "connect",
+    "ptrace",
+    "setpgid",
+    "setsid",
+    "mount",
+    "umount2",
+    "reboot",
+    "init_module",
+    "delete_module",
+    "finit_module",
+    "tkill",
+    "kexec_load",
+    "add_key",
+    "request_key",
+    "keyctl",
+    "unshare",
+    "perf_event_open",
+    "setns",
+    "process_vm_readv",
+    "process_vm_writev",
+    "bpf",
+    "pidfd_send_signal",
+    "io_uring_setup",
+    "pidfd_open",
     "pidfd_getfd",
 )
 AF_UNIX = 1
@@ -314,11 +370,18 @@ def address_space_in_use() -> int:
     return pages * resource.getpagesize()
 
 
-def set_limits(*, cpu_seconds: int, address_space: int | None, file_size: int,
-               open_files: int, processes: int | None) -> None:
+def set_limits(
+    *,
+    cpu_seconds: int | None,
+    address_space: int | None,
+    file_size: int,
+    open_files: int,
+    processes: int | None,
+) -> None:
     """Apply the child's resource limits (soft = hard, except CPU's one-second grace)."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    if cpu_seconds is not None:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
     resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
     if processes is not None:

@@ -21,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import marshal
 import math
 import os
+import resource
 import select
 import shutil
 import signal
@@ -36,19 +38,31 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if sys.path[:1] != [HERE]:
     sys.path.insert(0, HERE)
 
-import child  # noqa: E402
-import sandbox  # noqa: E402
+import child  # type: ignore[import-not-found]  # noqa: E402
+import sandbox  # type: ignore[import-not-found]  # noqa: E402
 
 #: modules snippets commonly import beyond the prelude; loaded once, shared by every fork
 PRELOAD = (
-    "random", "copy", "fractions", "decimal", "dataclasses", "enum", "array", "statistics",
-    "datetime", "string", "json", "inspect", "tempfile",
+    "random",
+    "copy",
+    "fractions",
+    "decimal",
+    "dataclasses",
+    "enum",
+    "array",
+    "statistics",
+    "datetime",
+    "string",
+    "json",
+    "inspect",
+    "tempfile",
 )
 MAX_RESULT_BYTES = 1 << 20
 FILE_SIZE = 16 << 20
 OPEN_FILES = 64
 PROCESSES = 64
 RESULT_FD = 3
+REQUEST_FD = 4
 CHILD_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
@@ -68,6 +82,13 @@ def read_message(fd: int) -> Any:
         return None
     body = read_exact(fd, struct.unpack(">I", header)[0])
     return None if body is None else json.loads(body)
+
+
+def read_all(fd: int) -> bytes:
+    data = bytearray()
+    while chunk := os.read(fd, 1 << 16):
+        data += chunk
+    return bytes(data)
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -94,7 +115,9 @@ class Server:
         self.errors = -1  # a memfd the children write C-level stderr to
         self.rundir = ""
         self.namespace: dict[str, Any] = {}
-        self.code_cache: dict[str, Any] = {}
+        self.code_cache: dict[str, bytes] = {}
+        #: the next call's child, forked ahead: (pid, request pipe, result pipe)
+        self.spare: tuple[int, int, int] | None = None
         self.base = ""
         self.vm_base = 0
         self.children_file = f"/proc/self/task/{self.pid}/children"
@@ -102,10 +125,8 @@ class Server:
     # ------------------------------------------------------------------ start-up
     def start(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             sandbox.die_with_parent(signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
         if os.getppid() != self.parent:
             os._exit(0)
         self.proto_in, self.proto_out = os.dup(0), os.dup(1)
@@ -117,10 +138,9 @@ class Server:
         self.namespace = child.prelude_namespace()
         for name in PRELOAD:
             __import__(name)
-        try:  # the IIP step tracer, when it is there (another module's business)
+        # the IIP step tracer, when it is there; a broken one fails the traced calls only
+        with contextlib.suppress(Exception):
             __import__("tracer")
-        except Exception:  # noqa: BLE001 - a broken tracer fails the traced calls only
-            pass
         import random
 
         random.seed(self.seed)  # unseeded randomness differs between the two seeds
@@ -138,10 +158,8 @@ class Server:
                 self.seccomp = None
             if self.seccomp is not None:
                 self.layers.append("seccomp")
-        try:
+        with contextlib.suppress(OSError):
             sandbox.libc()  # loaded here once, not in every child
-        except OSError:
-            pass
         if "private-tmp" in self.layers:  # a fixed path: os.getcwd() is the same every run
             self.base = "/tmp/llmexec"
             os.mkdir(self.base, 0o755)
@@ -157,9 +175,14 @@ class Server:
         gc.freeze()  # the children's collections then leave the server's pages shared
         write_message(
             self.proto_out,
-            {"hello": True, "pid": self.pid, "layers": self.layers,
-             "python": sys.version.split()[0]},
+            {
+                "hello": True,
+                "pid": self.pid,
+                "layers": self.layers,
+                "python": sys.version.split()[0],
+            },
         )
+        self.spawn()
 
     def serve(self) -> None:
         try:
@@ -173,38 +196,54 @@ class Server:
         except (BrokenPipeError, ConnectionResetError):
             return
         finally:
+            self.drop_spare()
             shutil.rmtree(self.base, ignore_errors=True)
 
     # ------------------------------------------------------------------ one call
     def handle(self, request: dict[str, Any]) -> tuple[dict[str, Any], int, bool]:
-        """Fork a child for *request*; its result, its pid and whether it was reaped."""
+        """Run *request* in the ready child; its result, its pid and whether it was reaped."""
         started = time.monotonic()
         timeout = float(request.get("timeout", 5.0))
+        os.ftruncate(self.errors, 0)
+        os.lseek(self.errors, 0, os.SEEK_SET)
         if not os.path.isdir(self.rundir):
             os.mkdir(self.rundir, 0o700)
             if self.uid is not None:
                 os.chown(self.rundir, self.uid, self.uid)
-        os.ftruncate(self.errors, 0)
-        os.lseek(self.errors, 0, os.SEEK_SET)
-        code = self.compiled(request["code"])
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(read_end)
-            self.run_child(request, write_end, timeout, code)
-        os.close(write_end)
+        body = json.dumps(request).encode()
+        payload = struct.pack(">I", len(body)) + body + self.compiled(request["code"])
+        for _attempt in range(3):
+            if self.spare is None:
+                self.spawn()
+            assert self.spare is not None
+            pid, request_end, result_end = self.spare
+            self.spare = None
+            try:
+                write_all(request_end, payload)
+                break
+            except BrokenPipeError:  # that child died while it waited: take a fresh one
+                os.close(result_end)
+                self.finish(pid, False)
+            finally:
+                os.close(request_end)
+        else:
+            return {"status": "harness error", "detail": "no child could be started"}, 0, True
+        with contextlib.suppress(OSError):  # the next call's child, forked while this one runs
+            self.spawn()
         try:
-            result, reaped = self.collect(pid, read_end, started + timeout, timeout)
+            result, reaped = self.collect(pid, result_end, started + timeout, timeout)
         except BaseException:
             self.finish(pid, False)
             raise
         finally:
-            os.close(read_end)
+            os.close(result_end)
         result["duration"] = time.monotonic() - started
         return result, pid, reaped
 
     def finish(self, pid: int, reaped: bool) -> None:
         """Kill and reap whatever the call left; empty its working directory."""
+        if pid <= 0:
+            return
         if not reaped:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
@@ -216,36 +255,60 @@ class Server:
         if os.listdir(self.rundir):  # the snippet left files: start afresh next time
             remove_tree(self.rundir)
 
-    def compiled(self, text: str) -> Any:
-        """The snippet's code object, compiled once per server (None: let the child fail)."""
+    def compiled(self, text: str) -> bytes:
+        """The snippet's code, compiled once per server and marshalled for the child
+        (empty when it does not compile: the child then raises the SyntaxError itself)."""
         code = self.code_cache.get(text)
         if code is None:
             try:
-                code = child.compile_snippet(text)
-            except BaseException:  # noqa: BLE001 - a SyntaxError is the snippet's verdict
-                return None
+                code = marshal.dumps(child.compile_snippet(text))
+            except BaseException:
+                return b""
             if len(self.code_cache) >= 512:
                 self.code_cache.pop(next(iter(self.code_cache)))
             self.code_cache[text] = code
         return code
 
-    def run_child(self, request: dict[str, Any], result_fd: int, timeout: float,
-                  code: Any) -> None:
+    # ------------------------------------------------------------------ the child
+    def spawn(self) -> None:
+        """Fork the next call's child; it sets up its sandbox and waits for its request."""
+        if self.spare is not None:
+            return
+        request_read, request_write = os.pipe()
+        result_read, result_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(request_write)
+            os.close(result_read)
+            self.run_child(request_read, result_write)
+        os.close(request_read)
+        os.close(result_write)
+        self.spare = (pid, request_write, result_read)
+
+    def drop_spare(self) -> None:
+        if self.spare is not None:
+            pid, request_end, result_end = self.spare
+            self.spare = None
+            os.close(request_end)
+            os.close(result_end)
+            self.finish(pid, False)
+
+    def run_child(self, request_fd: int, result_fd: int) -> None:
         payload = b""
         try:
             os.setsid()
             sandbox.die_with_parent(signal.SIGKILL)
             if os.getppid() != self.pid:
                 os._exit(1)
-            os.chdir(self.rundir)
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
             os.dup2(self.errors, 1)
             os.dup2(self.errors, 2)
             os.dup2(result_fd, RESULT_FD)
-            os.closerange(RESULT_FD + 1, 1 << 16)
+            os.dup2(request_fd, REQUEST_FD)
+            os.closerange(REQUEST_FD + 1, 1 << 16)
             sandbox.set_limits(
-                cpu_seconds=math.ceil(timeout) + 1,
+                cpu_seconds=None,
                 address_space=self.vm_base + self.memory,
                 file_size=FILE_SIZE,
                 open_files=OPEN_FILES,
@@ -255,8 +318,19 @@ class Server:
                 sandbox.drop_user(self.uid)
             if self.seccomp is not None:
                 sandbox.install_seccomp(self.seccomp.for_pid(os.getpid()))
+            data = read_all(REQUEST_FD)  # the wait: until the server sends the call
+            os.close(REQUEST_FD)
+            if not data:
+                os._exit(0)
+            os.chdir(self.rundir)  # now: the previous call may have replaced it
+            size = struct.unpack(">I", data[:4])[0]
+            request = json.loads(data[4 : 4 + size])
+            marshalled = data[4 + size :]
+            code = marshal.loads(marshalled) if marshalled else None
+            cpu = math.ceil(float(request.get("timeout", 5.0))) + 1
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             payload = child.encode(child.run_call(request, self.namespace, code))
-        except BaseException as exc:  # noqa: BLE001 - report, never fall back into the server
+        except BaseException as exc:
             payload = child.encode(
                 {"status": "harness error", "detail": f"setting up the child failed: {exc!r}"}
             )
@@ -267,8 +341,9 @@ class Server:
             finally:
                 os._exit(0)
 
-    def collect(self, pid: int, read_end: int, deadline: float,
-                timeout: float) -> tuple[dict[str, Any], bool]:
+    def collect(
+        self, pid: int, read_end: int, deadline: float, timeout: float
+    ) -> tuple[dict[str, Any], bool]:
         """Wait for the child's result (or its end); decide the verdict.
 
         A complete result is answered at once; the child's exit is awaited by
@@ -278,11 +353,10 @@ class Server:
         poller = select.poll()
         poller.register(read_end, select.POLLIN)
         poller.register(self.proto_in, select.POLLIN)
-        try:
-            pidfd: int | None = os.pidfd_open(pid)
+        pidfd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            pidfd = os.pidfd_open(pid)
             poller.register(pidfd, select.POLLIN)
-        except (AttributeError, OSError):
-            pidfd = None
         data = bytearray()
         eof = exited = False
         problem = None
@@ -308,6 +382,7 @@ class Server:
                         poller.unregister(pidfd)
                     elif fd == self.proto_in:  # the parent is gone: stop everything
                         self.finish(pid, False)
+                        self.drop_spare()
                         shutil.rmtree(self.base, ignore_errors=True)
                         os._exit(0)
                 if eof and not exited and problem is None:
@@ -315,8 +390,9 @@ class Server:
                     if result is not None:
                         return result, False
                 if pidfd is None and not exited:
-                    exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) \
-                        is not None
+                    exited = (
+                        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+                    )
                 if exited and not eof:  # a grandchild may hold the pipe open: take what is there
                     os.set_blocking(read_end, False)
                     with contextlib.suppress(BlockingIOError):
@@ -333,14 +409,17 @@ class Server:
         _, status, usage = os.wait4(pid, 0)
         return self.verdict(problem, status, usage, data, timeout), True
 
-    def verdict(self, problem: str | None, status: int, usage: Any, data: bytes,
-                timeout: float) -> dict[str, Any]:
+    def verdict(
+        self, problem: str | None, status: int, usage: Any, data: bytes | bytearray, timeout: float
+    ) -> dict[str, Any]:
         cpu = usage.ru_utime + usage.ru_stime
         if problem == "timeout":
             return {"status": "timeout", "detail": f"no result after {timeout:g}s"}
         if problem == "too large":
-            return {"status": "output too large",
-                    "detail": f"the result is over {MAX_RESULT_BYTES} bytes"}
+            return {
+                "status": "output too large",
+                "detail": f"the result is over {MAX_RESULT_BYTES} bytes",
+            }
         if os.WIFSIGNALED(status):
             number = os.WTERMSIG(status)
             name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
@@ -374,13 +453,12 @@ class Server:
                 group_alive = True
             except (ProcessLookupError, PermissionError):
                 group_alive = False
-            leftovers = self.children()
+            spare = self.spare[0] if self.spare is not None else None
+            leftovers = [p for p in self.children() if p != spare]
             for other in leftovers:  # escaped the group (setsid) but re-parented to us
                 for kill in (os.killpg, os.kill):
-                    try:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
                         kill(other, signal.SIGKILL)
-                    except (ProcessLookupError, PermissionError):
-                        pass
             self.reap()
             if not group_alive and not leftovers:
                 return
@@ -404,7 +482,7 @@ class Server:
                 return
 
 
-def parse_result(data: bytes) -> dict[str, Any] | None:
+def parse_result(data: bytes | bytearray) -> dict[str, Any] | None:
     """The child's JSON result, or None when it is incomplete or not ours."""
     try:
         result = json.loads(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -35,8 +36,12 @@ class SubprocessExecutor:
     def run(self, call: Call) -> Outcome:
         request = json.dumps(
             {
-                "code": call.code, "entry": call.entry, "args": call.args, "score": call.score,
-                "trace": call.trace, "steps": call.steps,
+                "code": call.code,
+                "entry": call.entry,
+                "args": call.args,
+                "score": call.score,
+                "trace": call.trace,
+                "steps": call.steps,
             }
         )
         started = time.perf_counter()
@@ -66,7 +71,8 @@ class SubprocessExecutor:
             data = json.loads(lines[-1])
         except (IndexError, json.JSONDecodeError):
             return Outcome(
-                HARNESS, detail=f"the child exited with {proc.returncode} and no result",
+                HARNESS,
+                detail=f"the child exited with {proc.returncode} and no result",
                 duration=duration,
             )
         return Outcome(
@@ -85,11 +91,7 @@ class SubprocessExecutor:
 
 def with_group_killed(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL the child's whole process group, then reap the child."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:  # pragma: no cover
-        pass

@@ -68,8 +68,9 @@ class TruthCache:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), timeout=60, check_same_thread=False,
-                                   isolation_level=None)
+        self._db = sqlite3.connect(
+            str(path), timeout=60, check_same_thread=False, isolation_level=None
+        )
         self._db.execute("PRAGMA busy_timeout = 60000")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
