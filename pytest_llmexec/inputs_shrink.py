@@ -25,7 +25,9 @@ from hypothesis.internal.conjecture.shrinker import sort_key
 
 from .benchmark import Case
 from .engine import WRONG, CaseResult
-from .inputs import Generated, Plan, Rejected, Runner, args_text, invalid, replay
+from .inputs import Generated, Runner, invalid
+from .inputs_draw import Rejected, replay
+from .inputs_types import Plan, args_text
 
 #: Most candidates drawn again and executed per shrink step (executions are cheap, not free).
 MAX_CANDIDATES = 64

@@ -8,16 +8,14 @@ from random import Random
 import pytest
 from hypothesis import strategies as st
 
-from pytest_llmexec.inputs import (
+from pytest_llmexec.inputs_draw import Rejected, draw, snippet_seed
+from pytest_llmexec.inputs_types import (
     Kind,
-    Rejected,
     bind,
-    draw,
     kind_from_annotation,
     kind_of_value,
     literal,
     merge_kinds,
-    snippet_seed,
 )
 
 INT, STR, NONE = Kind("int"), Kind("str"), Kind("none")
