@@ -105,10 +105,12 @@ class Page(HTMLParser):
         return json.loads(text)
 
 
-def make_page(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, Path]:
+def make_page(
+    pytester: pytest.Pytester, *args: str, generations: dict[str, list[str]] = GENERATIONS
+) -> tuple[pytest.RunResult, Path]:
     """A real run over the hostile benchmark, oracle and replay: every verdict appears."""
     (pytester.path / "hostile.yaml").write_text(HOSTILE, encoding="utf-8")
-    write_json(pytester, "generations.json", GENERATIONS)
+    write_json(pytester, "generations.json", generations)
     result = pytester.runpytest_subprocess(*RUN, *args)
     return result, pytester.path / "out" / "report.html"
 
@@ -421,3 +423,26 @@ def test_api_run_shows_iip_steps_tokens_and_cost(
     assert '<span class="l mark">    d = c * 2</span>' in text
     assert text.count('class="l mark"') == 1
     assert "28 cached" in shown  # 4 calls x 7 cached tokens
+
+
+def test_gate_run_shows_the_comparison(pytester: pytest.Pytester) -> None:
+    """A baseline, then a run where one case got worse and one better: the gate section."""
+    result, _ = make_page(pytester, "--llm-update-baseline=force")
+    assert (pytester.path / "llmexec-baseline.json").is_file()
+    changed = dict(GENERATIONS)
+    changed["add[i0]"] = ["[ANSWER]4[/ANSWER]"]
+    changed["tagged[i0]"] = ["[ANSWER]'<script>alert(1)</script>\" onmouseover=\"alert(1)'"
+                             "[/ANSWER]"]
+    result, path = make_page(pytester, "--llm-baseline", generations=changed)
+    assert result.ret == 0, result.stdout.str()  # one flip each way is no regression
+    page = Page(path.read_text(encoding="utf-8"))
+    assert_no_injection(page)
+    assert "gate" in sections(page)
+    labels = [a.get("aria-label") for a in page.tags("svg")]
+    assert "accuracy change against the baseline" in labels
+    shown = "".join(page.text)
+    for text in ("gate passed", "right → wrong (1)", "wrong → right (1)",
+                 "hostile.yaml::add[replay-vp-i0]", "hostile.yaml::tagged[replay-vp-i0]",
+                 "+0.0 pt"):
+        assert text in shown, text
+    assert page.data()["gate"]["passed"] is True

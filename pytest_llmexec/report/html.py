@@ -824,7 +824,7 @@ def _delta_text(row: Mapping[str, Any]) -> str:
 def _delta_scale(points: Iterable[Point]) -> Scale:
     extent = max([0.05, *(abs(v) for p in points for v in (p.value, p.low, p.high)
                          if v is not None)])
-    return svg.nice_scale([-extent, extent], lambda v: f"{100 * v:+.0f}")
+    return svg.nice_scale([-extent, extent], lambda v: f"{100 * v:+.0f}" if round(100 * v) else "0")
 
 
 def _pct_cell(value: Any) -> str:
