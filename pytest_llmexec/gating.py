@@ -94,7 +94,7 @@ class GatePlugin:
                 filters.append(flag)
         if any("::" in arg for arg in config.args):
             filters.append("node ids")
-        if self.deselected:
+        if self.deselected and not filters:  # by a plugin; -k, -m ... already say why
             filters.append(f"{self.deselected} deselected")
         unfinished = len(self.collected - self.finished)
         if unfinished or session.shouldstop or session.shouldfail:
@@ -144,7 +144,7 @@ class GatePlugin:
         if settings.update and problem is None:
             result.update = self.update(session, selection)
             if result.update.refused is not None:
-                result.failures.append(f"baseline update refused: {result.update.refused}")
+                result.failures.append(f"baseline NOT updated: {result.update.refused}")
         elif problem is not None:
             result.failures.append(problem if settings.update else f"no comparison: {problem}")
         elif not settings.update:

@@ -452,7 +452,7 @@ def render(result: GateResult, baseline: Baseline | None) -> list[str]:
             f"{run} {_pct(c / n) if n else '-'}" for run, (c, n) in result.accuracy.items()
         )]
     lines += ["", *result.notes] if result.notes else []
-    if result.update is not None:
+    if result.update is not None and result.update.refused is None:
         lines += ["", *update_lines(result.update, result.baseline_path)]
     if result.passed:
         lines += ["", "gate PASSED: no significant regression"
@@ -465,12 +465,13 @@ def render(result: GateResult, baseline: Baseline | None) -> list[str]:
     ):
         lines += ["", "to accept these results as the new baseline (outside CI), run:",
                   f"  {result.accept}"]
+    while lines and not lines[0]:
+        lines.pop(0)
     return lines
 
 
 def update_lines(plan: UpdatePlan, path: str | None) -> list[str]:
-    if plan.refused is not None:
-        return [f"baseline NOT updated: {plan.refused}"]
+    """What a written update did (a refusal is one of the gate's failures)."""
     lines = [
         f"baseline {path} written: {len(plan.added)} added, {len(plan.changed)} changed"
         + (f", {plan.kept} kept from cases this run did not cover" if plan.kept else "")
