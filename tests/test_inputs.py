@@ -117,10 +117,14 @@ def test_same_ids_and_inputs_in_every_process_and_under_xdist(
         listing = pytester.runpytest_subprocess(*ORACLE, "--co", "-q")
         listings.append([line for line in listing.outlines if "::" in line])
     assert listings[0] == listings[1]
+    listing = pytester.runpytest_subprocess(*ORACLE, "--co", "-q", "-n", "2")
+    assert [line for line in listing.outlines if "::" in line] == listings[0]
     assert "bench.yaml::words[oracle-vp-h2]" in listings[0]
     first = _inputs_by_id(pytester)
     monkeypatch.setenv("PYTHONHASHSEED", "1")
     assert _inputs_by_id(pytester) == first
+    # a real -n 2 run: xdist checks that both workers collected the same ids, and each
+    # worker ran some of the tests with the inputs it generated itself
     assert _inputs_by_id(pytester, "-n", "2") == first
     assert sorted(first) == sorted(listings[0])
     other_seed = _inputs_by_id(pytester, "--llm-seed=1")
