@@ -14,11 +14,21 @@ from random import Random
 from typing import Any, Protocol
 
 from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException
 
 from .benchmark import Case, Snippet
 from .execution import Outcome
 from .inputs_draw import Rejected, draw_traced, snippet_seed
-from .inputs_types import Plan, args_text, arguments, bind, canonical, missing_kinds, plan
+from .inputs_types import (
+    Plan,
+    args_text,
+    arguments,
+    bind,
+    canonical,
+    missing_kinds,
+    plan,
+    snippet_error,
+)
 
 #: Name of the user property that carries a snippet's shortfall note to the controller.
 NOTE_PROPERTY = "llmexec-inputs"
@@ -102,6 +112,9 @@ def generate(snippet: Snippet, n: int, seed: int, runner: Runner | None) -> Gene
         except (Rejected, ValueError):
             result.discarded["rejected by the strategy"] += 1
             continue
+        except HypothesisException as exc:  # a strategy built from the benchmark is invalid
+            fld = "schema" if the_plan.schema is not None else "constraints"
+            raise snippet_error(snippet, fld, f"cannot draw an input: {exc}") from None
         key = canonical(values, the_plan.params)
         if key in seen:
             result.discarded["duplicates"] += 1

@@ -236,7 +236,8 @@ def plan(snippet: Snippet) -> Plan:
     return Plan(tuple(params), bounds, schema, max_result, variadic)
 
 
-def _fail(snippet: Snippet, fld: str, message: str) -> BenchmarkError:
+def snippet_error(snippet: Snippet, fld: str, message: str) -> BenchmarkError:
+    """An error naming the snippet's file, line, id and *fld*."""
     return BenchmarkError(snippet.path, message, line=snippet.line, snippet=snippet.id, field=fld)
 
 
@@ -251,7 +252,7 @@ def _entry_function(snippet: Snippet) -> ast.FunctionDef | ast.AsyncFunctionDef:
     for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             return node
-    raise _fail(snippet, "entry", f"no function {snippet.entry!r} in the code")
+    raise snippet_error(snippet, "entry", f"no function {snippet.entry!r} in the code")
 
 
 def _params(func: ast.FunctionDef | ast.AsyncFunctionDef, snippet: Snippet) -> list[Param]:
@@ -321,30 +322,30 @@ def _check_constraints(
         if key in GLOBAL_KEYS:
             continue
         if key not in names:
-            raise _fail(
+            raise snippet_error(
                 snippet, "constraints",
                 f"unknown constraint or parameter {key!r}; constraints are "
                 f"{sorted(GLOBAL_KEYS)}, parameters are {names}",
             )
         if key in in_schema:
-            raise _fail(
+            raise snippet_error(
                 snippet, "constraints",
                 f"parameter {key!r} is described by 'schema'; bound it there",
             )
         if not isinstance(raw[key], dict):
-            raise _fail(
+            raise snippet_error(
                 snippet, "constraints",
                 f"{key!r}: expected a mapping of constraints such as {{max_size: 4}}",
             )
         unknown = sorted(set(raw[key]) - PARAM_KEYS)
         if unknown:
-            raise _fail(
+            raise snippet_error(
                 snippet, "constraints",
                 f"{key!r}: unknown constraint(s) {unknown}; allowed: {sorted(PARAM_KEYS)}",
             )
     max_result = shared.pop("max_result", DEFAULT_MAX_RESULT)
     if not _is_int(max_result) or max_result < 1:
-        raise _fail(snippet, "constraints", "'max_result' must be a positive integer")
+        raise snippet_error(snippet, "constraints", "'max_result' must be a positive integer")
     bounds = {}
     for name in names:
         merged = {**shared, **(raw.get(name) or {})}
@@ -359,7 +360,7 @@ def _is_int(value: Any) -> bool:
 
 def _bounds(snippet: Snippet, where: str, raw: Mapping[str, Any]) -> Bounds:
     def fail(message: str) -> BenchmarkError:
-        return _fail(snippet, "constraints", where + message)
+        return snippet_error(snippet, "constraints", where + message)
 
     for key in SIZE_KEYS:
         if key in raw and (not _is_int(raw[key]) or raw[key] < 0):
@@ -418,7 +419,7 @@ def _check_schema(snippet: Snippet, names: list[str]) -> dict[str, Any] | None:
     properties = schema.get("properties")
     is_object = schema.get("type", "object") == "object"
     if not is_object or not isinstance(properties, dict) or not properties:
-        raise _fail(
+        raise snippet_error(
             snippet, "schema",
             "expected an object schema whose 'properties' are the entry's parameters, "
             f"e.g. {{type: object, properties: {{{names[0] if names else 'x'}: "
@@ -426,19 +427,19 @@ def _check_schema(snippet: Snippet, names: list[str]) -> dict[str, Any] | None:
         )
     unknown = [k for k in properties if k not in names]
     if unknown:
-        raise _fail(
+        raise snippet_error(
             snippet, "schema", f"unknown parameter(s) {unknown}; the entry takes {names}"
         )
     try:
         from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
         from jsonschema.validators import validator_for  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - installed with hypothesis-jsonschema
-        raise _fail(snippet, "schema", _NEEDS_JSONSCHEMA) from None
+        raise snippet_error(snippet, "schema", _NEEDS_JSONSCHEMA) from None
     try:
         validator_for(schema).check_schema(schema)
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.path)
-        raise _fail(
+        raise snippet_error(
             snippet, "schema", f"not a valid JSON Schema: {exc.message}"
             + (f" (at {path})" if path else "")
         ) from None
@@ -569,13 +570,15 @@ def arguments(the_plan: Plan, snippet: Snippet) -> st.SearchStrategy[dict[str, A
         try:
             from hypothesis_jsonschema import from_schema
         except ImportError:
-            raise _fail(snippet, "schema", _NEEDS_JSONSCHEMA) from None
+            raise snippet_error(snippet, "schema", _NEEDS_JSONSCHEMA) from None
         try:
             schema_part = from_schema(dict(the_plan.schema))
         except Exception as exc:  # hypothesis-jsonschema's errors vary
-            raise _fail(snippet, "schema", f"cannot draw from it: {exc}") from None
+            raise snippet_error(snippet, "schema", f"cannot draw from it: {exc}") from None
         if schema_part.is_empty:
-            raise _fail(snippet, "schema", "the schema is unsatisfiable: no value matches it")
+            raise snippet_error(
+                snippet, "schema", "the schema is unsatisfiable: no value matches it"
+            )
     in_schema = set((the_plan.schema or {}).get("properties", {}))
     for param in the_plan.params:
         if param.name in in_schema:
@@ -585,7 +588,9 @@ def arguments(the_plan: Plan, snippet: Snippet) -> st.SearchStrategy[dict[str, A
         kind = param.kind or Kind("none")
         parts[param.name] = strategy_for(kind, the_plan.bounds[param.name])
         if parts[param.name].is_empty:
-            raise _fail(snippet, "constraints", f"{param.name!r}: no value fits the constraints")
+            raise snippet_error(
+                snippet, "constraints", f"{param.name!r}: no value fits the constraints"
+            )
     order = [p.name for p in the_plan.params]
 
     def combine(pair: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:

@@ -222,6 +222,7 @@ def test_constraints_bound_each_parameter(pytester: pytest.Pytester) -> None:
         ("{spans: {items: {min_size: 3, max_size: 2}}}",
          "'spans': items: min_size 3 is larger than max_size 2"),
         ("{spans: {items: {size: 2}}}", "'spans': items: unknown constraint(s) ['size']"),
+        ("{k: {min_value: 0.2, max_value: 0.7}}", "'k': no value fits the constraints"),
     ],
 )
 def test_bad_constraints_are_clear_collection_errors(
