@@ -103,6 +103,9 @@ def test_update_writes_the_baseline_and_an_unchanged_rerun_passes(
         "replay/vp*40*95.0%*95.0%*+0.0*0*0*1.000*1.000*0*ok",
         "gate PASSED: no significant regression",
     ])
+    result.stdout.fnmatch_lines(
+        ["what changed: no template hash or reported model id since the baseline"]
+    )
     assert "to accept these results" not in result.stdout.str()
     gate = json.loads((pytester.path / "report.json").read_text())["gate"]
     assert gate["passed"] is True
@@ -115,6 +118,11 @@ def test_a_handful_of_flips_both_ways_passes(
 ) -> None:
     setup(pytester)
     accept_baseline(pytester)
+    data = baseline_file(pytester)  # as if the baseline had been written with an older prompt
+    template = data["cases"][0]["template_hash"]
+    for case in data["cases"]:
+        case["template_hash"] = "0ld0ld0ld0ld"
+    (pytester.path / "llmexec-baseline.json").write_text(json.dumps(data))
     pytester.makefile(".json", gen=answers({"sq[i1]", "sq[i2]", "neg[i3]"}))
     result = run(pytester, mode, "--llm-baseline=llmexec-baseline.json")
     result.assert_outcomes(passed=37, failed=3)
@@ -125,6 +133,8 @@ def test_a_handful_of_flips_both_ways_passes(
         f"  {nodeid('neg[i3]')}: expected -3; was -3, now -2",
         "wrong -> right (2):",
         f"  {nodeid('neg[i0]')}: expected 0; was 1, now 0",
+        "what changed:",
+        f"  template of vp: 0ld0ld0ld0ld -> {template}",
         "gate PASSED*",
         "to accept these results as the new baseline (outside CI), run:",
         "  pytest *-p llmexec * --llm-baseline=llmexec-baseline.json --llm-update-baseline",

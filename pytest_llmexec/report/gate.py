@@ -447,6 +447,8 @@ def render(result: GateResult, baseline: Baseline | None) -> list[str]:
                           "they count as not correct"]
         if comparison.changes:
             lines += ["", "what changed:", *(f"  {c}" for c in comparison.changes)]
+        else:
+            lines += ["", "what changed: no template hash or reported model id since the baseline"]
     if result.fail_under is not None:
         lines += ["", f"accuracy floor {result.fail_under:g}%: " + ", ".join(
             f"{run} {_pct(c / n) if n else '-'}" for run, (c, n) in result.accuracy.items()
@@ -454,7 +456,9 @@ def render(result: GateResult, baseline: Baseline | None) -> list[str]:
     lines += ["", *result.notes] if result.notes else []
     if result.update is not None and result.update.refused is None:
         lines += ["", *update_lines(result.update, result.baseline_path)]
-    if result.passed:
+    if result.passed and result.update is not None:
+        pass  # the update's own line says what was written
+    elif result.passed:
         lines += ["", "gate PASSED: no significant regression"
                   + (" and no accuracy below the floor" if result.fail_under is not None else "")]
     else:
