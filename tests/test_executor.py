@@ -485,3 +485,29 @@ def test_make_executor_prefers_the_fork_server() -> None:
         assert executor.run(Call("def f():\n    return 5", "f", "")).value == "5"
     finally:
         executor.close()
+
+
+def test_a_process_per_call_when_the_server_cannot_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pytest_llmexec.execution import describe, forkserver
+
+    broken = tmp_path / "server.py"
+    broken.write_text("raise SystemExit('no fork server on this machine')\n")
+    monkeypatch.setattr(forkserver, "SERVER", broken)
+    executor = make_executor()
+    try:
+        assert getattr(executor, "name", "") == "subprocess"
+        line = describe(executor)
+        assert line.startswith("llmexec: executor=subprocess sandbox=process,clean-env,tmpdir")
+        assert "fork server unavailable" in line and "no fork server on this machine" in line
+        outcome = executor.run(Call(LIST_CODE, "Solution.reverseList", "[1, 2]"))
+        assert (outcome.status, outcome.value) == ("ok", "[2, 1]")
+        assert (
+            executor.run(
+                Call("def f():\n    while True:\n        pass", "f", "", timeout=1)
+            ).verdict
+            == "timeout"
+        )
+    finally:
+        executor.close()

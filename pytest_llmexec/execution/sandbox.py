@@ -11,7 +11,6 @@ can do by accident or on purpose.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 import platform
@@ -48,8 +47,10 @@ def libc() -> ctypes.CDLL:
     if _libc is None:
         try:
             _libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        except OSError:
-            _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        except OSError:  # not glibc's usual name; ctypes.util runs ldconfig (and imports threading)
+            from ctypes.util import find_library
+
+            _libc = ctypes.CDLL(find_library("c"), use_errno=True)
         _libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
     return _libc
 

@@ -83,6 +83,7 @@ class SubprocessExecutor:
             stdout=data.get("stdout", ""),
             duration=duration,
             steps=tuple(data["steps"]) if data.get("steps") is not None else None,
+            value_type=data.get("value_type"),
         )
 
     def close(self) -> None:
