@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -265,7 +266,7 @@ def test_generated_inputs_section() -> None:
 
 
 def test_iip_section_charts_step_accuracy_and_first_divergence() -> None:
-    cases = [
+    cases: list[Mapping[str, Any]] = [
         record(nodeid="b::s[m-iip-i0]", strategy="iip", step_accuracy=1.0,
                first_divergent_step=None),
         record(nodeid="b::s[m-iip-i1]", strategy="iip", step_accuracy=0.5,

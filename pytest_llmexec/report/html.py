@@ -302,6 +302,13 @@ def _complexity_key(record: Record) -> str:
     return complexity_class(text) if isinstance(text, str) and text else UNREAD
 
 
+def _run_order(run: str) -> tuple[str, int, str]:
+    """Runs by model, then strategies in the study's order: vp, cot, iip."""
+    model, _, strategy = run.partition("/")
+    order = ("vp", "cot", "iip")
+    return (model, order.index(strategy) if strategy in order else len(order), strategy)
+
+
 def _leading_number(text: str) -> float:
     match = re.match(r"\d+", text)
     return float(match.group()) if match else math.inf
@@ -338,7 +345,7 @@ class _Report:
             list(self.records)
         )
         self.gate = document.get("gate")
-        self.runs = sorted({run_key(r) for r in self.records})
+        self.runs = sorted({run_key(r) for r in self.records}, key=_run_order)
         self.colors = {run: svg.color(i) for i, run in enumerate(self.runs)}
 
     # ------------------------------------------------------------------ top
@@ -401,7 +408,7 @@ class _Report:
         if steps:
             header.append("step accuracy")
         body = []
-        for key in sorted(rows):
+        for key in sorted(rows, key=_run_order):
             group = rows[key]
             model, _, strategy = key.partition("/")
             values = group.pass_at()
@@ -550,7 +557,7 @@ class _Report:
         per_run: dict[str, list[Record]] = defaultdict(list)
         for record in stepped:
             per_run[run_key(record)].append(record)
-        runs = sorted(per_run)
+        runs = sorted(per_run, key=_run_order)
         values: dict[tuple[str, str], Point] = {}
         for run in runs:
             group = Group()
@@ -715,7 +722,7 @@ class _Report:
             [esc(run), f"{t['tests']:.0f}", f"{t['calls']:.0f}",
              *[f"{t[k]:,.0f}" for k in used], f"{t['cost']:.4f}",
              f"{t['latency'] / t['tests']:.2f} s", f"{t['cache hits']:.0f}"]
-            for run, t in sorted(totals.items())
+            for run, t in sorted(totals.items(), key=lambda item: _run_order(item[0]))
         ]
         return out + _table(header, rows, "totals")
 
