@@ -689,6 +689,8 @@ class _Report:
                 for key in usage_keys:
                     total[key] += _num(usage.get(key)) or 0.0
             total["cost"] += _num(record.get("cost")) or 0.0
+            if record.get("cache_hit") is not True:  # fetched in this run, not from the cache
+                total["spent"] += _num(record.get("cost")) or 0.0
             total["calls"] += _num(record.get("calls")) or 0.0
             total["latency"] += _num(record.get("latency")) or 0.0
             total["cache hits"] += 1.0 if record.get("cache_hit") is True else 0.0
@@ -717,10 +719,10 @@ class _Report:
                                          y_label="USD per test", colors={"cost": "#D55E00"}),
                            "mean cost per test in US dollars by model/strategy")
         header = ["model/strategy", "tests", "calls", *[k.replace("_", " ") for k in used],
-                  "cost (USD)", "mean latency", "cache hits"]
+                  "cost (USD)", "spent this run (USD)", "mean latency", "cache hits"]
         rows = [
             [esc(run), f"{t['tests']:.0f}", f"{t['calls']:.0f}",
-             *[f"{t[k]:,.0f}" for k in used], f"{t['cost']:.4f}",
+             *[f"{t[k]:,.0f}" for k in used], f"{t['cost']:.4f}", f"{t['spent']:.4f}",
              f"{t['latency'] / t['tests']:.2f} s", f"{t['cache hits']:.0f}"]
             for run, t in sorted(totals.items(), key=lambda item: _run_order(item[0]))
         ]
