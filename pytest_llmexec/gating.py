@@ -1,8 +1,9 @@
 """pytest hooks of the regression gate (report/gate.py) and the baseline (report/baseline.py).
 
-Registered on the controller only: it sees every worker's reports, so it
-compares, writes the baseline and sets the exit status once, after all tests
-have reported. With a gate configured the exit status is the gate's: failed
+The controller sees every worker's reports, so it alone compares, writes the
+baseline and sets the exit status, once, after all tests have reported. An
+xdist worker only tells the controller how many items it deselected, which
+the controller cannot see otherwise. With a gate configured the exit status is the gate's: failed
 predictions still show as failed tests, but only a regression (or an
 accuracy below the floor) makes the run fail. Anything else that went wrong
 (a failing non-llmexec test, a collection error, an interruption, an
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .plugin import LLMExec
 
 PROPERTY = "llmexec"
+DESELECTED = "llmexec_deselected"  # key in an xdist worker's workeroutput
 
 
 class GatePlugin:
@@ -56,6 +58,12 @@ class GatePlugin:
 
     def pytest_report_header(self) -> str | None:
         return self.settings.header() if self.state.settings.active else None
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        # every worker collects and deselects the same items: take one worker's count
+        deselected = getattr(node, "workeroutput", {}).get(DESELECTED, 0)
+        self.deselected = max(self.deselected, int(deselected))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collected.update(item.nodeid for item in session.items)
@@ -116,6 +124,9 @@ class GatePlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.state.is_worker:
+            self.config.workeroutput[DESELECTED] = self.deselected  # type: ignore[attr-defined]
+            return
         records = self.state.records
         if not records or self.config.option.collectonly:
             return

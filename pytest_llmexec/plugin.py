@@ -159,7 +159,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.pluginmanager.register(SharingHooks(), "llmexec-sharing")
     gate_settings = opts.gate_settings_from(config)
-    if gate_settings.configured and not state.is_worker:
+    if gate_settings.configured:
         config.pluginmanager.register(GatePlugin(config, gate_settings, state), "llmexec-gate")
 
 

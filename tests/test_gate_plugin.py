@@ -221,6 +221,24 @@ def test_a_partial_selection_merges_and_does_not_destroy_the_baseline(
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_deselection_by_a_plugin_is_a_partial_selection(
+    pytester: pytest.Pytester, mode: tuple[str, ...]
+) -> None:
+    setup(pytester)
+    accept_baseline(pytester)
+    pytester.makeconftest(
+        "def pytest_collection_modifyitems(config, items):\n"
+        "    gone = [i for i in items if '::neg[' in i.nodeid]\n"
+        "    items[:] = [i for i in items if i not in gone]\n"
+        "    config.hook.pytest_deselected(items=gone)\n"
+    )
+    result = run(pytester, mode, "--llm-update-baseline")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["*10 kept from cases this run did not cover (merged: *"])
+    assert len(baseline_file(pytester)["cases"]) == 40
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_partial_selection_cannot_start_a_baseline(
     pytester: pytest.Pytester, mode: tuple[str, ...]
 ) -> None:
