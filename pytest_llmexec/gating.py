@@ -153,7 +153,7 @@ class GatePlugin:
         result.baseline_path = _shown_path(settings.baseline, self.config) if (
             settings.baseline is not None) else None
         if settings.update and problem is None:
-            result.update = self.update(session, selection)
+            result.update = self.update(selection)
             if result.update.refused is not None:
                 result.failures.append(f"baseline NOT updated: {result.update.refused}")
         elif problem is not None:
@@ -177,13 +177,11 @@ class GatePlugin:
         ):
             session.exitstatus = pytest.ExitCode.OK
 
-    def update(self, session: pytest.Session, selection: Selection) -> UpdatePlan:
+    def update(self, selection: Selection) -> UpdatePlan:
         blockers = []
         if self.collect_errors:
             blockers.append(f"{self.collect_errors} collection error(s): their cases would "
                             "look removed; fix them first")
-        if session.shouldstop and not selection.partial:
-            blockers.append(f"the run was stopped: {session.shouldstop}")
         assert self.settings.baseline is not None
         plan = plan_update(
             self.baseline,
