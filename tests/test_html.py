@@ -447,3 +447,14 @@ def test_gate_run_shows_the_comparison(pytester: pytest.Pytester) -> None:
                  "+0.0 pt"):
         assert text in shown, text
     assert page.data()["gate"]["passed"] is True
+
+
+def test_model_names_with_a_slash_and_reports_without_complexity() -> None:
+    cases = [record(model="acme/m1", nodeid="b::s[acme/m1-vp-i0]", complexity=None),
+             record(model="acme/m1", strategy="iip", nodeid="b::s[acme/m1-iip-i0]",
+                    complexity=None)]
+    page = build(cases)
+    rows = re.findall(r"</span>([^<]*)</td><td>(\w+)</td>", html.build({"cases": cases}))
+    assert rows == [("acme/m1", "vp"), ("acme/m1", "iip")]
+    labels = [a.get("aria-label") for a in page.tags("svg")]
+    assert "accuracy by complexity" not in labels and "accuracy by code length" in labels

@@ -304,7 +304,7 @@ def _complexity_key(record: Record) -> str:
 
 def _run_order(run: str) -> tuple[str, int, str]:
     """Runs by model, then strategies in the study's order: vp, cot, iip."""
-    model, _, strategy = run.partition("/")
+    model, _, strategy = run.rpartition("/")
     order = ("vp", "cot", "iip")
     return (model, order.index(strategy) if strategy in order else len(order), strategy)
 
@@ -410,7 +410,7 @@ class _Report:
         body = []
         for key in sorted(rows, key=_run_order):
             group = rows[key]
-            model, _, strategy = key.partition("/")
+            model, _, strategy = key.rpartition("/")
             values = group.pass_at()
             row = [
                 f'<span class="swatch" style="background:{self.colors.get(key, "#777")}">'
@@ -461,11 +461,11 @@ class _Report:
         if not table:
             return ""
         categories = _ordered("category", table)
-        models = sorted({r.partition("/")[0] for r in self.runs})
-        strategies = {r.partition("/")[2] for r in self.runs}
+        models = sorted({r.rpartition("/")[0] for r in self.runs})
+        strategies = {r.rpartition("/")[2] for r in self.runs}
         panels: list[tuple[str, list[str]]]
         if len(models) > 1 and len(strategies) > 1:
-            panels = [(m, [r for r in self.runs if r.partition("/")[0] == m]) for m in models]
+            panels = [(m, [r for r in self.runs if r.rpartition("/")[0] == m]) for m in models]
         else:
             panels = [("", self.runs)]
         out = []
@@ -485,8 +485,8 @@ class _Report:
 
     def dimension_line(self, dimension: str, width: int = HALF) -> str:
         table = self._by(dimension)
-        if not table:
-            return ""
+        if not table or (dimension == "complexity" and set(table) == {UNREAD}):
+            return ""  # e.g. CRUXEval rows, which give no complexity
         xs = _ordered(dimension, table)
         members = self._members(dimension)
         series = {
