@@ -306,28 +306,35 @@ def seccomp_program(pid: int) -> bytes | None:
 _PLACEHOLDER_PID = 0x3FFFFFF1  # above any pid_max, so it marks where the pid goes
 
 
-class SeccompTemplate:
-    """`seccomp_program` built once; `for_pid` patches the pid in (cheap after fork)."""
-
-    def __init__(self) -> None:
-        self.program = seccomp_program(_PLACEHOLDER_PID)
-        self.offsets: list[tuple[int, bool]] = []
-        if self.program is not None:
-            for index in range(len(self.program) // 8):
-                k = struct.unpack_from("I", self.program, index * 8 + 4)[0]
-                if k in (_PLACEHOLDER_PID, (-_PLACEHOLDER_PID) & 0xFFFFFFFF):
-                    self.offsets.append((index * 8 + 4, k != _PLACEHOLDER_PID))
-
-    def for_pid(self, pid: int) -> bytes:
-        assert self.program is not None
-        out = bytearray(self.program)
-        for offset, negative in self.offsets:
-            struct.pack_into("I", out, offset, ((-pid) & 0xFFFFFFFF) if negative else pid)
-        return bytes(out)
-
-
 class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+class SeccompTemplate:
+    """`seccomp_program` built once in the server, with the kernel's structures ready.
+
+    `install` patches the child's pid in and loads the filter: after a fork every
+    page written costs a copy, so the child should touch as little as it can.
+    """
+
+    def __init__(self) -> None:
+        program = seccomp_program(_PLACEHOLDER_PID)
+        if program is None:
+            raise OSError("no seccomp filter for this architecture")
+        self.offsets: list[tuple[int, bool]] = []
+        for index in range(len(program) // 8):
+            k = struct.unpack_from("I", program, index * 8 + 4)[0]
+            if k in (_PLACEHOLDER_PID, (-_PLACEHOLDER_PID) & 0xFFFFFFFF):
+                self.offsets.append((index * 8 + 4, k != _PLACEHOLDER_PID))
+        self.buffer = ctypes.create_string_buffer(program, len(program))
+        self.fprog = _SockFprog(len(program) // 8, ctypes.addressof(self.buffer))
+        self.address = ctypes.addressof(self.fprog)
+        prctl(PR_SET_NO_NEW_PRIVS, 1)  # inherited: the children need not set it
+
+    def install(self, pid: int) -> None:
+        for offset, negative in self.offsets:
+            struct.pack_into("I", self.buffer, offset, ((-pid) & 0xFFFFFFFF) if negative else pid)
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, self.address)
 
 
 def install_seccomp(program: bytes) -> None:
@@ -336,8 +343,7 @@ def install_seccomp(program: bytes) -> None:
     fprog = _SockFprog(len(program) // 8, ctypes.addressof(buffer))
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog))
-    # keep the buffer alive until the kernel has copied it
-    del buffer
+    del buffer  # (kept alive until here: the kernel has copied it)
 
 
 def probe_seccomp() -> bool:

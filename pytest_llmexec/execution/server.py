@@ -30,7 +30,6 @@ import shutil
 import signal
 import struct
 import sys
-import tempfile
 import time
 from typing import Any
 
@@ -43,20 +42,20 @@ import sandbox  # type: ignore[import-not-found]  # noqa: E402
 
 #: modules snippets commonly import beyond the prelude; loaded once, shared by every fork
 PRELOAD = (
-    "random",
     "copy",
     "fractions",
     "decimal",
     "dataclasses",
     "enum",
     "array",
-    "statistics",
     "datetime",
     "string",
     "json",
     "inspect",
-    "tempfile",
 )
+# Not preloaded: ``random`` (it re-seeds itself after every fork, a cost every call would
+# pay), ``statistics`` and ``tempfile`` (they import it), ``threading`` (its after-fork
+# hook is dearer still). Snippets that use them import them in their own child.
 MAX_RESULT_BYTES = 1 << 20
 FILE_SIZE = 16 << 20
 OPEN_FILES = 64
@@ -141,9 +140,6 @@ class Server:
         # the IIP step tracer, when it is there; a broken one fails the traced calls only
         with contextlib.suppress(Exception):
             __import__("tracer")
-        import random
-
-        random.seed(self.seed)  # unseeded randomness differs between the two seeds
         if self.use_sandbox:
             keep = [sys.prefix, sys.base_prefix, sys.exec_prefix, HERE]
             self.layers += sandbox.setup_namespaces(keep)
@@ -164,11 +160,11 @@ class Server:
             self.base = "/tmp/llmexec"
             os.mkdir(self.base, 0o755)
         else:
-            self.base = tempfile.mkdtemp(prefix="llmexec-")
+            self.base = f"/tmp/llmexec-{self.pid}-{os.urandom(6).hex()}"
+            os.mkdir(self.base, 0o700)
         self.rundir = os.path.join(self.base, "run")
         os.environ.clear()  # set once here: every child inherits it
         os.environ.update(CHILD_ENV, HOME=self.rundir, TMPDIR=self.rundir)
-        tempfile.tempdir = self.rundir
         self.errors = os.memfd_create("llmexec-stderr")
         self.vm_base = sandbox.address_space_in_use()
         gc.collect()
@@ -210,7 +206,7 @@ class Server:
             os.mkdir(self.rundir, 0o700)
             if self.uid is not None:
                 os.chown(self.rundir, self.uid, self.uid)
-        body = json.dumps(request).encode()
+        body = marshal.dumps(request)  # marshal: the child reads it with the least work
         payload = struct.pack(">I", len(body)) + body + self.compiled(request["code"])
         for _attempt in range(3):
             if self.spare is None:
@@ -252,6 +248,7 @@ class Server:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
         self.clean_up(pid)
+        self.reap()  # any other zombie (a waiting child that died, say)
         if os.listdir(self.rundir):  # the snippet left files: start afresh next time
             remove_tree(self.rundir)
 
@@ -317,14 +314,14 @@ class Server:
             if self.uid is not None:
                 sandbox.drop_user(self.uid)
             if self.seccomp is not None:
-                sandbox.install_seccomp(self.seccomp.for_pid(os.getpid()))
+                self.seccomp.install(os.getpid())
             data = read_all(REQUEST_FD)  # the wait: until the server sends the call
             os.close(REQUEST_FD)
             if not data:
                 os._exit(0)
             os.chdir(self.rundir)  # now: the previous call may have replaced it
             size = struct.unpack(">I", data[:4])[0]
-            request = json.loads(data[4 : 4 + size])
+            request = marshal.loads(data[4 : 4 + size])
             marshalled = data[4 + size :]
             code = marshal.loads(marshalled) if marshalled else None
             cpu = math.ceil(float(request.get("timeout", 5.0))) + 1
@@ -446,23 +443,30 @@ class Server:
 
     # ------------------------------------------------------------------ clean-up
     def clean_up(self, pid: int) -> None:
-        """SIGKILL the call's group and every orphan that came back to us; reap them all."""
-        for _ in range(2000):
-            try:
+        """SIGKILL the call's group and every orphan that came back to us; reap them all.
+
+        Blocking waits, not polling: everything here has been sent SIGKILL.
+        """
+        for _ in range(1000):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
-                group_alive = True
-            except (ProcessLookupError, PermissionError):
-                group_alive = False
+            with contextlib.suppress(ChildProcessError):
+                while True:
+                    os.waitpid(-pid, 0)  # our children in the call's group
             spare = self.spare[0] if self.spare is not None else None
             leftovers = [p for p in self.children() if p != spare]
-            for other in leftovers:  # escaped the group (setsid) but re-parented to us
+            for other in leftovers:  # left the group (setsid), re-parented to us
                 for kill in (os.killpg, os.kill):
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         kill(other, signal.SIGKILL)
-            self.reap()
-            if not group_alive and not leftovers:
-                return
-            time.sleep(0.0005)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(other, 0)
+            try:
+                os.killpg(pid, 0)
+            except (ProcessLookupError, PermissionError):
+                if not leftovers:
+                    return
+            time.sleep(0.001)  # members not yet re-parented to us
 
     def children(self) -> list[int]:
         try:
