@@ -200,10 +200,10 @@ def test_header_names_the_executor_and_its_layers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makefile(".yaml", hostile=HOSTILE.split("  - id: declared_raise")[0])
-    result = pytester.runpytest_subprocess(*ORACLE)
+    result = pytester.runpytest(*ORACLE, "-p", "no:xdist")
     result.stdout.fnmatch_lines(["llmexec: executor=forkserver sandbox=process,limits,*"])
     monkeypatch.setenv("LLMEXEC_SANDBOX", "off")
-    result = pytester.runpytest_subprocess(*ORACLE)
+    result = pytester.runpytest(*ORACLE, "-p", "no:xdist")
     result.stdout.fnmatch_lines(
         ["llmexec: executor=forkserver sandbox=process,limits,clean-env,tmpdir"]
     )
@@ -244,7 +244,8 @@ def test_a_rerun_executes_nothing(pytester: pytest.Pytester, mode: tuple[str, ..
         assert executed() > 0
         assert (pytester.path / ".llmexec" / "truth.sqlite").exists()
         assert executed() == 0
-        assert executed("--llm-cache=off") > 0
+        if mode[-1] == "0":  # (once is enough: it is the same switch with xdist)
+            assert executed("--llm-cache=off") > 0
     finally:
         del os.environ["COUNT_DIR"]
 

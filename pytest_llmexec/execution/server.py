@@ -512,6 +512,8 @@ def remove_tree(path: str) -> None:
 
 
 def main() -> None:
+    if not sys.platform.startswith("linux"):  # prctl, pidfd, memfd, /proc: the plugin falls back
+        raise SystemExit(f"the fork server needs Linux, not {sys.platform}")
     server = Server(json.loads(sys.argv[1]))
     server.start()
     server.serve()
