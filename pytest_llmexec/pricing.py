@@ -84,7 +84,9 @@ def load_prices(path: Path) -> dict[str, Price]:
     for name, entry in data.items():
         where = f"--llm-prices: {path}: model {name!r}"
         if not isinstance(entry, dict) or not {"input", "output"} <= entry.keys():
-            raise PriceError(f"{where}: expected {{\"input\": N, \"output\": N}} (USD per 1M tokens)")
+            raise PriceError(
+                f"{where}: expected {{\"input\": N, \"output\": N}} (USD per 1M tokens)"
+            )
         unknown = set(entry) - {"input", "output", "cached_input"}
         if unknown:
             raise PriceError(f"{where}: unknown field(s) {sorted(unknown)}")
@@ -104,7 +106,8 @@ class PriceTable:
 
     def find(self, model: str) -> Price | None:
         """The longest entry that *model* (without a provider prefix) starts with."""
-        bare = model.split(":", 1)[1] if model.split(":", 1)[0] in ("openai", "anthropic") else model
+        head, sep, rest = model.partition(":")
+        bare = rest if sep and head in ("openai", "anthropic") else model
         best: str | None = None
         for name in self.prices:
             if (bare == name or bare.startswith(name + "-")) and (

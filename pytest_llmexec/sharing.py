@@ -2,8 +2,8 @@
 
 xdist's default ``load`` scheduler hands tests out in chunks as workers
 finish, so a worker cannot know which tests it will run and cannot start
-their model requests early: a run would take N × latency / workers instead
-of N × latency / (workers × concurrency). So for a run with ``--llm-model``
+their model requests early: a run would take N x latency / workers instead
+of N x latency / (workers x concurrency). So for a run with ``--llm-model``
 and the default ``--dist load`` this module installs `ShareScheduling`:
 
 - test *i* of the collection (identical on every worker, as xdist checks)
@@ -67,31 +67,33 @@ def worker_share(config: pytest.Config, items: Sequence[Any]) -> list[Any]:
 
 
 try:
-    from xdist.scheduler import LoadScheduling
+    from xdist.scheduler import LoadScheduling  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - xdist not installed
     LoadScheduling = None
 
 
 if LoadScheduling is not None:
 
-    class ShareScheduling(LoadScheduling):  # type: ignore[misc, valid-type]
+    class ShareScheduling(LoadScheduling):  # type: ignore[misc]
         """xdist's load scheduling, but the first distribution is by fixed round-robin shares."""
 
         def schedule(self) -> None:
-            if self.collection is not None or not self.collection_is_completed:
-                super().schedule()
+            collection: list[str] | None = getattr(self, "collection", None)
+            by_index = {worker_index(node.gateway.id): node for node in self.nodes}
+            count: int = self.numnodes
+            if (
+                collection is not None
+                or not self.collection_is_completed
+                or sorted(k for k in by_index if k is not None) != list(range(count))
+            ):
+                super().schedule()  # later calls, or unexpected node ids: plain load scheduling
                 return
             if not self._check_nodes_have_same_collection():
                 self.log("**Different tests collected, aborting run**")
                 return
-            self.collection = next(iter(self.node2collection.values()))
-            total = len(self.collection)
-            by_index = {worker_index(node.gateway.id): node for node in self.nodes}
-            count = self.numnodes
-            if total == 0 or sorted(k for k in by_index if k is not None) != list(range(count)):
-                self.collection = None  # unexpected node ids: plain load scheduling
-                super().schedule()
-                return
+            collection = list(next(iter(self.node2collection.values())))
+            self.collection = collection
+            total = len(collection)
             for index in range(count):
                 node = by_index[index]
                 share = share_of(index, count, total)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import anthropic
-
 from .api import APIModel, api_message
 from .base import ModelError, Reply, Task, Usage
 from .pacing import Transient, parse_retry_after
@@ -78,6 +76,8 @@ class AnthropicModel(APIModel):
 
     def client(self) -> Any:
         if self._client is None:
+            import anthropic  # here, not at start-up: an xdist controller never needs the SDK
+
             self._client = anthropic.AsyncAnthropic(
                 api_key=self._api_key or "unused",
                 base_url=self.base_url,
@@ -87,11 +87,14 @@ class AnthropicModel(APIModel):
         return self._client
 
     async def send(self, body: dict[str, Any]) -> Reply:
+        import anthropic
+
         try:
             message = await self.client().messages.create(**body)
         except anthropic.APIStatusError as exc:
             status = exc.status_code
-            message_text = f"HTTP {status} from {self.base_url}: {api_message(exc.body, exc.message)}"
+            detail = api_message(exc.body, exc.message)
+            message_text = f"HTTP {status} from {self.base_url}: {detail}"
             retry_after = parse_retry_after(exc.response.headers)
             if status in (429, 529):  # rate limited, overloaded: slow down
                 raise Transient(message_text, retry_after=retry_after, rate_limited=True) from None
@@ -109,7 +112,9 @@ class AnthropicModel(APIModel):
         except anthropic.APIError as exc:  # a body that does not fit the schema
             raise Transient(f"malformed response from {self.base_url}: {exc.message}") from None
         except json.JSONDecodeError as exc:  # a body that is not JSON
-            raise Transient(f"malformed response from {self.base_url}: not JSON ({exc.msg})") from None
+            raise Transient(
+                f"malformed response from {self.base_url}: not JSON ({exc.msg})"
+            ) from None
         return self._reply(message)
 
     def _reply(self, message: Any) -> Reply:

@@ -124,7 +124,7 @@ def resolve_key(provider: str, default_var: str, settings: ModelSettings, name: 
     how = (
         "the variable named by --llm-api-key-env"
         if settings.api_key_env
-        else f"or name another variable with --llm-api-key-env"
+        else "or name another variable with --llm-api-key-env"
     )
     raise ModelError(
         f"--llm-model={name}: no API key for {provider}: set the environment variable {var} "

@@ -9,11 +9,9 @@ the seed, which compatible servers understand too.
 
 from __future__ import annotations
 
-import re
 import json
+import re
 from typing import Any
-
-import openai
 
 from .api import APIModel, api_message
 from .base import ModelError, Reply, Task, Usage
@@ -53,6 +51,8 @@ class OpenAIModel(APIModel):
 
     def client(self) -> Any:
         if self._client is None:
+            import openai  # here, not at start-up: an xdist controller never needs the SDK
+
             self._client = openai.AsyncOpenAI(
                 api_key=self._api_key or "unused",
                 base_url=self.base_url,
@@ -62,6 +62,8 @@ class OpenAIModel(APIModel):
         return self._client
 
     async def send(self, body: dict[str, Any]) -> Reply:
+        import openai
+
         try:
             response = await self.client().chat.completions.create(**body)
         except openai.APIStatusError as exc:
@@ -84,7 +86,9 @@ class OpenAIModel(APIModel):
         except openai.APIError as exc:  # a body that does not fit the schema
             raise Transient(f"malformed response from {self.base_url}: {exc.message}") from None
         except json.JSONDecodeError as exc:  # a body that is not JSON
-            raise Transient(f"malformed response from {self.base_url}: not JSON ({exc.msg})") from None
+            raise Transient(
+                f"malformed response from {self.base_url}: not JSON ({exc.msg})"
+            ) from None
         return self._reply(response)
 
     def _reply(self, response: Any) -> Reply:

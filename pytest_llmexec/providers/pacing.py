@@ -54,7 +54,7 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random."""
         delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return delay / 2 + random.uniform(0, delay / 2)
+        return float(delay / 2 + random.uniform(0, delay / 2))
 
 
 class Window:

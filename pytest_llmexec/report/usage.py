@@ -1,4 +1,4 @@
-"""Tokens, cost and latency per model × strategy, and in total, from the per-test records.
+"""Tokens, cost and latency per model x strategy, and in total, from the per-test records.
 
 ``cost`` is the price of the replies a test used, cached or not; ``spent``
 counts only the replies fetched in this run (``cache_hit`` false), which is
@@ -74,6 +74,7 @@ def usage_table(records: Sequence[Record]) -> list[str]:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = ["tokens, cost and latency (cached = tests served from the reply cache)"]
     for row in [header, *rows]:
-        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        cells = [c.ljust(w) if i == 0 else c.rjust(w)
+                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         lines.append("  " + "  ".join(cells).rstrip())
     return lines

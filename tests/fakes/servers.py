@@ -50,10 +50,10 @@ def solve(messages: list[dict[str, Any]], model: str) -> str:
         return "I cannot tell."
     namespace: dict[str, Any] = {}
     try:
-        exec(_PRELUDE + blocks[0], namespace)  # noqa: S102 - the tests' own snippets
-        value = eval(call, namespace)  # noqa: S307
+        exec(_PRELUDE + blocks[0], namespace)
+        value = eval(call, namespace)
         answer = repr(value)
-    except Exception as exc:  # noqa: BLE001 - the snippet's exception is the answer
+    except Exception as exc:
         answer = f"raise {type(exc).__name__}"
     return f"[{tag.group(1)}]{answer}[/{tag.group(1)}]"
 
