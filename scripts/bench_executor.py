@@ -11,10 +11,12 @@ One run, one corpus, three ways:
   arguments, execs the snippet, calls it and serialises the result) in this
   process with no isolation at all: the floor.
 
-It prints milliseconds per case (median and mean) and the ratios. Usage::
+It prints milliseconds per case (median and mean, the ways taking turns case
+by case so that a shared machine's changing load weighs on all of them alike),
+CPU time per case, and the ratios. Usage::
 
     python scripts/bench_executor.py                 # every benchmarks/*.yaml case + synthetic
-    python scripts/bench_executor.py --cases 500 --rounds 3
+    python scripts/bench_executor.py --cases 500
 
 This is a script, not a test: its figures depend on the machine and its load.
 """
@@ -121,13 +123,10 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(run: Callable[[Call], Any], calls: list[Call]) -> tuple[list[float], list[Any]]:
-    times, results = [], []
-    for call in calls:
-        started = time.perf_counter()
-        results.append(run(call))
-        times.append((time.perf_counter() - started) * 1000)
-    return times, results
+def timed(run: Callable[[Call], Any], call: Call) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = run(call)
+    return (time.perf_counter() - started) * 1000, result
 
 
 def main() -> None:
@@ -140,10 +139,10 @@ def main() -> None:
         "topped up with synthetic calls to at least 500)",
     )
     parser.add_argument(
-        "--rounds",
+        "--cpu-cases",
         type=int,
-        default=1,
-        help="passes over the corpus for the fork server and the floor",
+        default=200,
+        help="cases of the separate pass that measures CPU time per way (default 200)",
     )
     args = parser.parse_args()
     calls = corpus(max(500, args.cases))
@@ -153,60 +152,67 @@ def main() -> None:
         f"corpus: {len(calls)} cases; python {sys.version.split()[0]}; "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
-
-    rows: dict[str, list[float]] = {}
-    cpu: dict[str, float] = {}
-
-    # this executor, as the plugin runs it on a cache miss after the first run of a call
-    before = cpu_seconds()
     executor = ForkServerExecutor(check_determinism=False)
-    print(f"fork server layers: {','.join(executor.layers)}")
-    try:
-        measure(executor.run, calls[:20])  # warm-up
-        rows["forkserver"], outcomes = [], []
-        for _ in range(args.rounds):
-            times, outcomes = measure(executor.run, calls)
-            rows["forkserver"] += times
-    finally:
-        executor.close()  # its CPU time (and its children's) is counted once it is reaped
-    cpu["forkserver"] = cpu_seconds() - before
-
-    # the first run of a call: on two servers at once (hash seeds 0 and 1)
-    before = cpu_seconds()
     checked = ForkServerExecutor(check_determinism=True)
-    try:
-        rows["forkserver, first run (2 seeds)"], _ = measure(checked.run, calls)
-    finally:
-        checked.close()
-    cpu["forkserver, first run (2 seeds)"] = cpu_seconds() - before
-
-    # the floor: the same work in this process, no isolation
     namespace = child.prelude_namespace()
-    before = cpu_seconds()
-    rows["in-process (floor)"], floor_results = [], []
-    for _ in range(args.rounds):
-        times, floor_results = measure(lambda c: child.run_call(request(c), namespace), calls)
-        rows["in-process (floor)"] += times
-    cpu["in-process (floor)"] = cpu_seconds() - before
-
-    # the common harness: a process and a Manager per case
-    before = cpu_seconds()
-    rows["process+manager per case"], _ = measure(process_per_case, calls)
-    cpu["process+manager per case"] = cpu_seconds() - before
-
+    print(f"fork server layers: {','.join(executor.layers)}")
+    ways: dict[str, Callable[[Call], Any]] = {
+        # this executor, as the plugin runs a call it has already checked once
+        "forkserver": executor.run,
+        # the first run of a call: on two servers at once (hash seeds 0 and 1)
+        "forkserver, first run (2 seeds)": checked.run,
+        # the floor: the same work in this process, no isolation
+        "in-process (floor)": lambda c: child.run_call(request(c), namespace),
+        # the common harness: a process and a Manager per case
+        "process+manager per case": process_per_case,
+    }
+    rows: dict[str, list[float]] = {name: [] for name in ways}
+    results: dict[str, list[Any]] = {name: [] for name in ways}
+    try:
+        for call in calls[:20]:  # warm-up
+            executor.run(call)
+        # wall time: the ways take turns case by case, so that the machine's load
+        # (other processes come and go) weighs on all of them alike
+        for call in calls:
+            for name, run in ways.items():
+                ms, result = timed(run, call)
+                rows[name].append(ms)
+                results[name].append(result)
+    finally:
+        executor.close()
+        checked.close()
     mismatched = sum(
         1
-        for o, r in zip(outcomes, floor_results, strict=False)
+        for o, r in zip(results["forkserver"], results["in-process (floor)"], strict=True)
         if (o.status, o.value) != (r.get("status"), r.get("value"))
     )
+
+    # CPU time of all processes, one way at a time (servers are counted once reaped)
+    cpu: dict[str, float] = {}
+    sample = calls[: args.cpu_cases]
+    for name in ways:
+        before = cpu_seconds()
+        if name.startswith("forkserver"):
+            fresh = ForkServerExecutor(check_determinism=name != "forkserver")
+            try:
+                for call in sample:
+                    fresh.run(call)
+            finally:
+                fresh.close()
+        else:
+            for call in sample:
+                ways[name](call)
+        cpu[name] = (cpu_seconds() - before) * 1000 / len(sample)
+
     width = max(len(k) for k in rows)
     print(f"\n{'way':<{width}}  {'median ms':>9}  {'mean ms':>8}  {'CPU ms':>7}")
     for name, values in rows.items():
         print(
             f"{name:<{width}}  {statistics.median(values):9.2f}  {statistics.mean(values):8.2f}"
-            f"  {cpu[name] * 1000 / len(values):7.2f}"
+            f"  {cpu[name]:7.2f}"
         )
-    print("(median and mean: wall time per case; CPU: all processes' CPU time per case)")
+    print("(median and mean: wall time per case, the ways taking turns case by case;")
+    print(f" CPU: CPU time of all processes per case, over {len(sample)} cases one way at a time)")
     fork = statistics.median(rows["forkserver"])
     per_process = statistics.median(rows["process+manager per case"])
     floor = statistics.median(rows["in-process (floor)"])
@@ -214,6 +220,7 @@ def main() -> None:
     print(f"forkserver / in-process floor: {fork / floor:.1f}x  (target <= 30x)")
     print(f"forkserver median: {fork:.2f} ms (target <= 3 ms)")
     print(f"results differing between the fork server and in-process: {mismatched}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

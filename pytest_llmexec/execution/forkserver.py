@@ -193,7 +193,8 @@ class ForkServer:
         self.stop()
 
 
-def request_of(call: Call, memory: int) -> dict[str, Any]:
+def request_of(call: Call) -> dict[str, Any]:
+    """What the server needs of a call (the memory limit is the server's own)."""
     return {
         "code": call.code,
         "entry": call.entry,
@@ -202,7 +203,6 @@ def request_of(call: Call, memory: int) -> dict[str, Any]:
         "score": call.score,
         "trace": call.trace,
         "steps": [list(step) for step in call.steps] if call.steps else None,
-        "memory": memory,
     }
 
 
@@ -251,7 +251,7 @@ class ForkServerExecutor:
         return self.primary.layers
 
     def run(self, call: Call) -> Outcome:
-        request = request_of(call, self.memory)
+        request = request_of(call)
         check = self.check_determinism and call not in self._checked
         try:
             self.primary.send(request)

@@ -103,7 +103,6 @@ def write_message(fd: int, message: Any) -> None:
 
 class Server:
     def __init__(self, options: dict[str, Any]) -> None:
-        self.seed = int(options.get("seed", 0))
         self.memory = int(options.get("memory", 512 << 20))
         self.use_sandbox = bool(options.get("sandbox", True))
         self.parent = int(options["parent"])
