@@ -96,8 +96,13 @@ class GatePlugin:
             filters.append(f"-k {option.keyword}")
         if getattr(option, "markexpr", ""):
             filters.append(f"-m {option.markexpr}")
-        for name, flag in (("lf", "--lf"), ("deselect", "--deselect"), ("ignore", "--ignore"),
-                           ("ignore_glob", "--ignore-glob"), ("stepwise", "--sw")):
+        for name, flag in (
+            ("lf", "--lf"),
+            ("deselect", "--deselect"),
+            ("ignore", "--ignore"),
+            ("ignore_glob", "--ignore-glob"),
+            ("stepwise", "--sw"),
+        ):
             if getattr(option, name, None):
                 filters.append(flag)
         if any("::" in arg for arg in config.args):
@@ -117,7 +122,8 @@ class GatePlugin:
 
     def accept_command(self) -> str:
         args = [
-            a for a in self.config.invocation_params.args
+            a
+            for a in self.config.invocation_params.args
             if not str(a).startswith("--llm-update-baseline")
         ]
         return shlex.join(["pytest", *map(str, args), "--llm-update-baseline"])
@@ -150,8 +156,9 @@ class GatePlugin:
             fail_under=settings.fail_under,
         )
         result.comparison = comparison
-        result.baseline_path = _shown_path(settings.baseline, self.config) if (
-            settings.baseline is not None) else None
+        result.baseline_path = (
+            _shown_path(settings.baseline, self.config) if (settings.baseline is not None) else None
+        )
         if settings.update and problem is None:
             result.update = self.update(selection)
             if result.update.refused is not None:
@@ -161,8 +168,10 @@ class GatePlugin:
         elif not settings.update:
             result.accept = self.accept_command()
         if selection.partial and comparison is not None and not settings.update:
-            notes.append(f"partial selection ({', '.join(selection.filters)}): compared on the "
-                         "cases that ran")
+            notes.append(
+                f"partial selection ({', '.join(selection.filters)}): compared on the "
+                "cases that ran"
+            )
         result.notes = notes
         self.result = result
         self.state.gate = result.to_json()
@@ -180,8 +189,10 @@ class GatePlugin:
     def update(self, selection: Selection) -> UpdatePlan:
         blockers = []
         if self.collect_errors:
-            blockers.append(f"{self.collect_errors} collection error(s): their cases would "
-                            "look removed; fix them first")
+            blockers.append(
+                f"{self.collect_errors} collection error(s): their cases would "
+                "look removed; fix them first"
+            )
         assert self.settings.baseline is not None
         plan = plan_update(
             self.baseline,

@@ -20,14 +20,24 @@ from pytest_llmexec.report.baseline import (
 from pytest_llmexec.report.json_report import write_atomic
 
 
-def record(nodeid: str, verdict: str = "correct", model: str = "m", strategy: str = "vp",
-           **extra: Any) -> dict[str, Any]:
+def record(
+    nodeid: str, verdict: str = "correct", model: str = "m", strategy: str = "vp", **extra: Any
+) -> dict[str, Any]:
     return {
-        "nodeid": nodeid, "model": model, "strategy": strategy, "snippet": "s",
-        "category": "math", "verdict": verdict, "expected": "1",
-        "predicted": "1" if verdict == "correct" else "2", "template_hash": "abc",
-        "truth_status": "ok", "n_samples": 1, "n_correct": int(verdict == "correct"),
-        "model_ids": ["m-2024"], "conversation": [{"role": "user", "content": "long"}],
+        "nodeid": nodeid,
+        "model": model,
+        "strategy": strategy,
+        "snippet": "s",
+        "category": "math",
+        "verdict": verdict,
+        "expected": "1",
+        "predicted": "1" if verdict == "correct" else "2",
+        "template_hash": "abc",
+        "truth_status": "ok",
+        "n_samples": 1,
+        "n_correct": int(verdict == "correct"),
+        "model_ids": ["m-2024"],
+        "conversation": [{"role": "user", "content": "long"}],
         **extra,
     }
 
@@ -37,8 +47,7 @@ FULL = Selection(paths=("bench",), models=("m",), strategies=("vp",))
 
 def test_round_trip_keeps_what_pairing_needs_and_drops_the_rest(tmp_path: Path) -> None:
     path = tmp_path / "b.json"
-    records = [record("bench/a.yaml::x[m-vp-i0]"),
-               record("bench/a.yaml::x[m-vp-i1]", "wrong")]
+    records = [record("bench/a.yaml::x[m-vp-i0]"), record("bench/a.yaml::x[m-vp-i1]", "wrong")]
     write_atomic(path, Baseline.from_records(records, command="pytest bench").to_json())
     data = json.loads(path.read_text())
     assert data["format"] == FORMAT
@@ -48,7 +57,8 @@ def test_round_trip_keeps_what_pairing_needs_and_drops_the_rest(tmp_path: Path) 
     assert "conversation" not in data["cases"][0]
     loaded = Baseline.load(path)
     assert set(loaded.cases) == {
-        ("bench/a.yaml::x[m-vp-i0]", "m", "vp"), ("bench/a.yaml::x[m-vp-i1]", "m", "vp")
+        ("bench/a.yaml::x[m-vp-i0]", "m", "vp"),
+        ("bench/a.yaml::x[m-vp-i1]", "m", "vp"),
     }
     assert loaded.cases[("bench/a.yaml::x[m-vp-i1]", "m", "vp")]["predicted"] == "2"
     assert loaded.command == "pytest bench"
@@ -68,8 +78,10 @@ def test_samples_keep_their_verdicts() -> None:
         ("{not json", "b.json:1: invalid JSON in the baseline"),
         ('{"cases": []}', "not a pytest-llmexec baseline file"),
         (json.dumps({"format": FORMAT, "version": 99}), "baseline version 99"),
-        (json.dumps({"format": FORMAT, "version": 1, "cases": [{"nodeid": "x"}]}),
-         "case 0 needs string fields nodeid, model, strategy and verdict"),
+        (
+            json.dumps({"format": FORMAT, "version": 1, "cases": [{"nodeid": "x"}]}),
+            "case 0 needs string fields nodeid, model, strategy and verdict",
+        ),
     ],
 )
 def test_bad_files_say_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
@@ -104,34 +116,47 @@ def test_relative_path(tmp_path: Path) -> None:
 
 
 def old_baseline() -> Baseline:
-    return Baseline.from_records([
-        record("bench/a.yaml::x[m-vp-i0]"),
-        record("bench/a.yaml::gone[m-vp-i0]"),
-        record("other/b.yaml::y[m-vp-i0]"),
-        record("bench/a.yaml::x[m2-vp-i0]", model="m2"),
-    ])
+    return Baseline.from_records(
+        [
+            record("bench/a.yaml::x[m-vp-i0]"),
+            record("bench/a.yaml::gone[m-vp-i0]"),
+            record("other/b.yaml::y[m-vp-i0]"),
+            record("bench/a.yaml::x[m2-vp-i0]", model="m2"),
+        ]
+    )
 
 
 def test_full_run_drops_only_cases_it_would_have_run() -> None:
-    plan = plan_update(old_baseline(), [record("bench/a.yaml::x[m-vp-i0]", "wrong"),
-                                        record("bench/a.yaml::new[m-vp-i0]")],
-                       FULL, ci=False, force=False)
+    plan = plan_update(
+        old_baseline(),
+        [record("bench/a.yaml::x[m-vp-i0]", "wrong"), record("bench/a.yaml::new[m-vp-i0]")],
+        FULL,
+        ci=False,
+        force=False,
+    )
     assert plan.refused is None and plan.baseline is not None
     assert plan.dropped == [("bench/a.yaml::gone[m-vp-i0]", "m", "vp")]
     assert plan.added == [("bench/a.yaml::new[m-vp-i0]", "m", "vp")]
     assert plan.changed == [("bench/a.yaml::x[m-vp-i0]", "m", "vp")]
     assert plan.kept == 2  # another path and another model: not covered by this run
     assert set(plan.baseline.cases) == {
-        ("bench/a.yaml::x[m-vp-i0]", "m", "vp"), ("bench/a.yaml::new[m-vp-i0]", "m", "vp"),
-        ("other/b.yaml::y[m-vp-i0]", "m", "vp"), ("bench/a.yaml::x[m2-vp-i0]", "m2", "vp"),
+        ("bench/a.yaml::x[m-vp-i0]", "m", "vp"),
+        ("bench/a.yaml::new[m-vp-i0]", "m", "vp"),
+        ("other/b.yaml::y[m-vp-i0]", "m", "vp"),
+        ("bench/a.yaml::x[m2-vp-i0]", "m2", "vp"),
     }
     assert plan.baseline.cases[("bench/a.yaml::x[m-vp-i0]", "m", "vp")]["verdict"] == "wrong"
 
 
 def test_partial_run_merges_and_keeps_everything_else() -> None:
     partial = Selection(("bench",), ("m",), ("vp",), filters=("-k x",))
-    plan = plan_update(old_baseline(), [record("bench/a.yaml::x[m-vp-i0]", "wrong")],
-                       partial, ci=False, force=False)
+    plan = plan_update(
+        old_baseline(),
+        [record("bench/a.yaml::x[m-vp-i0]", "wrong")],
+        partial,
+        ci=False,
+        force=False,
+    )
     assert plan.refused is None and plan.baseline is not None and plan.merged
     assert plan.dropped == []
     assert len(plan.baseline.cases) == 4
@@ -143,18 +168,28 @@ def test_partial_run_cannot_start_a_baseline_unless_forced() -> None:
     plan = plan_update(None, [record("bench/a.yaml::x")], partial, ci=False, force=False)
     assert plan.baseline is None
     assert plan.refused is not None and "partial selection (-m vp)" in plan.refused
-    assert plan_update(None, [record("bench/a.yaml::x")], partial, ci=False,
-                       force=True).baseline is not None
+    assert (
+        plan_update(None, [record("bench/a.yaml::x")], partial, ci=False, force=True).baseline
+        is not None
+    )
 
 
 def test_ci_refuses_unless_forced_and_blockers_always_refuse() -> None:
     refused = plan_update(old_baseline(), [record("bench/a.yaml::x")], FULL, ci=True, force=False)
     assert refused.baseline is None and refused.refused is not None
     assert "CI is set" in refused.refused and "=force" in refused.refused
-    assert plan_update(old_baseline(), [record("bench/a.yaml::x")], FULL, ci=True,
-                       force=True).baseline is not None
-    blocked = plan_update(old_baseline(), [record("bench/a.yaml::x")], FULL, ci=False,
-                          force=True, blockers=["2 collection error(s)"])
+    assert (
+        plan_update(old_baseline(), [record("bench/a.yaml::x")], FULL, ci=True, force=True).baseline
+        is not None
+    )
+    blocked = plan_update(
+        old_baseline(),
+        [record("bench/a.yaml::x")],
+        FULL,
+        ci=False,
+        force=True,
+        blockers=["2 collection error(s)"],
+    )
     assert blocked.baseline is None and blocked.refused == "2 collection error(s)"
 
 
@@ -165,8 +200,16 @@ def test_no_records_writes_nothing() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, False), ("", False), ("0", False), ("false", False), ("No", False),
-     ("true", True), ("1", True), ("yes", True)],
+    [
+        (None, False),
+        ("", False),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        ("true", True),
+        ("1", True),
+        ("yes", True),
+    ],
 )
 def test_ci_is_set(value: str | None, expected: bool) -> None:
     env = {} if value is None else {"CI": value}

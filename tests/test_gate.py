@@ -12,27 +12,45 @@ from pytest_llmexec.report.gate import compare, decide, render
 SELECTION = Selection(paths=(".",), models=("m",), strategies=("vp",))
 
 
-def rec(i: int, right: bool, *, category: str = "math", model: str = "m",
-        samples: tuple[int, int] = (1, -1), **extra: Any) -> dict[str, Any]:
+def rec(
+    i: int,
+    right: bool,
+    *,
+    category: str = "math",
+    model: str = "m",
+    samples: tuple[int, int] = (1, -1),
+    **extra: Any,
+) -> dict[str, Any]:
     n, c = samples
     if c < 0:
         c = int(right) * n
     return {
-        "nodeid": f"b.yaml::s[{model}-vp-i{i}]", "model": model, "strategy": "vp",
-        "category": category, "verdict": "correct" if right else "wrong",
-        "expected": str(i), "predicted": str(i) if right else str(-i),
-        "template_hash": "t1", "truth_status": "ok", "n_samples": n, "n_correct": c,
-        "model_ids": ["m-1"], **extra,
+        "nodeid": f"b.yaml::s[{model}-vp-i{i}]",
+        "model": model,
+        "strategy": "vp",
+        "category": category,
+        "verdict": "correct" if right else "wrong",
+        "expected": str(i),
+        "predicted": str(i) if right else str(-i),
+        "template_hash": "t1",
+        "truth_status": "ok",
+        "n_samples": n,
+        "n_correct": c,
+        "model_ids": ["m-1"],
+        **extra,
     }
 
 
 def runs(before: list[bool], now: list[bool]) -> tuple[Baseline, list[dict[str, Any]]]:
-    return (Baseline.from_records([rec(i, r) for i, r in enumerate(before)]),
-            [rec(i, r) for i, r in enumerate(now)])
+    return (
+        Baseline.from_records([rec(i, r) for i, r in enumerate(before)]),
+        [rec(i, r) for i, r in enumerate(now)],
+    )
 
 
-def gate(before: list[bool], now: list[bool], *, tolerance: float = 2.0,
-         fail_under: float | None = None) -> Any:
+def gate(
+    before: list[bool], now: list[bool], *, tolerance: float = 2.0, fail_under: float | None = None
+) -> Any:
     baseline, records = runs(before, now)
     comparison = compare(baseline, records, SELECTION, 0.05)
     return decide(records, comparison, tolerance=tolerance, alpha=0.05, fail_under=fail_under)
@@ -146,8 +164,12 @@ def test_unstable_cases_are_listed_not_counted() -> None:
 
 def test_added_removed_outside_selection_and_unscored() -> None:
     baseline = Baseline.from_records(
-        [rec(0, True), rec(1, True), rec(2, True, truth_status="nondeterministic"),
-         rec(0, True, model="other")]
+        [
+            rec(0, True),
+            rec(1, True),
+            rec(2, True, truth_status="nondeterministic"),
+            rec(0, True, model="other"),
+        ]
     )
     records = [rec(0, True), rec(2, True), rec(5, False)]
     comparison = compare(baseline, records, SELECTION, 0.05)
@@ -185,5 +207,4 @@ def test_json_shape() -> None:
     assert (run["right_to_wrong"], run["wrong_to_right"], run["n"]) == (7, 0, 12)
     assert run["delta"] == pytest.approx(-7 / 12)
     assert run["delta_interval"][0] < run["delta"] < run["delta_interval"][1]
-    assert data["comparison"]["right_to_wrong"][0]["now"] == {"verdict": "wrong",
-                                                             "predicted": "0"}
+    assert data["comparison"]["right_to_wrong"][0]["now"] == {"verdict": "wrong", "predicted": "0"}

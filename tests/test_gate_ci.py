@@ -48,18 +48,30 @@ def openai_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIFake]:
 
 
 def cache_cli(pytester: pytest.Pytester, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "pytest_llmexec.cache", *args], cwd=pytester.path,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pytest_llmexec.cache", *args],
+        cwd=pytester.path,
+        check=True,
+        capture_output=True,
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_the_readme_ci_flow_replays_from_the_committed_cache(
-    pytester: pytest.Pytester, openai_fake: OpenAIFake, monkeypatch: pytest.MonkeyPatch,
+    pytester: pytest.Pytester,
+    openai_fake: OpenAIFake,
+    monkeypatch: pytest.MonkeyPatch,
     mode: tuple[str, ...],
 ) -> None:
     pytester.makefile(".yaml", bench=SUITE)
-    common = ("-p", "llmexec", "--llm-model=gpt-4o-mini", f"--llm-base-url={openai_fake.url}",
-              "--llm-examples=0", *mode)
+    common = (
+        "-p",
+        "llmexec",
+        "--llm-model=gpt-4o-mini",
+        f"--llm-base-url={openai_fake.url}",
+        "--llm-examples=0",
+        *mode,
+    )
     local = pytester.runpytest_subprocess(*common, "--llm-update-baseline")
     assert local.ret == 0, local.stdout.str()
     asked = len(openai_fake.requests)
@@ -73,13 +85,16 @@ def test_the_readme_ci_flow_replays_from_the_committed_cache(
     monkeypatch.setenv("CI", "true")
     cache_cli(pytester, "import", "llmexec-replies.jsonl")
     ci = pytester.runpytest_subprocess(
-        *common, "--llm-baseline=llmexec-baseline.json", "--llm-cache=only",
+        *common,
+        "--llm-baseline=llmexec-baseline.json",
+        "--llm-cache=only",
         "--llm-report=report.json",
     )
     assert ci.ret == 0, ci.stdout.str()
     ci.assert_outcomes(passed=5)
-    ci.stdout.fnmatch_lines(["gpt-4o-mini/vp*5*100.0%*100.0%*+0.0*0*0*1.000*1.000*0*ok",
-                             "gate PASSED*"])
+    ci.stdout.fnmatch_lines(
+        ["gpt-4o-mini/vp*5*100.0%*100.0%*+0.0*0*0*1.000*1.000*0*ok", "gate PASSED*"]
+    )
     assert len(openai_fake.requests) == asked  # nothing was asked in CI
     cases = json.loads((pytester.path / "report.json").read_text())["cases"]
     assert all(c["cache_hit"] for c in cases)

@@ -87,8 +87,9 @@ def test_update_writes_the_baseline_and_an_unchanged_rerun_passes(
     result = run(pytester, mode, "--llm-update-baseline")
     result.assert_outcomes(passed=38, failed=2)
     assert result.ret == 0  # the wrong predictions are the accepted baseline
-    result.stdout.fnmatch_lines(["*llmexec gate*",
-                                 "baseline llmexec-baseline.json written: 40 added, 0 changed"])
+    result.stdout.fnmatch_lines(
+        ["*llmexec gate*", "baseline llmexec-baseline.json written: 40 added, 0 changed"]
+    )
     data = baseline_file(pytester)
     assert cases_of(data)[nodeid("sq[i0]")] == "wrong"
     assert data["summary"]["replay/vp"]["correct"] == 38
@@ -97,12 +98,14 @@ def test_update_writes_the_baseline_and_an_unchanged_rerun_passes(
     result = run(pytester, mode, "--llm-baseline", "--llm-report=report.json")
     result.assert_outcomes(passed=38, failed=2)
     assert result.ret == 0
-    result.stdout.fnmatch_lines([
-        "baseline llmexec-baseline.json (40 cases, written *); paired 40, added 0, removed 0",
-        "model/strategy*pairs*before*now*delta*95% CI*r->w*w->r*p*p Holm*unstable*gate",
-        "replay/vp*40*95.0%*95.0%*+0.0*0*0*1.000*1.000*0*ok",
-        "gate PASSED: no significant regression",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "baseline llmexec-baseline.json (40 cases, written *); paired 40, added 0, removed 0",
+            "model/strategy*pairs*before*now*delta*95% CI*r->w*w->r*p*p Holm*unstable*gate",
+            "replay/vp*40*95.0%*95.0%*+0.0*0*0*1.000*1.000*0*ok",
+            "gate PASSED: no significant regression",
+        ]
+    )
     result.stdout.fnmatch_lines(
         ["what changed: no template hash or reported model id since the baseline"]
     )
@@ -127,18 +130,20 @@ def test_a_handful_of_flips_both_ways_passes(
     result = run(pytester, mode, "--llm-baseline=llmexec-baseline.json")
     result.assert_outcomes(passed=37, failed=3)
     assert result.ret == 0
-    result.stdout.fnmatch_lines([
-        "replay/vp*40*95.0%*92.5%*-2.5*3*2*1.000*1.000*0*ok",
-        "right -> wrong (3):",
-        f"  {nodeid('neg[i3]')}: expected -3; was -3, now -2",
-        "wrong -> right (2):",
-        f"  {nodeid('neg[i0]')}: expected 0; was 1, now 0",
-        "what changed:",
-        f"  template of vp: 0ld0ld0ld0ld -> {template}",
-        "gate PASSED*",
-        "to accept these results as the new baseline (outside CI), run:",
-        "  pytest *-p llmexec * --llm-baseline=llmexec-baseline.json --llm-update-baseline",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "replay/vp*40*95.0%*92.5%*-2.5*3*2*1.000*1.000*0*ok",
+            "right -> wrong (3):",
+            f"  {nodeid('neg[i3]')}: expected -3; was -3, now -2",
+            "wrong -> right (2):",
+            f"  {nodeid('neg[i0]')}: expected 0; was 1, now 0",
+            "what changed:",
+            f"  template of vp: 0ld0ld0ld0ld -> {template}",
+            "gate PASSED*",
+            "to accept these results as the new baseline (outside CI), run:",
+            "  pytest *-p llmexec * --llm-baseline=llmexec-baseline.json --llm-update-baseline",
+        ]
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -153,13 +158,15 @@ def test_a_real_regression_fails_and_lists_the_flipped_cases(
     result.assert_outcomes(passed=26, failed=14)
     assert result.ret == 1
     out = result.stdout.str()
-    result.stdout.fnmatch_lines([
-        "replay/vp*40*95.0%*65.0%*-30.0*12*0*4.9e-04*4.9e-04*0*REGRESSION",
-        "right -> wrong (12):",
-        "gate FAILED:",
-        "  replay/vp: accuracy dropped 30.0 points (>= 2) on 40 paired cases, 12 right->wrong "
-        "vs 0 wrong->right, p=0.000488 (Holm) < 0.05",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "replay/vp*40*95.0%*65.0%*-30.0*12*0*4.9e-04*4.9e-04*0*REGRESSION",
+            "right -> wrong (12):",
+            "gate FAILED:",
+            "  replay/vp: accuracy dropped 30.0 points (>= 2) on 40 paired cases, 12 right->wrong "
+            "vs 0 wrong->right, p=0.000488 (Holm) < 0.05",
+        ]
+    )
     for case in broken:
         assert nodeid(case) in out
     gate = json.loads((pytester.path / "report.json").read_text())["gate"]
@@ -182,10 +189,12 @@ def test_update_under_ci_is_refused_unless_forced(
     monkeypatch.setenv("CI", "true")
     result = run(pytester, mode, "--llm-update-baseline")
     assert result.ret == 1
-    result.stdout.fnmatch_lines([
-        "gate FAILED:",
-        "  baseline NOT updated: the environment variable CI is set*=force to override)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "gate FAILED:",
+            "  baseline NOT updated: the environment variable CI is set*=force to override)",
+        ]
+    )
     assert (pytester.path / "llmexec-baseline.json").read_bytes() == before
 
     result = run(pytester, mode, "--llm-update-baseline=force")
@@ -203,10 +212,12 @@ def test_a_partial_selection_merges_and_does_not_destroy_the_baseline(
     pytester.makefile(".json", gen=answers({"sq[i0]", "sq[i7]"}))  # neg[i0] now right
     result = run(pytester, mode, "-k", "sq", "--llm-update-baseline")
     assert result.ret == 0, result.stdout.str()
-    result.stdout.fnmatch_lines([
-        "baseline llmexec-baseline.json written: 0 added, 1 changed, 10 kept from cases this "
-        "run did not cover (merged: partial selection)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "baseline llmexec-baseline.json written: 0 added, 1 changed, 10 kept from cases this "
+            "run did not cover (merged: partial selection)",
+        ]
+    )
     verdicts = cases_of(baseline_file(pytester))
     assert len(verdicts) == 40
     assert verdicts[nodeid("sq[i7]")] == "wrong"
@@ -214,10 +225,12 @@ def test_a_partial_selection_merges_and_does_not_destroy_the_baseline(
 
     result = run(pytester, mode, "-m", "other", "--llm-baseline")
     assert result.ret == 0
-    result.stdout.fnmatch_lines([
-        "*paired 10, added 0, removed 0, outside this selection 30",
-        "partial selection (-m other): compared on the cases that ran",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*paired 10, added 0, removed 0, outside this selection 30",
+            "partial selection (-m other): compared on the cases that ran",
+        ]
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -245,9 +258,9 @@ def test_a_partial_selection_cannot_start_a_baseline(
     setup(pytester)
     result = run(pytester, mode, "-k", "neg", "--llm-update-baseline")
     assert result.ret == 1
-    result.stdout.fnmatch_lines([
-        "  baseline NOT updated: a partial selection (-k neg) cannot start a new baseline*"
-    ])
+    result.stdout.fnmatch_lines(
+        ["  baseline NOT updated: a partial selection (-k neg) cannot start a new baseline*"]
+    )
     assert not (pytester.path / "llmexec-baseline.json").exists()
 
 
@@ -266,11 +279,13 @@ def test_fewer_paths_keep_the_other_files_and_a_full_run_drops_removed_cases(
     (pytester.path / "suite_a" / "bench.yaml").write_text(suite(n_sq=25))  # 5 inputs removed
     result = run(pytester, mode, "suite_a", "--llm-update-baseline")
     assert result.ret == 0, result.stdout.str()
-    result.stdout.fnmatch_lines([
-        "baseline llmexec-baseline.json written: 0 added, 0 changed, 40 kept from cases this "
-        "run did not cover, 5 dropped (removed from the suite)",
-        "  dropped suite_a/bench.yaml::sq[replay-vp-i25]",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "baseline llmexec-baseline.json written: 0 added, 0 changed, 40 kept from cases this "
+            "run did not cover, 5 dropped (removed from the suite)",
+            "  dropped suite_a/bench.yaml::sq[replay-vp-i25]",
+        ]
+    )
     nodeids = cases_of(baseline_file(pytester))
     assert len(nodeids) == 75
     assert "suite_b/bench.yaml::sq[replay-vp-i29]" in nodeids
@@ -285,25 +300,24 @@ def test_unstable_samples_are_marked_and_do_not_fail_the_build(
     pytester.makefile(".json", gen=answers(samples={c: [True] * 3 for c in ALL_CASES}))
     accept_baseline(pytester, "--llm-samples=3")
     shaky = {f"sq[i{i}]": [True, False, False] for i in range(12)}
-    pytester.makefile(".json", gen=answers(samples={**{c: [True] * 3 for c in ALL_CASES},
-                                                    **shaky}))
+    pytester.makefile(".json", gen=answers(samples={**{c: [True] * 3 for c in ALL_CASES}, **shaky}))
     result = run(pytester, mode, "--llm-samples=3", "--llm-baseline")
     result.assert_outcomes(passed=28, failed=12)
     assert result.ret == 0
-    result.stdout.fnmatch_lines([
-        "replay/vp*28*100.0%*100.0%*+0.0*0*0*1.000*1.000*12*ok",
-        "samples: pass^k (all k samples right) and flip rate between samples",
-        "*model/strategy*pass^k before*now*flip rate before*now",
-        "*replay/vp*100.0%*70.0%*0.0%*20.0%",
-        "unstable: samples disagree, not counted as flips (12):",
-        "gate PASSED*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "replay/vp*28*100.0%*100.0%*+0.0*0*0*1.000*1.000*12*ok",
+            "samples: pass^k (all k samples right) and flip rate between samples",
+            "*model/strategy*pass^k before*now*flip rate before*now",
+            "*replay/vp*100.0%*70.0%*0.0%*20.0%",
+            "unstable: samples disagree, not counted as flips (12):",
+            "gate PASSED*",
+        ]
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_other_failures_are_never_masked(
-    pytester: pytest.Pytester, mode: tuple[str, ...]
-) -> None:
+def test_other_failures_are_never_masked(pytester: pytest.Pytester, mode: tuple[str, ...]) -> None:
     setup(pytester)
     accept_baseline(pytester)
     pytester.makepyfile(test_other="def test_broken():\n    assert False\n")
@@ -320,8 +334,9 @@ def test_collection_errors_block_the_update_and_are_not_masked(
     setup(pytester)
     accept_baseline(pytester)
     before = (pytester.path / "llmexec-baseline.json").read_bytes()
-    pytester.makefile(".yaml", broken="snippets:\n  - id: bad\n    code: 'def f(:'\n"
-                                     "    inputs: ['1']\n")
+    pytester.makefile(
+        ".yaml", broken="snippets:\n  - id: bad\n    code: 'def f(:'\n    inputs: ['1']\n"
+    )
     result = run(pytester, mode, "--continue-on-collection-errors", "--llm-update-baseline")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["  baseline NOT updated: 1 collection error(s)*"])
@@ -362,11 +377,13 @@ def test_a_missing_or_broken_baseline_fails_the_gate_with_what_to_do(
     setup(pytester, wrong=())
     result = run(pytester, ("-p", "no:xdist"), "--llm-baseline=ci/base.json")
     assert result.ret == 1
-    result.stdout.fnmatch_lines([
-        "gate FAILED:",
-        "  no comparison: */ci/base.json: no baseline file; create it from a full run with "
-        "--llm-update-baseline",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "gate FAILED:",
+            "  no comparison: */ci/base.json: no baseline file; create it from a full run with "
+            "--llm-update-baseline",
+        ]
+    )
     (pytester.path / "ci").mkdir()
     (pytester.path / "ci" / "base.json").write_text("<<<<<<< HEAD\n")
     result = run(pytester, ("-p", "no:xdist"), "--llm-baseline=ci/base.json")
@@ -394,12 +411,20 @@ def test_bad_options_are_usage_errors(
 
 def test_header_shows_the_gate(pytester: pytest.Pytester) -> None:
     setup(pytester)
-    result = run(pytester, ("-p", "no:xdist"), "--llm-baseline", "--llm-tolerance=3",
-                 "--llm-fail-under=50", "--co")
-    result.stdout.fnmatch_lines([
-        "llmexec gate: baseline=llmexec-baseline.json (compare) tolerance=3 alpha=0.05 "
-        "fail-under=50%"
-    ])
+    result = run(
+        pytester,
+        ("-p", "no:xdist"),
+        "--llm-baseline",
+        "--llm-tolerance=3",
+        "--llm-fail-under=50",
+        "--co",
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "llmexec gate: baseline=llmexec-baseline.json (compare) tolerance=3 alpha=0.05 "
+            "fail-under=50%"
+        ]
+    )
 
 
 def test_ini_twins(pytester: pytest.Pytester) -> None:
@@ -414,7 +439,8 @@ def test_ini_twins(pytester: pytest.Pytester) -> None:
 
 def test_baseline_path_is_relative_to_the_invocation_directory(pytester: pytest.Pytester) -> None:
     setup(pytester)
-    result = run(pytester, ("-p", "no:xdist"), "--llm-update-baseline",
-                 "--llm-baseline=ci/accepted.json")
+    result = run(
+        pytester, ("-p", "no:xdist"), "--llm-update-baseline", "--llm-baseline=ci/accepted.json"
+    )
     assert result.ret == 0, result.stdout.str()
     assert Path(pytester.path / "ci" / "accepted.json").exists()

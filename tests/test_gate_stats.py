@@ -25,8 +25,14 @@ def binomial_two_sided(b: int, c: int) -> float:
 
 @pytest.mark.parametrize(
     ("b", "c", "expected"),
-    [(0, 0, 1.0), (10, 0, 2 / 1024), (0, 10, 2 / 1024), (3, 2, 1.0), (9, 1, 22 / 1024),
-     (6, 0, 2 / 64)],
+    [
+        (0, 0, 1.0),
+        (10, 0, 2 / 1024),
+        (0, 10, 2 / 1024),
+        (3, 2, 1.0),
+        (9, 1, 22 / 1024),
+        (6, 0, 2 / 64),
+    ],
 )
 def test_mcnemar_exact_known_values(b: int, c: int, expected: float) -> None:
     assert mcnemar_exact(b, c) == pytest.approx(expected, rel=1e-12)
@@ -79,8 +85,14 @@ def test_paired_interval_reproduces_newcombe_1998_example() -> None:
 
 
 def test_paired_interval_contains_the_estimate_and_stays_in_bounds() -> None:
-    for both, new, old, neither in [(0, 0, 0, 1), (10, 0, 0, 0), (0, 5, 0, 0), (0, 0, 5, 0),
-                                    (20, 3, 9, 8), (1, 1, 1, 1)]:
+    for both, new, old, neither in [
+        (0, 0, 0, 1),
+        (10, 0, 0, 0),
+        (0, 5, 0, 0),
+        (0, 0, 5, 0),
+        (20, 3, 9, 8),
+        (1, 1, 1, 1),
+    ]:
         n = both + new + old + neither
         low, high = paired_delta_interval(both, new, old, neither)
         assert -1.0 <= low <= (new - old) / n <= high <= 1.0

@@ -29,8 +29,19 @@ Key = tuple[str, str, str]  # (nodeid, model, strategy)
 
 # What a baseline keeps of each record: enough to pair, explain a flip and diff by hand.
 CASE_FIELDS = (
-    "nodeid", "model", "strategy", "snippet", "category", "verdict", "expected", "predicted",
-    "template_hash", "truth_status", "n_samples", "n_correct", "model_ids",
+    "nodeid",
+    "model",
+    "strategy",
+    "snippet",
+    "category",
+    "verdict",
+    "expected",
+    "predicted",
+    "template_hash",
+    "truth_status",
+    "n_samples",
+    "n_correct",
+    "model_ids",
 )
 
 
@@ -98,9 +109,13 @@ class Baseline:
             )
         cases: dict[Key, dict[str, Any]] = {}
         for index, entry in enumerate(data.get("cases") or []):
-            if not isinstance(entry, dict) or not all(
-                isinstance(entry.get(name), str) for name in ("nodeid", "model", "strategy")
-            ) or not isinstance(entry.get("verdict"), str):
+            if (
+                not isinstance(entry, dict)
+                or not all(
+                    isinstance(entry.get(name), str) for name in ("nodeid", "model", "strategy")
+                )
+                or not isinstance(entry.get("verdict"), str)
+            ):
                 raise BaselineError(
                     f"{path}: case {index} needs string fields nodeid, model, strategy and "
                     f"verdict; {fix}"
@@ -175,8 +190,9 @@ class Selection:
         if self.partial or model not in self.models or strategy not in self.strategies:
             return False
         file = nodeid.split("::", 1)[0]
-        return any(p == "." or file == p or file.startswith(p.rstrip("/") + "/")
-                   for p in self.paths)
+        return any(
+            p == "." or file == p or file.startswith(p.rstrip("/") + "/") for p in self.paths
+        )
 
 
 def relative_path(path: Path, rootdir: Path) -> str:

@@ -147,8 +147,10 @@ class Flip:
             "strategy": self.key[2],
             "category": self.now.get("category"),
             "expected": self.now.get("expected"),
-            "before": {"verdict": self.before.get("verdict"),
-                       "predicted": self.before.get("predicted")},
+            "before": {
+                "verdict": self.before.get("verdict"),
+                "predicted": self.before.get("predicted"),
+            },
             "now": {"verdict": self.now.get("verdict"), "predicted": self.now.get("predicted")},
         }
 
@@ -217,9 +219,9 @@ def compare(
         model, strategy = key[1], key[2]
         category = str(now.get("category") or "-")
         runs.setdefault((model, strategy), Stratum(model, strategy)).add(before, now)
-        categories.setdefault(
-            (model, strategy, category), Stratum(model, strategy, category)
-        ).add(before, now)
+        categories.setdefault((model, strategy, category), Stratum(model, strategy, category)).add(
+            before, now
+        )
         if is_unstable(before) or is_unstable(now):
             unstable.append(key)
         elif is_correct(before) != is_correct(now):
@@ -358,8 +360,10 @@ def _p(value: float) -> str:
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return [
-        "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                  for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
         for row in [header, *rows]
     ]
 
@@ -368,9 +372,17 @@ def _stratum_rows(strata: Sequence[Stratum], gate: GateResult | None) -> list[li
     rows = []
     for s in strata:
         row = [
-            s.name, str(s.n), _pct(s.before), _pct(s.now), _points(s.delta),
+            s.name,
+            str(s.n),
+            _pct(s.before),
+            _pct(s.now),
+            _points(s.delta),
             f"[{_points(s.interval[0])}, {_points(s.interval[1])}]",
-            str(s.right_to_wrong), str(s.wrong_to_right), _p(s.p), _p(s.p_holm), str(s.unstable),
+            str(s.right_to_wrong),
+            str(s.wrong_to_right),
+            _p(s.p),
+            _p(s.p_holm),
+            str(s.unstable),
         ]
         if gate is not None:
             row.append("REGRESSION" if regression(s, gate.tolerance, gate.alpha) else "ok")
@@ -409,33 +421,61 @@ def render(result: GateResult, baseline: Baseline | None) -> list[str]:
             f"baseline {result.baseline_path} ({len(baseline.cases)} cases{written}); "
             f"paired {sum(s.n + s.unstable for s in comparison.runs)}, "
             f"added {len(comparison.added)}, removed {len(comparison.removed)}"
-            + (f", outside this selection {comparison.not_selected}"
-               if comparison.not_selected else "")
+            + (
+                f", outside this selection {comparison.not_selected}"
+                if comparison.not_selected
+                else ""
+            )
         )
-        header = ["model/strategy", "pairs", "before", "now", "delta", level,
-                  "r->w", "w->r", "p", "p Holm", "unstable", "gate"]
+        header = [
+            "model/strategy",
+            "pairs",
+            "before",
+            "now",
+            "delta",
+            level,
+            "r->w",
+            "w->r",
+            "p",
+            "p Holm",
+            "unstable",
+            "gate",
+        ]
         lines += _table(header, _stratum_rows(comparison.runs, result))
         if len(comparison.categories) > len(comparison.runs):
             lines += ["", "by category (Holm across all model/strategy x category strata)"]
-            lines += ["  " + line for line in _table(
-                ["model/strategy category", *header[1:-1]],
-                _stratum_rows(comparison.categories, None),
-            )]
+            lines += [
+                "  " + line
+                for line in _table(
+                    ["model/strategy category", *header[1:-1]],
+                    _stratum_rows(comparison.categories, None),
+                )
+            ]
         sampled = [(s, s.samples_json()) for s in comparison.runs]
         if any(data for _, data in sampled):
             lines += ["", "samples: pass^k (all k samples right) and flip rate between samples"]
             rows = []
             for s, data in sampled:
                 if data:
-                    rows.append([
-                        s.name,
-                        *(_pct(data[side]["pass_all_k"]) if data[side]["cases"] else "-"
-                          for side in ("before", "now")),
-                        *(_pct(data[side]["sample_flip_rate"]) if data[side]["cases"] else "-"
-                          for side in ("before", "now")),
-                    ])
-            lines += ["  " + line for line in _table(
-                ["model/strategy", "pass^k before", "now", "flip rate before", "now"], rows)]
+                    rows.append(
+                        [
+                            s.name,
+                            *(
+                                _pct(data[side]["pass_all_k"]) if data[side]["cases"] else "-"
+                                for side in ("before", "now")
+                            ),
+                            *(
+                                _pct(data[side]["sample_flip_rate"]) if data[side]["cases"] else "-"
+                                for side in ("before", "now")
+                            ),
+                        ]
+                    )
+            lines += [
+                "  " + line
+                for line in _table(
+                    ["model/strategy", "pass^k before", "now", "flip rate before", "now"], rows
+                )
+            ]
         lines += _flips("right -> wrong", comparison.right_to_wrong)
         lines += _flips("wrong -> right", comparison.wrong_to_right)
         lines += _keys("unstable: samples disagree, not counted as flips", comparison.unstable)
@@ -443,32 +483,51 @@ def render(result: GateResult, baseline: Baseline | None) -> list[str]:
         lines += _keys("removed since the baseline", comparison.removed)
         errors = sum(s.errors for s in comparison.runs)
         if errors:
-            lines += ["", f"{errors} paired case(s) ended in error in this run; "
-                          "they count as not correct"]
+            lines += [
+                "",
+                f"{errors} paired case(s) ended in error in this run; they count as not correct",
+            ]
         if comparison.changes:
             lines += ["", "what changed:", *(f"  {c}" for c in comparison.changes)]
         else:
             lines += ["", "what changed: no template hash or reported model id since the baseline"]
     if result.fail_under is not None:
-        lines += ["", f"accuracy floor {result.fail_under:g}%: " + ", ".join(
-            f"{run} {_pct(c / n) if n else '-'}" for run, (c, n) in result.accuracy.items()
-        )]
+        lines += [
+            "",
+            f"accuracy floor {result.fail_under:g}%: "
+            + ", ".join(
+                f"{run} {_pct(c / n) if n else '-'}" for run, (c, n) in result.accuracy.items()
+            ),
+        ]
     lines += ["", *result.notes] if result.notes else []
     if result.update is not None and result.update.refused is None:
         lines += ["", *update_lines(result.update, result.baseline_path)]
     if result.passed and result.update is not None:
         pass  # the update's own line says what was written
     elif result.passed:
-        lines += ["", "gate PASSED: no significant regression"
-                  + (" and no accuracy below the floor" if result.fail_under is not None else "")]
+        lines += [
+            "",
+            "gate PASSED: no significant regression"
+            + (" and no accuracy below the floor" if result.fail_under is not None else ""),
+        ]
     else:
         lines += ["", "gate FAILED:", *(f"  {f}" for f in result.failures)]
-    if result.accept and comparison is not None and (
-        comparison.right_to_wrong or comparison.wrong_to_right or comparison.added
-        or comparison.removed or comparison.changes
+    if (
+        result.accept
+        and comparison is not None
+        and (
+            comparison.right_to_wrong
+            or comparison.wrong_to_right
+            or comparison.added
+            or comparison.removed
+            or comparison.changes
+        )
     ):
-        lines += ["", "to accept these results as the new baseline (outside CI), run:",
-                  f"  {result.accept}"]
+        lines += [
+            "",
+            "to accept these results as the new baseline (outside CI), run:",
+            f"  {result.accept}",
+        ]
     while lines and not lines[0]:
         lines.pop(0)
     return lines
