@@ -208,3 +208,16 @@ def test_json_shape() -> None:
     assert run["delta"] == pytest.approx(-7 / 12)
     assert run["delta_interval"][0] < run["delta"] < run["delta_interval"][1]
     assert data["comparison"]["right_to_wrong"][0]["now"] == {"verdict": "wrong", "predicted": "0"}
+
+
+def test_a_model_strategy_absent_from_the_baseline_fails_rather_than_passing_unseen() -> None:
+    baseline = Baseline.from_records([rec(i, True) for i in range(5)])
+    records = [rec(i, True) for i in range(5)] + [rec(i, True, model="new") for i in range(5)]
+    selection = Selection((".",), ("m", "new"), ("vp",))
+    comparison = compare(baseline, records, selection, 0.05)
+    result = decide(records, comparison, tolerance=2, alpha=0.05, fail_under=None)
+    assert result.failures == [
+        "new/vp: none of its cases is in the baseline, so nothing was compared; accept its "
+        "results with --llm-update-baseline"
+    ]
+    assert comparison.changes == ["new/vp: not in the baseline (nothing to compare)"]

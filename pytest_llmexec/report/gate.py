@@ -255,13 +255,14 @@ def compare(
 def changes(before: Iterable[Record], now: Sequence[Record]) -> list[str]:
     """What differs in how the answers were obtained: templates and model ids."""
     before = list(before)
+    old_models = {str(e["model"]) for e in before}
     out = []
     for label, fn in (("template", templates_of), ("model id", model_ids_of)):
         old, new = fn(before), fn(now)
         for name in sorted(set(new)):
             if name in old and old[name] != new[name]:
                 out.append(f"{label} of {name}: {', '.join(old[name])} -> {', '.join(new[name])}")
-            elif name not in old and label == "model id":
+            elif name not in old and label == "model id" and name in old_models:
                 out.append(f"{label} of {name}: (not recorded) -> {', '.join(new[name])}")
     old_runs = {run_key(e) for e in before}
     for run in sorted({run_key(r) for r in now} - old_runs):
@@ -339,6 +340,13 @@ def decide(
                     f"{stratum.right_to_wrong} right->wrong vs {stratum.wrong_to_right} "
                     f"wrong->right, p={stratum.p_holm:.3g} (Holm) < {alpha:g}"
                 )
+        compared = {stratum.name for stratum in comparison.runs}
+        for run in sorted(set(result.accuracy) - compared):
+            # a gate that compared nothing must not look green
+            result.failures.append(
+                f"{run}: none of its cases is in the baseline, so nothing was compared; "
+                "accept its results with --llm-update-baseline"
+            )
     return result
 
 
