@@ -267,6 +267,7 @@ snippets:
 def _start_long_run(pytester: pytest.Pytester, tag: str) -> subprocess.Popen[bytes]:
     pytester.makefile(".yaml", long=LONG)
     env = dict(os.environ, LLMEXEC_SERVER_TAG=tag)
+    log = open(pytester.path / "inner.log", "wb")  # noqa: SIM115 - closed with the test dir
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -278,20 +279,25 @@ def _start_long_run(pytester: pytest.Pytester, tag: str) -> subprocess.Popen[byt
             "--llm-model=oracle",
             "-p",
             "no:cacheprovider",
+            "-p",
+            "no:xdist",
             "long.yaml",
         ],
         cwd=pytester.path,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
-    # wait until the snippet runs: a server and its child both carry the tag
-    for _ in range(600):
-        if len(tagged_processes(tag)) >= 2 or proc.poll() is not None:
+    # wait until the snippet runs: its child is a third process with the tag (besides
+    # the server and the child it keeps ready for the next call)
+    for _ in range(1200):
+        if len(tagged_processes(tag)) >= 3 or proc.poll() is not None:
             break
         time.sleep(0.1)
-    assert proc.poll() is None, "pytest ended before the snippet started"
-    assert len(tagged_processes(tag)) >= 2
+    found = tagged_processes(tag)
+    inner = (pytester.path / "inner.log").read_text(errors="replace")
+    assert proc.poll() is None, f"pytest ended before the snippet started:\n{inner}"
+    assert len(found) >= 3, f"tagged processes {found}; pytest said:\n{inner}"
     return proc
 
 
