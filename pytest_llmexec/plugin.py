@@ -23,7 +23,7 @@ from .execution import make_executor
 from .execution.api import NONDETERMINISTIC
 from .execution.truth_cache import with_truth_cache
 from .gating import GatePlugin
-from .providers import Model, ModelError, ModelSettings, is_api_model, make_models
+from .providers import Model, ModelError, ModelSettings, is_api_model, make_models, warm_up
 from .providers.pacing import RetryPolicy
 from .report import html as html_report
 from .report import json_report, terminal
@@ -154,6 +154,8 @@ def pytest_configure(config: pytest.Config) -> None:
     state.build_models()
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "llmexec-state")
+    if state.is_worker or not config.getoption("numprocesses", None):  # not a controller
+        warm_up(state.models.values())
     if config.pluginmanager.hasplugin("xdist"):
         from .sharing import SharingHooks
 

@@ -8,7 +8,11 @@ OpenAI-compatible server of ``--llm-base-url`` when one is given.
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+import threading
+from collections.abc import Iterable
 
 from .api import CACHE_MODES, APIModel, ModelSettings, Services, check_base_url, resolve_key
 from .base import ChatModel, Conversation, Model, ModelError, Reply, Task, Usage
@@ -28,6 +32,7 @@ __all__ = [
     "make_model",
     "make_models",
     "route",
+    "warm_up",
 ]
 
 PROVIDERS = ("openai", "anthropic")
@@ -60,6 +65,18 @@ def route(name: str, base_url: str | None) -> tuple[str, str]:
 def is_api_model(model: Model) -> bool:
     """Whether *model* sends requests to an API (and so uses the cache, budget and prices)."""
     return isinstance(model, APIModel)
+
+
+def warm_up(models: Iterable[Model]) -> None:
+    """Import the SDKs the models will use on a background thread, so that the import
+    overlaps with collection instead of delaying the first request."""
+    sdks = {
+        m.sdk for m in models
+        if isinstance(m, APIModel) and m.settings.cache != "only" and m.sdk not in sys.modules
+    }
+    for sdk in sorted(sdks):
+        threading.Thread(target=importlib.import_module, args=(sdk,), name=f"import-{sdk}",
+                         daemon=True).start()
 
 
 def make_model(name: str, settings: ModelSettings, services: Services | None = None) -> Model:

@@ -23,6 +23,7 @@ EFFORTS = ("low", "medium", "high", "xhigh", "max")
 
 class AnthropicModel(APIModel):
     provider = "anthropic"
+    sdk = "anthropic"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

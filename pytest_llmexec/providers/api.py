@@ -168,6 +168,7 @@ class APIModel(ChatModel):
     """A chat model behind an HTTP API; subclasses build bodies and call their SDK."""
 
     provider = ""
+    sdk = ""  # the SDK's module, imported on first use (it takes a second or two)
 
     def __init__(
         self, name: str, api_name: str, services: Services, *, base_url: str, api_key: str | None

@@ -27,6 +27,7 @@ def is_reasoning(model: str) -> bool:
 
 class OpenAIModel(APIModel):
     provider = "openai"
+    sdk = "openai"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -75,6 +75,8 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     status: int = 0
+    started: float = 0.0  # time.monotonic() when the request arrived
+    finished: float = 0.0  # ... and when its answer was written
 
 
 @dataclass
@@ -186,7 +188,7 @@ class FakeServer:
             body = json.loads(raw) if raw else None
         except json.JSONDecodeError:
             body = None
-        record = Recorded(path, headers, body)
+        record = Recorded(path, headers, body, started=time.monotonic())
         with self._lock:
             self.requests.append(record)
             number = next(self._counter)
@@ -240,6 +242,7 @@ class FakeServer:
         extra: dict[str, str] | None = None,
     ) -> bool:
         record.status = status
+        record.finished = time.monotonic()
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         reason = {200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
                   500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "Error")
