@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import select
+import shutil
 import signal
 import struct
 import subprocess
@@ -73,6 +74,7 @@ class ForkServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self.layers: tuple[str, ...] = ()
         self.python = ""
+        self.base: str | None = None  # the server's working directory, outside a namespace
         self._stderr: IO[bytes] | None = None
 
     # ------------------------------------------------------------------ life cycle
@@ -108,6 +110,7 @@ class ForkServer:
         if not isinstance(hello, dict) or not hello.get("hello"):
             raise ServerError(f"the fork server did not start: {self._diagnosis()}")
         self.layers = tuple(hello["layers"])
+        self.base = hello.get("base")
         self.python = str(hello["python"])
 
     @property
@@ -132,6 +135,9 @@ class ForkServer:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+        if self.base:  # what a killed server could not remove (a server removes its own)
+            shutil.rmtree(self.base, ignore_errors=True)
+            self.base = None
 
     def _diagnosis(self) -> str:
         code = self.proc.poll() if self.proc is not None else None

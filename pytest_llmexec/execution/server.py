@@ -175,6 +175,8 @@ class Server:
                 "pid": self.pid,
                 "layers": self.layers,
                 "python": sys.version.split()[0],
+                # the parent removes it if we die; not when private (it is in our namespace)
+                "base": None if "private-tmp" in self.layers else self.base,
             },
         )
         self.spawn()
