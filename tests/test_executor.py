@@ -66,12 +66,24 @@ class Runner:
         return self.executor.run(Call(code, entry, args, timeout=timeout, **fields))  # type: ignore[arg-type]
 
 
+def stale_server_dirs() -> set[Path]:
+    """Working directories of servers that are gone (``/tmp/llmexec-<pid>-<hex>``)."""
+    return {
+        path
+        for path in Path("/tmp").glob("llmexec-*-*")
+        if path.name.split("-")[1].isdigit()
+        and not Path(f"/proc/{path.name.split('-')[1]}").exists()
+    }
+
+
 @pytest.fixture(scope="module", params=[True, False], ids=["sandbox", "no-sandbox"])
 def runner(request: pytest.FixtureRequest) -> Iterator[Runner]:
+    before = stale_server_dirs()
     runner = Runner(request.param)
     yield runner
     runner.executor.close()
     assert tagged_processes(runner.tag) == [], "a process outlived the executor"
+    assert stale_server_dirs() - before == set(), "a server's directory outlived it"
 
 
 # --------------------------------------------------------------------------- plain verdicts
