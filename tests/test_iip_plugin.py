@@ -291,3 +291,20 @@ def test_anthropic_iip_marks_the_growing_prefix_for_caching(
                 assert marked[0]["cache_control"] == {"type": "ephemeral"}
             else:  # VP: one turn, nothing to reuse
                 assert marked == []
+
+
+def test_a_model_that_does_not_hold_the_conversation_gets_no_step_score(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".yaml", bench=ARITH)
+    (pytester.path / "gen.json").write_text(json.dumps({"arith[i0]": ["6"], "arith[i1]": ["7"]}))
+    result = pytester.runpytest(
+        "-p", "llmexec", "--llm-model=replay", "--llm-replay=gen.json", "--llm-strategy=iip",
+        "--llm-examples=0", "--llm-report=report.json", "-p", "no:cacheprovider",
+    )
+    result.assert_outcomes(passed=1, failed=1)  # the final answers are still scored
+    cases = _report(pytester)["cases"]
+    assert {c["step_accuracy"] for c in cases} == {None}
+    assert {c["step_problem"] for c in cases} == {"no sample answered every step turn"}
+    assert _report(pytester)["summary"]["runs"]["replay/iip"]["step_accuracy"] is None
+    assert "IIP step accuracy" not in result.stdout.str()
