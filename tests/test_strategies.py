@@ -213,3 +213,19 @@ def test_state_parsing_and_step_checks() -> None:
     missing = check_steps(truth, steps, replies[:1], "S")
     assert [c.match for c in missing] == [True, False, False] and missing[2].problem == "no reply"
     assert first_divergent(check_steps(truth[:1], steps[:1], replies[:1], "S")) is None
+
+
+def test_a_decorated_entry_is_traced_through_its_wrapper() -> None:
+    code = (
+        "import functools\n"
+        "class Solution:\n"
+        "    @functools.cache\n"
+        "    def f(self, n):\n"
+        "        m = n + 1\n"
+        "        return m\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    steps = statement_steps(code, "Solution.f")
+    result, states = run_traced(namespace["Solution"]().f, [1], {}, steps)
+    assert (result, states) == (2, [{"n": "1", "m": "2"}, {"n": "1", "m": "2"}])

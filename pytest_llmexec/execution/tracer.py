@@ -170,6 +170,17 @@ class _StepRecorder:
         return self.local_trace
 
 
+def _code_of(target: Callable[..., Any]) -> Any:
+    """The code object run by *target*: through bound methods and wrappers (``@cache``)."""
+    function: Any = target
+    for _ in range(10):
+        function = getattr(function, "__func__", function)
+        if hasattr(function, "__code__") or not hasattr(function, "__wrapped__"):
+            break
+        function = function.__wrapped__
+    return getattr(function, "__code__", None)  # None: no frame is ever watched
+
+
 def run_traced(
     target: Callable[..., Any],
     args: Sequence[Any],
@@ -183,8 +194,7 @@ def run_traced(
     docstring) on its ``_llmexec_steps`` attribute. The list is empty when the
     entry frame was never seen (e.g. the entry is a generator function).
     """
-    function = getattr(target, "__func__", target)
-    recorder = _StepRecorder(function.__code__, steps)
+    recorder = _StepRecorder(_code_of(target), steps)
     previous = sys.gettrace()
     sys.settrace(recorder.global_trace)
     try:
