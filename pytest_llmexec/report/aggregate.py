@@ -141,8 +141,8 @@ def summary(records: list[Record]) -> dict[str, Any]:
         "overall": overall.to_json(),
         "runs": {
             key: {
-                "model": key.split("/", 1)[0],
-                "strategy": key.split("/", 1)[1],
+                "model": key.rsplit("/", 1)[0],
+                "strategy": key.rsplit("/", 1)[1],
                 **group.to_json(),
                 **extras.get(key, {}),
             }
