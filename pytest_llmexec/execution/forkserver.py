@@ -63,7 +63,7 @@ def server_env(seed: int) -> dict[str, str]:
 
 
 class ForkServer:
-    """One server process; `call` sends a request and waits for the answer."""
+    """One server process: `send` a request, `receive` its answer."""
 
     def __init__(
         self, seed: int = 0, *, memory: int = DEFAULT_MEMORY, sandbox: bool | None = None
@@ -82,7 +82,6 @@ class ForkServer:
         """Start the server, or raise `ServerError` saying why it did not come up."""
         self.stop()
         options = {
-            "seed": self.seed,
             "memory": self.memory,
             "sandbox": self.sandbox,
             "parent": os.getpid(),
@@ -108,7 +107,9 @@ class ForkServer:
             raise ServerError(f"cannot start {sys.executable}: {exc}") from exc
         hello = self._receive(time.monotonic() + START_TIMEOUT)
         if not isinstance(hello, dict) or not hello.get("hello"):
-            raise ServerError(f"the fork server did not start: {self._diagnosis()}")
+            problem = self._diagnosis()
+            self.kill()
+            raise ServerError(f"the fork server did not start: {problem}")
         self.layers = tuple(hello["layers"])
         self.base = hello.get("base")
         self.python = str(hello["python"])
@@ -156,10 +157,13 @@ class ForkServer:
         body = json.dumps(request).encode()
         try:
             self.proc.stdin.write(struct.pack(">I", len(body)) + body)
-        except (BrokenPipeError, OSError):  # it died since: once more on a fresh server
+        except OSError:  # it died since: once more on a fresh server
             self.start()
             assert self.proc is not None and self.proc.stdin is not None
-            self.proc.stdin.write(struct.pack(">I", len(body)) + body)
+            try:
+                self.proc.stdin.write(struct.pack(">I", len(body)) + body)
+            except OSError as exc:
+                raise ServerError(f"the fork server does not take requests: {exc}") from exc
 
     def receive(self, timeout: float) -> dict[str, Any]:
         """The answer to the last request; `ServerError` if the server died or hangs."""
@@ -173,15 +177,14 @@ class ForkServer:
     def _receive(self, deadline: float) -> Any:
         assert self.proc is not None and self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
+        poller = select.poll()  # (select() fails on descriptors above 1023)
+        poller.register(fd, select.POLLIN)
         data = bytearray()
         need = 4
         length: int | None = None
         while len(data) < need:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
+            if remaining <= 0 or not poller.poll(max(1, int(remaining * 1000))):
                 return None
             chunk = os.read(fd, need - len(data))
             if not chunk:
@@ -190,7 +193,10 @@ class ForkServer:
             if length is None and len(data) == 4:
                 length = struct.unpack(">I", data)[0]
                 need = 4 + length
-        return json.loads(data[4:])
+        try:
+            return json.loads(data[4:])
+        except ValueError:
+            return None
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
