@@ -312,7 +312,7 @@ def test_window_decreases_once_per_congestion_event_and_grows_back() -> None:
         epochs = [await window.acquire() for _ in range(4)]
         for epoch in epochs:  # four 429s from requests sent in the same epoch
             window.release()
-            window.on_rate_limit(epoch, 0.0)
+            window.on_rate_limit(epoch)
         assert window.size == 4 and window.decreases == 1
         for _ in range(10):
             window.on_success()
@@ -321,18 +321,48 @@ def test_window_decreases_once_per_congestion_event_and_grows_back() -> None:
     asyncio.run(run())
 
 
-def test_window_pause_holds_new_requests_until_retry_after() -> None:
+def test_freed_slots_go_to_the_earliest_test_first() -> None:
+    """A retried request of an early test does not queue behind later tests' requests."""
+    served: list[int] = []
+
     async def run() -> None:
-        loop = asyncio.get_running_loop()
-        window = Window(2)
-        epoch = await window.acquire()
-        window.release()
-        window.on_rate_limit(epoch, 0.2)
-        started = loop.time()
+        window = Window(1)
         await window.acquire()
-        assert loop.time() - started >= 0.19
+
+        async def wait(priority: int) -> None:
+            await window.acquire(priority)
+            served.append(priority)
+            window.release()
+
+        tasks = [asyncio.create_task(wait(p)) for p in (5, 1, 3, 1)]
+        await asyncio.sleep(0)
+        window.release()
+        await asyncio.gather(*tasks)
 
     asyncio.run(run())
+    assert served == [1, 1, 3, 5]
+
+
+def test_a_rate_limited_request_waits_retry_after_out_of_the_window() -> None:
+    tries: list[float] = []
+
+    async def run() -> str:
+        loop = asyncio.get_running_loop()
+        window = Window(2)
+
+        async def send() -> str:
+            tries.append(loop.time())
+            assert window.in_flight == 1
+            if len(tries) == 1:
+                raise Transient("HTTP 429", retry_after=0.2, rate_limited=True)
+            return "ok"
+
+        result = await send_paced(window, send, FAST)
+        assert window.in_flight == 0 and window.size == 2  # halved, then one slot back
+        return result
+
+    assert asyncio.run(run()) == "ok"
+    assert tries[1] - tries[0] >= 0.19
 
 
 def test_send_paced_gives_up_after_rate_limit_retries() -> None:

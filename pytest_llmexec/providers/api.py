@@ -71,6 +71,7 @@ class Services:
             else None
         )
         self.windows: dict[str, Window] = {}
+        self._order: dict[tuple[str, ...], int] = {}  # a conversation's place in the run
         self._cap: asyncio.Semaphore | None = None
         self.spent = 0.0  # by this process
         self.sent = 0  # requests that reached a server, tries included
@@ -88,6 +89,12 @@ class Services:
         if self._cap is None:
             self._cap = asyncio.Semaphore(self.settings.concurrency)
         return self._cap
+
+    def priority(self, model: str, task: Task) -> int:
+        """The order in which conversations first asked: the order the tests were prefetched
+        in, which is the order they run in."""
+        key = (model, str(task.case.snippet.path), task.case.key, task.strategy, str(task.sample))
+        return self._order.setdefault(key, len(self._order))
 
     # ------------------------------------------------------------------ budget
     def total_spent(self) -> float:
@@ -228,6 +235,7 @@ class APIModel(ChatModel):
                 self.settings.retry,
                 cap=self.services.cap,
                 before_send=self.services.check_budget,
+                priority=self.services.priority(self.name, task),
             )
             reply.cost = self._price(reply)
             self.services.charge(reply.cost)

@@ -8,9 +8,10 @@ A provider turns its SDK's exceptions into `Transient` (worth another try:
   window starts at ``--llm-concurrency`` and is halved on a 429 (once per
   congestion event: requests that started before the last decrease do not
   decrease it again) and grows back by one slot per success — additive
-  increase, multiplicative decrease, as TCP does;
-- on a 429 stops every request to that endpoint until ``Retry-After`` (or a
-  backoff when the server gives none), then retries;
+  increase, multiplicative decrease, as TCP does; under a lasting limit the
+  window shrinks to one request probing at a time;
+- on a 429 the request waits ``Retry-After`` (``retry-after-ms`` first; a
+  backoff when the server gives none) out of the window, then retries;
 - retries other transient errors after an exponential backoff with jitter;
 - gives up after a bounded number of tries with the provider's last message,
   which becomes the test's ``error`` verdict.
@@ -21,8 +22,9 @@ The SDKs' own retries are off (``max_retries=0``) so these are the only ones.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import random
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -58,10 +60,12 @@ class RetryPolicy:
 
 
 class Window:
-    """Concurrency slots for one endpoint, with an adaptive size and a pause.
+    """Concurrency slots for one endpoint, with an adaptive size.
 
-    Waiters are served first come, first served: a freed slot is handed
-    straight to the oldest waiter, so the requests of the first tests go first.
+    A freed slot is handed straight to the waiter with the lowest *priority*
+    (the test's position in the run; ties: first come, first served). Tests
+    run in order, so a retried request of an early test must not queue behind
+    the prefetched requests of all later ones: the test would wait for them.
     """
 
     def __init__(self, limit: int) -> None:
@@ -70,33 +74,26 @@ class Window:
         self.in_flight = 0
         self.epoch = 0  # bumped by every decrease
         self.decreases = 0
-        self._resume_at = 0.0  # loop time before which nothing starts (Retry-After)
-        self._waiters: deque[asyncio.Future[None]] = deque()
-        self._timer: asyncio.TimerHandle | None = None
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # a heap
+        self._arrivals = itertools.count()
 
     @property
     def capacity(self) -> int:
         return max(1, int(self.size))
 
-    def _paused(self, loop: asyncio.AbstractEventLoop) -> bool:
-        return loop.time() < self._resume_at
-
-    async def acquire(self) -> int:
+    async def acquire(self, priority: int = 0) -> int:
         """Wait for a slot; returns the epoch it was granted in."""
-        loop = asyncio.get_running_loop()
-        if not self._waiters and not self._paused(loop) and self.in_flight < self.capacity:
+        if not self._waiters and self.in_flight < self.capacity:
             self.in_flight += 1
             return self.epoch
-        waiter: asyncio.Future[None] = loop.create_future()
-        self._waiters.append(waiter)
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._arrivals), waiter))
         try:
             await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # the slot was handed over just as we were cancelled
-            else:
-                self._waiters.remove(waiter)
-            raise
+            raise  # a cancelled future left in the heap is skipped by _wake
         return self.epoch
 
     def release(self) -> None:
@@ -104,39 +101,25 @@ class Window:
         self._wake()
 
     def _wake(self) -> None:
-        loop = asyncio.get_running_loop()
-        if self._paused(loop):
-            if self._timer is None:
-                self._timer = loop.call_at(self._resume_at, self._resume)
-            return
         while self._waiters and self.in_flight < self.capacity:
-            waiter = self._waiters.popleft()
+            waiter = heapq.heappop(self._waiters)[2]
             if not waiter.done():
                 self.in_flight += 1
                 waiter.set_result(None)
 
-    def _resume(self) -> None:
-        self._timer = None
-        self._wake()
-
     def on_success(self) -> None:
+        """Additive increase: one slot more per success, up to the limit."""
         if self.size < self.limit:
             self.size = min(float(self.limit), self.size + 1.0)
             self._wake()
 
-    def on_rate_limit(self, epoch: int, pause: float) -> None:
-        """Halve the window (once per congestion event) and pause until *pause* has passed."""
+    def on_rate_limit(self, epoch: int) -> None:
+        """Multiplicative decrease, once per congestion event: a request granted before
+        the last decrease does not decrease the window again."""
         if epoch == self.epoch:
             self.size = max(1.0, self.size / 2)
             self.epoch += 1
             self.decreases += 1
-        loop = asyncio.get_running_loop()
-        resume = loop.time() + pause
-        if resume > self._resume_at:
-            self._resume_at = resume
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = loop.call_at(resume, self._resume)
 
 
 async def send_paced(
@@ -146,17 +129,19 @@ async def send_paced(
     *,
     cap: asyncio.Semaphore | None = None,
     before_send: Callable[[], None] | None = None,
+    priority: int = 0,
 ) -> T:
     """Run *send* in a slot of *window*, retrying transient failures as the policy says.
 
-    *cap* bounds the requests in flight across all endpoints of the process.
+    *cap* bounds the requests in flight across all endpoints of the process;
+    *priority* orders the waiters of the window (lower first).
     *before_send* runs in the slot just before each try (the budget check), and
     may raise `ModelError` to stop.
     """
     failures = 0
     limited = 0
     while True:
-        epoch = await window.acquire()
+        epoch = await window.acquire(priority)
         try:
             if cap is not None:
                 await cap.acquire()
@@ -176,7 +161,8 @@ async def send_paced(
                 pause = exc.retry_after if exc.retry_after is not None else policy.backoff(limited)
                 if pause > policy.max_retry_after:
                     raise ModelError(f"{exc} (Retry-After of {pause:g}s is too long)") from None
-                window.on_rate_limit(epoch, pause)
+                window.on_rate_limit(epoch)
+                await asyncio.sleep(pause)  # out of the window: others go on, fewer at once
                 continue
             failures += 1
             if failures > policy.retries:
