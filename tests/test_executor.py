@@ -525,3 +525,17 @@ def test_a_process_per_call_when_the_server_cannot_start(
         )
     finally:
         executor.close()
+
+
+def test_traced_calls_return_the_state_after_each_step(runner: Runner) -> None:
+    code = "def f(a):\n    b = a + 1\n    c = b * 2\n    return c"
+    outcome = runner.run(code, "1", trace=True, steps=((2, 2), (3, 3)))
+    assert outcome.value == "4"
+    assert outcome.steps == ({"a": "1", "b": "2"}, {"a": "1", "b": "2", "c": "4"})
+
+
+def test_a_cyclic_linked_list_is_not_a_literal(runner: Runner) -> None:
+    code = "def f():\n    a = ListNode(1)\n    a.next = ListNode(2, a)\n    return a"
+    outcome = runner.run(code)
+    assert outcome.verdict == "not a literal"
+    assert "cycle" in outcome.detail
