@@ -190,6 +190,8 @@ class Server:
                 result, pid, reaped = self.handle(request)
                 write_message(self.proto_out, result)
                 self.finish(pid, reaped)  # while the parent reads the answer
+                with contextlib.suppress(OSError):  # the next call's child: it sets itself
+                    self.spawn()  # up while the parent works, then waits for its request
         except (BrokenPipeError, ConnectionResetError):
             return
         finally:
@@ -225,8 +227,6 @@ class Server:
                 os.close(request_end)
         else:
             return {"status": "harness error", "detail": "no child could be started"}, 0, True
-        with contextlib.suppress(OSError):  # the next call's child, forked while this one runs
-            self.spawn()
         try:
             result, reaped = self.collect(pid, result_end, started + timeout, timeout)
         except BaseException:
