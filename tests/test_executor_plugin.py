@@ -6,6 +6,7 @@ process of ours may be left, also after Ctrl-C or a killed pytest.
 
 from __future__ import annotations
 
+import ast
 import os
 import signal
 import subprocess
@@ -324,3 +325,31 @@ def test_nothing_is_left_when_pytest_is_killed(pytester: pytest.Pytester) -> Non
     proc.kill()
     proc.wait(timeout=60)
     assert _wait_until_gone(tag) == []
+
+
+ENVIRON = """\
+snippets:
+  - id: environ
+    category: hostile
+    code: |
+      def f(n):
+          import os
+          return sorted(os.environ)[:n]
+    inputs:
+      - "100"
+"""
+
+
+def test_api_keys_never_reach_a_snippet(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-never-shown-1234")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-never-shown-5678")
+    pytester.makefile(".yaml", environ=ENVIRON)
+    result = pytester.runpytest_subprocess(*ORACLE)
+    result.assert_outcomes(passed=1)
+    (case,) = read_report(pytester)["cases"]
+    names = ast.literal_eval(case["expected"])
+    assert "PATH" in names
+    assert not [name for name in names if "API_KEY" in name]
+    assert "never-shown" not in (pytester.path / "report.json").read_text()
