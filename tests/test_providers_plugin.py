@@ -293,3 +293,22 @@ def test_secrets_reach_no_file_the_run_wrote(
         assert secret.encode() not in path.read_bytes(), path
     peek = next(c for c in report(pytester)["cases"] if c["snippet"] == "peek")
     assert peek["expected"] == "False"  # the snippet's own process saw no key
+
+
+def test_xdist_workers_share_one_budget(pytester: pytest.Pytester,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each request costs about $0.6 of a $1 budget: alone, each of the two workers would
+    send two; sharing one ledger they send three at most (one may be in flight)."""
+    with OpenAIFake() as server:
+        monkeypatch.setenv("OPENAI_API_KEY", server.key)
+        (pytester.path / "prices.json").write_text(
+            json.dumps({"gpt-4o-mini": {"input": 5000, "output": 0}}))
+        pytester.makefile(".yaml", bench=suite(12))
+        pytester.runpytest_subprocess(*args(server, "-n", "2", "--llm-budget=1",
+                                            "--llm-prices=prices.json", "--llm-concurrency=1"))
+        cases = report(pytester)["cases"]
+    assert all(0.5 < c["cost"] < 1 for c in cases if c["verdict"] == "correct")
+    assert 2 <= len(server.requests) <= 3
+    assert [c["verdict"] for c in cases].count("correct") == len(server.requests)
+    assert sum("budget of $1 spent" in (c["error"] or "") for c in cases) == \
+        12 - len(server.requests)
