@@ -211,7 +211,9 @@ def test_header_names_the_executor_and_its_layers(
 
 
 @pytest.mark.parametrize("mode", XDIST)
-def test_a_rerun_executes_nothing(pytester: pytest.Pytester, mode: tuple[str, ...]) -> None:
+def test_a_rerun_executes_nothing(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: tuple[str, ...]
+) -> None:
     """The second run reads every truth from ``.llmexec/truth.sqlite``; with the cache off
     it executes again. Counted with a conftest that wraps the executor in every process."""
     pytester.makefile(".yaml", hostile=HOSTILE.split("  - id: python_loop")[0])
@@ -240,15 +242,15 @@ def test_a_rerun_executes_nothing(pytester: pytest.Pytester, mode: tuple[str, ..
         result.assert_outcomes(passed=2)
         return sum(len(p.read_text()) for p in counts.iterdir())
 
-    os.environ["COUNT_DIR"] = str(counts)
-    try:
+    monkeypatch.setenv("COUNT_DIR", str(counts))
+    monkeypatch.setenv("LLMEXEC_SANDBOX", "auto")
+    assert executed() > 0
+    assert (pytester.path / ".llmexec" / "truth.sqlite").exists()
+    assert executed() == 0
+    if mode[-1] == "0":  # (once is enough: it is the same switch with xdist)
+        assert executed("--llm-cache=off") > 0
+        monkeypatch.setenv("LLMEXEC_SANDBOX", "off")  # other layers: other outcomes possible
         assert executed() > 0
-        assert (pytester.path / ".llmexec" / "truth.sqlite").exists()
-        assert executed() == 0
-        if mode[-1] == "0":  # (once is enough: it is the same switch with xdist)
-            assert executed("--llm-cache=off") > 0
-    finally:
-        del os.environ["COUNT_DIR"]
 
 
 LONG = """\

@@ -250,12 +250,13 @@ class ForkServerExecutor:
         sandbox: bool | None = None,
     ) -> None:
         self.memory = memory
-        self.version = f"{EXECUTOR_VERSION} memory={memory}"
         self.check_determinism = check_determinism
         self.primary = ForkServer(0, memory=memory, sandbox=sandbox)
         self.secondary = ForkServer(1, memory=memory, sandbox=sandbox)
         self._checked: set[Call] = set()
         self.primary.start()
+        # part of the truth cache key: a sandbox layer can change an outcome (fork denied...)
+        self.version = f"{EXECUTOR_VERSION} memory={memory} layers={','.join(self.layers)}"
         _live.add(self)
 
     @property
