@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -267,41 +268,48 @@ snippets:
 """
 
 
-def _start_long_run(pytester: pytest.Pytester, tag: str) -> subprocess.Popen[bytes]:
+def _default_sigint() -> None:
+    """A background shell may have left SIGINT ignored; a terminal's pytest has it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _start_long_run(pytester: pytest.Pytester, tag: str, *args: str) -> subprocess.Popen[bytes]:
     pytester.makefile(".yaml", long=LONG)
     env = dict(os.environ, LLMEXEC_SERVER_TAG=tag)
     log = open(pytester.path / "inner.log", "wb")  # noqa: SIM115 - closed with the test dir
+    command = [sys.executable, "-m", "pytest", "-p", "llmexec", "--llm-examples=0"]
+    command += ["--llm-model=oracle", "-p", "no:cacheprovider", *args, "long.yaml"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "llmexec",
-            "--llm-examples=0",
-            "--llm-model=oracle",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:xdist",
-            "long.yaml",
-        ],
+        command,
         cwd=pytester.path,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, as a terminal gives it
+        preexec_fn=_default_sigint,
     )
-    # wait until the snippet runs: its child is a third process with the tag (besides
-    # the server and the child it keeps ready for the next call)
+    # wait until the snippet runs: one of our processes spends CPU time in its loop
     for _ in range(1200):
-        if len(tagged_processes(tag)) >= 3 or proc.poll() is not None:
+        if _cpu_seconds(tagged_processes(tag)) >= 0.5 or proc.poll() is not None:
             break
         time.sleep(0.1)
     found = tagged_processes(tag)
     inner = (pytester.path / "inner.log").read_text(errors="replace")
     assert proc.poll() is None, f"pytest ended before the snippet started:\n{inner}"
-    assert len(found) >= 3, f"tagged processes {found}; pytest said:\n{inner}"
+    assert _cpu_seconds(found) >= 0.5, f"no snippet running in {found}; pytest said:\n{inner}"
     return proc
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """The largest CPU time (user + system) among *pids*."""
+    most = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        most = max(most, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    return most
 
 
 def _wait_until_gone(tag: str) -> list[int]:
@@ -313,17 +321,18 @@ def _wait_until_gone(tag: str) -> list[int]:
     return tagged_processes(tag)
 
 
-def test_nothing_is_left_after_ctrl_c(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("mode", [("-p", "no:xdist"), ("-n", "2")], ids=["plain", "n2"])
+def test_nothing_is_left_after_ctrl_c(pytester: pytest.Pytester, mode: tuple[str, ...]) -> None:
     tag = f"llmexec-test-{uuid.uuid4().hex[:12]}"
-    proc = _start_long_run(pytester, tag)
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=60) != 0
+    proc = _start_long_run(pytester, tag, *mode)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+    assert proc.wait(timeout=120) != 0
     assert _wait_until_gone(tag) == []
 
 
 def test_nothing_is_left_when_pytest_is_killed(pytester: pytest.Pytester) -> None:
     tag = f"llmexec-test-{uuid.uuid4().hex[:12]}"
-    proc = _start_long_run(pytester, tag)
+    proc = _start_long_run(pytester, tag, "-p", "no:xdist")
     proc.kill()
     proc.wait(timeout=60)
     assert _wait_until_gone(tag) == []
