@@ -539,3 +539,14 @@ def test_a_cyclic_linked_list_is_not_a_literal(runner: Runner) -> None:
     outcome = runner.run(code)
     assert outcome.verdict == "not a literal"
     assert "cycle" in outcome.detail
+
+
+def test_a_result_that_breaks_while_read_is_a_verdict(runner: Runner) -> None:
+    code = (  # hashable once, when the snippet builds its set; not when it is read
+        "class Bad:\n    seen = 0\n    def __hash__(self):\n        Bad.seen += 1\n"
+        "        if Bad.seen > 1:\n            raise RuntimeError('no hash')\n        return 1\n"
+        "def f():\n    return {Bad()}\n"
+    )
+    outcome = runner.run(code)
+    assert outcome.verdict == "not a literal"
+    assert "RuntimeError: no hash" in outcome.detail

@@ -379,6 +379,12 @@ def describe(result: Any, max_repr: int = MAX_REPR) -> dict[str, Any]:
         return {"status": "memory", "detail": "MemoryError while writing the result"}
     except RecursionError:
         return {"status": "output too large", "detail": "the result is nested too deeply"}
+    except Exception as exc:  # e.g. a set whose elements' __hash__ raises
+        return {
+            "status": "not a literal",
+            "detail": f"the result could not be read: {_type(exc).__name__}: {exc}"[:500],
+            "value_type": kind,
+        }
     if _len(text) > max_repr:
         return {
             "status": "output too large",
