@@ -107,7 +107,7 @@ def test_ok_value_and_type(runner: Runner) -> None:
 def test_layers_reported(runner: Runner) -> None:
     assert {"process", "limits", "clean-env", "tmpdir"} <= set(runner.layers)
     if not runner.sandbox:
-        assert not {"seccomp", "netns", "uid"} & set(runner.layers)
+        assert not {"seccomp", "netns", "uid", "no-caps"} & set(runner.layers)
 
 
 @pytest.mark.parametrize(
@@ -550,3 +550,13 @@ def test_a_result_that_breaks_while_read_is_a_verdict(runner: Runner) -> None:
     outcome = runner.run(code)
     assert outcome.verdict == "not a literal"
     assert "RuntimeError: no hash" in outcome.detail
+
+
+def test_limits_cannot_be_raised_back(runner: Runner) -> None:
+    if not {"no-caps", "uid"} & set(runner.layers):
+        pytest.skip("the child keeps CAP_SYS_RESOURCE here (no no-caps or uid layer)")
+    outcome = runner.run(
+        "def f():\n    import resource\n    infinity = resource.RLIM_INFINITY\n"
+        "    resource.setrlimit(resource.RLIMIT_AS, (infinity, infinity))"
+    )
+    assert outcome.verdict in ("raised ValueError", "raised PermissionError")

@@ -397,6 +397,57 @@ def set_limits(
         resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
 
+# --------------------------------------------------------------------------- capabilities
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+class NoCapabilities:
+    """capset(2) arguments for "no capability at all", built once in the server.
+
+    A root child without capabilities cannot raise its own limits back
+    (CAP_SYS_RESOURCE), nor override file permissions, nor load modules...
+    """
+
+    def __init__(self) -> None:
+        self.header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+        self.data = (_CapData * 2)()  # all zero
+        self.capset = libc().capset
+
+    def drop(self) -> None:
+        if self.capset(ctypes.byref(self.header), self.data) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"capset: {os.strerror(code)}")
+
+
+def probe_capabilities(drop: NoCapabilities) -> bool:
+    """Whether dropping every capability works here and stops a raised limit."""
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            drop.drop()
+            try:
+                resource.setrlimit(resource.RLIMIT_CORE, (0, 1))
+            except (ValueError, OSError):
+                status = 0
+        finally:
+            os._exit(status)
+    _, wait_status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(wait_status) == 0
+
+
 # --------------------------------------------------------------------------- a dropped user
 
 

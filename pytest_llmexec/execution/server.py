@@ -110,6 +110,7 @@ class Server:
         self.layers = ["process", "limits", "clean-env", "tmpdir"]
         self.uid: int | None = None
         self.seccomp: sandbox.SeccompTemplate | None = None
+        self.capabilities: sandbox.NoCapabilities | None = None
         self.errors = -1  # a memfd the children write C-level stderr to
         self.rundir = ""
         self.namespace: dict[str, Any] = {}
@@ -146,6 +147,12 @@ class Server:
             if os.geteuid() == 0 and sandbox.readable_by_anyone([stdlib, HERE]):
                 self.uid = sandbox.sandbox_uid(self.pid)
                 self.layers.append("uid")
+            if self.uid is None and os.geteuid() == 0:  # (a new uid has no capabilities)
+                with contextlib.suppress(OSError, AttributeError):
+                    capabilities = sandbox.NoCapabilities()
+                    if sandbox.probe_capabilities(capabilities):
+                        self.capabilities = capabilities
+                        self.layers.append("no-caps")
             try:
                 if sandbox.probe_seccomp():
                     self.seccomp = sandbox.SeccompTemplate()
@@ -314,6 +321,8 @@ class Server:
             )
             if self.uid is not None:
                 sandbox.drop_user(self.uid)
+            if self.capabilities is not None:
+                self.capabilities.drop()
             if self.seccomp is not None:
                 self.seccomp.install(os.getpid())
             data = read_all(REQUEST_FD)  # the wait: until the server sends the call
