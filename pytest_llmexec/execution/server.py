@@ -1,17 +1,21 @@
 """The warm fork server: one clean interpreter that forks a child per call.
 
 Started by `forkserver.ForkServer` as ``python -S -s -B server.py OPTIONS`` with
-a cleared environment and a fixed ``PYTHONHASHSEED``, before the pytest process
-has any reason to share state with it. It imports the LeetCode prelude once,
-then for every request forks a child that sets its limits and sandbox, runs
-the call (`child.run_call`) and writes the serialised result to a pipe. The
-server enforces the wall-clock timeout, SIGKILLs the child's whole process
-group, reaps everything (it is a child subreaper, so orphans come back to it)
-and removes the call's working directory before it answers.
+a cleared environment and a fixed ``PYTHONHASHSEED``. It imports the LeetCode
+prelude once and keeps one child forked ahead: that child sets its limits and
+sandbox, then waits on a pipe for its call. For every request the server hands
+the call to that child, which runs it (`child.run_call`) and writes the
+serialised result to another pipe. The server enforces the wall-clock timeout
+and answers; then it SIGKILLs the child's whole process group, reaps
+everything (it is a child subreaper, so orphans come back to it), empties the
+call's working directory and forks the next child, while the parent reads the
+answer.
 
 Protocol on stdin/stdout: 4-byte big-endian length, then JSON; one message
 out ("hello", with the active layers) after start-up, then one answer per
-request. EOF on stdin, or the death of the parent, ends the server.
+request. EOF on stdin, or the death of the parent, ends the server. Between
+server and child the request is marshalled (the child reads it with the least
+work: after a fork every page a process writes is copied).
 
 Standard library only: this file must not import the plugin, pytest or an SDK.
 """
