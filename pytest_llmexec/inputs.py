@@ -68,7 +68,13 @@ class Generated:
 
 
 def examples_for(snippet: Snippet, default: int) -> int:
-    """How many inputs to generate: the snippet's ``examples`` or ``--llm-examples``."""
+    """How many inputs to generate: the snippet's ``examples`` or ``--llm-examples``.
+
+    ``--llm-examples=0`` turns generation off everywhere, overrides included, so a
+    declared-inputs-only run is one flag away.
+    """
+    if default == 0:
+        return 0
     return snippet.examples if snippet.examples is not None else default
 
 

@@ -151,16 +151,16 @@ def test_examples_option_ini_twin_and_snippet_override(pytester: pytest.Pytester
         result = pytester.runpytest(*ORACLE, "--co", "-q", *args)
         return [line.split("::")[1] for line in result.outlines if "::" in line]
 
-    assert ids("--llm-examples=0") == ["words[oracle-vp-i0]", "total[oracle-vp-i0]",
-                                        "total[oracle-vp-h0]", "total[oracle-vp-h1]"]
+    # 0 turns generation off everywhere, the snippet's override included
+    assert ids("--llm-examples=0") == ["words[oracle-vp-i0]", "total[oracle-vp-i0]"]
     assert ids("--llm-examples=1") == ["words[oracle-vp-i0]", "words[oracle-vp-h0]",
                                         "total[oracle-vp-i0]", "total[oracle-vp-h0]",
                                         "total[oracle-vp-h1]"]
     pytester.makeini("[pytest]\nllm_examples = 0\n")
-    assert len(ids()) == 4
+    assert len(ids()) == 2
     assert len(ids("--llm-examples=4")) == 8  # the command line wins over the ini file
-    generated = ids("-m", "generated")
-    assert generated == ["total[oracle-vp-h0]", "total[oracle-vp-h1]"]
+    generated = ids("-m", "generated", "--llm-examples=1")
+    assert generated == ["words[oracle-vp-h0]", "total[oracle-vp-h0]", "total[oracle-vp-h1]"]
     result = pytester.runpytest(*ORACLE, "--llm-examples=-1")
     assert "--llm-examples=-1: must be at least 0" in result.stderr.str()
 
