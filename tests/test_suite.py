@@ -116,7 +116,7 @@ def test_spread_of_difficulty_length_and_complexity() -> None:
         ("O(V+E)", "O(n)"),
         ("O(n \u03b1(n))", "O(n)"),
         ("O((V+E) log V)", "O(n log n)"),
-        ("O(n log log n)", "O(n log n)"),
+        ("O(n log log n)", "O(n)"),
         ("O(m*n)", "O(n^2)"),
         ("O(n*m^2)", "O(n^3)"),
         ("O(2^n*n^2)", "O(2^n)"),
@@ -128,7 +128,7 @@ def test_complexity_classes(bound: str, growth: str) -> None:
     assert suite_table.complexity_class(bound) == growth
 
 
-@pytest.mark.parametrize("bound", ["n^2", "O(n**2)", "O(sqrt n)"])
+@pytest.mark.parametrize("bound", ["n^2", "O(n", "quadratic"])
 def test_unreadable_complexity_is_an_error(bound: str) -> None:
     with pytest.raises(ValueError):
         suite_table.complexity_class(bound)

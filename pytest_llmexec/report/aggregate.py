@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .complexity import complexity_class
 from .stats import ks_for, pass_at_k, wilson
 
 Record = Mapping[str, Any]
@@ -106,7 +107,7 @@ def run_key(record: Record) -> str:
 DIMENSIONS: dict[str, Callable[[Record], str]] = {
     "category": lambda r: str(r.get("category") or "-"),
     "code length": lambda r: length_bucket(int(r.get("lines") or 0)),
-    "complexity": lambda r: str(r.get("complexity") or "-"),
+    "complexity": lambda r: complexity_class(str(r["complexity"])) if r.get("complexity") else "-",
     "difficulty": lambda r: str(r.get("difficulty") or "-"),
 }
 

@@ -14,6 +14,7 @@ from .aggregate import (
     run_key,
     scored,
 )
+from .complexity import CLASS_ORDER
 from .strategy import cost_table, step_table
 from .usage import usage_table
 
@@ -27,7 +28,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     lines = []
     for row in [header, *rows]:
         cells = [
-            str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=False))
         ]
         lines.append("  ".join(cells).rstrip())
     return lines
@@ -36,7 +38,16 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def run_table(records: Sequence[Record]) -> list[str]:
     runs = group_by(records, run_key)
     passk = sorted({k for g in runs.values() for k in g.pass_at()}, key=lambda s: int(s[5:]))
-    header = ["model/strategy", "n", "correct", "accuracy", "95% CI", "unparseable", "error", *passk]
+    header = [
+        "model/strategy",
+        "n",
+        "correct",
+        "accuracy",
+        "95% CI",
+        "unparseable",
+        "error",
+        *passk,
+    ]
     rows = []
     for key, group in sorted(runs.items()):
         low, high = group.interval
@@ -79,6 +90,8 @@ def _ordered(name: str, table: dict[str, dict[str, Group]]) -> list[str]:
     if name == "difficulty":
         order = {"easy": 0, "medium": 1, "hard": 2}
         return sorted(table, key=lambda v: (order.get(v, 9), v))
+    if name == "complexity":
+        return sorted(table, key=lambda v: (CLASS_ORDER.index(v) if v in CLASS_ORDER else 99, v))
     return sorted(table)
 
 
@@ -104,17 +117,22 @@ def render(records: Sequence[Record]) -> list[str]:
     errors = [r for r in records if r["verdict"] == "error" and scored(r)]
     if errors:
         lines.append("")
-        lines.append(f"errors ({len(errors)}): infrastructure or benchmark problems, not model mistakes")
+        lines.append(
+            f"errors ({len(errors)}): infrastructure or benchmark problems, not model mistakes"
+        )
         for record in errors[:10]:
             lines.append(f"  {record['nodeid']}: {record.get('error') or ''}"[:200])
         if len(errors) > 10:
             lines.append(f"  ... and {len(errors) - 10} more (see --llm-report)")
-    unstable = sorted({r["nodeid"].split("[")[0] + f"[{r.get('input_id', '')}]"
-                       for r in records if not scored(r)})
+    unstable = sorted(
+        {r["nodeid"].split("[")[0] + f"[{r.get('input_id', '')}]" for r in records if not scored(r)}
+    )
     if unstable:
         lines.append("")
-        lines.append(f"nondeterministic cases ({len(unstable)}): results differ between hash "
-                     "seeds; skipped, not scored")
+        lines.append(
+            f"nondeterministic cases ({len(unstable)}): results differ between hash "
+            "seeds; skipped, not scored"
+        )
         lines.extend(f"  {case}" for case in unstable[:10])
         if len(unstable) > 10:
             lines.append(f"  ... and {len(unstable) - 10} more (see --llm-report)")
