@@ -400,6 +400,11 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         state.engine.prefetch((i.case, i.model, i.strategy) for i in items)
 
 
+def run_header(state: LLMExec) -> dict[str, Any]:
+    """The report's ``run`` section: every setting in force, the provider ones included."""
+    return {**state.settings.header(), "providers": state.provider_settings.to_json()}
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = _state(config)
     if state is None or state.is_worker:
@@ -413,13 +418,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for line in terminal.input_notes(state.input_notes):
         terminalreporter.write_line(line)
     if state.settings.report is not None:
-        data = json_report.build(records, state.settings.header())
+        data = json_report.build(records, run_header(state))
         if state.gate is not None:
             data["gate"] = state.gate
         json_report.write_atomic(state.settings.report, data)
         terminalreporter.write_line(f"llmexec: JSON report written to {state.settings.report}")
     if state.settings.html is not None:
-        document = json_report.build(records, state.settings.header())
+        document = json_report.build(records, run_header(state))
         if state.gate is not None:
             document["gate"] = state.gate
         try:
