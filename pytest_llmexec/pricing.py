@@ -55,7 +55,9 @@ PRICES: dict[str, Price] = {
     "o4-mini": Price(1.10, 4.40, 0.275),
     # Anthropic (cache reads at a tenth of the input price)
     "claude-opus-4-5": Price(5.0, 25.0, 0.50),
-    "claude-opus-4": Price(15.0, 75.0, 1.50),
+    "claude-opus-4-0": Price(15.0, 75.0, 1.50),
+    "claude-opus-4-20250514": Price(15.0, 75.0, 1.50),
+    "claude-opus-4-1": Price(15.0, 75.0, 1.50),
     "claude-sonnet-4": Price(3.0, 15.0, 0.30),
     "claude-haiku-4-5": Price(1.0, 5.0, 0.10),
     "claude-3-7-sonnet": Price(3.0, 15.0, 0.30),

@@ -95,7 +95,7 @@ def one(name: str, s: ModelSettings) -> APIModel:
         ("o3-mini", None, ("openai", "o3-mini")),
         ("o4-mini", None, ("openai", "o4-mini")),
         ("chatgpt-4o-latest", None, ("openai", "chatgpt-4o-latest")),
-        ("claude-sonnet-4-5", None, ("anthropic", "claude-sonnet-4-5")),
+        ("claude-opus-4-5", None, ("anthropic", "claude-opus-4-5")),
         ("openai:my-finetune", None, ("openai", "my-finetune")),
         ("anthropic:claude-x", None, ("anthropic", "claude-x")),
         ("qwen2.5-coder:7b", "http://localhost:11434/v1", ("openai", "qwen2.5-coder:7b")),
@@ -114,7 +114,7 @@ def test_missing_key_names_the_variable(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("MY_KEY", raising=False)
     with pytest.raises(ModelError, match="ANTHROPIC_API_KEY"):
-        make_models(["claude-sonnet-4-5"], settings(tmp_path))
+        make_models(["claude-opus-4-5"], settings(tmp_path))
     with pytest.raises(ModelError, match="MY_KEY"):
         make_models(["gpt-4o"], settings(tmp_path, api_key_env="MY_KEY"))
     # the cache alone needs no key
@@ -160,9 +160,9 @@ def test_reasoning_model_body_and_reasoning_tokens(
 def test_anthropic_body_usage_and_thinking(
     tmp_path: Path, case: Case, anthropic_fake: AnthropicFake
 ) -> None:
-    anthropic_fake.model_id = "claude-sonnet-4-5-20250929"
+    anthropic_fake.model_id = "claude-opus-4-5-20251101"
     s = settings(tmp_path, thinking_budget=2048, reasoning_effort="low")
-    conversation = converse(one("claude-sonnet-4-5", s), case)
+    conversation = converse(one("claude-opus-4-5", s), case)
     assert conversation.error is None
     body = anthropic_fake.requests[0].body
     assert body["max_tokens"] == 4096 + 2048
@@ -171,7 +171,8 @@ def test_anthropic_body_usage_and_thinking(
     assert "temperature" not in body
     reply = conversation.replies[0]
     assert reply.text == "[ANSWER]3[/ANSWER]"  # thinking blocks are not the answer
-    assert reply.model_id == "claude-sonnet-4-5-20250929"
+    assert reply.model_id == "claude-opus-4-5-20251101"
+    assert reply.cost > 0  # priced by the reported id's family
     assert reply.usage.reasoning_tokens == 32
     assert reply.finish_reason == "end_turn"
 
@@ -406,3 +407,39 @@ def test_parse_retry_after(headers: dict[str, str], seconds: float | None) -> No
 def test_no_key_in_repr(tmp_path: Path, openai_fake: OpenAIFake) -> None:
     model = one("gpt-4o", settings(tmp_path))
     assert os.environ["OPENAI_API_KEY"] not in repr(model) + model.describe()
+
+
+@pytest.mark.parametrize(
+    ("model", "family"),
+    [
+        ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
+        ("gpt-4o-2024-08-06", "gpt-4o"),
+        ("openai:o3-mini", "o3-mini"),
+        ("o3", "o3"),
+        ("claude-opus-4-1-20250805", "claude-opus-4-1"),
+        ("claude-sonnet-4-5-20250929", "claude-sonnet-4"),
+        ("claude-opus-4-9", None),  # an unknown version is not priced as an old one
+        ("llama3", None),
+    ],
+)
+def test_price_lookup_by_family(model: str, family: str | None) -> None:
+    from pytest_llmexec.pricing import PRICES, PriceTable
+
+    assert PriceTable().find(model) == (PRICES[family] if family else None)
+
+
+def test_user_prices_extend_and_errors_name_the_file(tmp_path: Path) -> None:
+    from pytest_llmexec.pricing import PriceError, PriceTable, load_prices
+    from pytest_llmexec.providers.base import Usage
+
+    path = tmp_path / "prices.json"
+    path.write_text('{"my-model": {"input": 1, "output": 2, "cached_input": 0.5}}')
+    table = PriceTable(load_prices(path))
+    usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000, cached_tokens=500_000)
+    assert table.cost("my-model", usage) == pytest.approx(0.5 + 0.25 + 2)
+    path.write_text('{"my-model": {"input": "cheap", "output": 2}}')
+    with pytest.raises(PriceError, match=r"prices\.json: model 'my-model': input must be a number"):
+        load_prices(path)
+    path.write_text('{"my-model": {"input": 1}')
+    with pytest.raises(PriceError, match=r"prices.json:1: invalid JSON"):
+        load_prices(path)

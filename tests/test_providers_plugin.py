@@ -72,6 +72,7 @@ def test_a_run_is_correct_and_a_rerun_makes_no_request(
     assert len(openai_fake.requests) == 6  # nothing new was asked
     assert all(c["cache_hit"] for c in report(pytester)["cases"])
     rerun.stdout.fnmatch_lines(["*gpt-4o-mini/vp*6/6*"])
+    assert report(pytester)["run"]["providers"]["cache"] == "use"
 
 
 def test_header_shows_the_provider_settings(pytester: pytest.Pytester,
