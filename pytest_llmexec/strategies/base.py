@@ -110,3 +110,30 @@ def description_block(case: Case, options: PromptOptions) -> str:
 def case_texts(case: Case, options: PromptOptions) -> tuple[str, ...]:
     """Everything of the case that a prompt shows: delimiters and fences must avoid it."""
     return (case.snippet.code, case.call, description_block(case, options))
+
+
+class SingleTurn:
+    """A one-turn strategy: its template filled with the code and the call.
+
+    VP and CoT differ only in their template; subclasses name it.
+    """
+
+    name: str = ""
+    template: str = ""
+
+    @property
+    def template_hash(self) -> str:
+        return templates_hash(self.template)
+
+    def prompt(self, case: Case, options: PromptOptions) -> Prompt:
+        texts = case_texts(case, options)
+        tag = pick_tag("ANSWER", *texts)
+        text = fill(
+            load_template(self.template),
+            description=description_block(case, options),
+            fence=fence(*texts),
+            code=case.snippet.code.rstrip(),
+            call=case.call,
+            tag=tag,
+        )
+        return Prompt(turns=(text,), answer_tag=tag)
