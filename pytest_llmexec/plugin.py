@@ -117,7 +117,7 @@ class LLMExec:
         if report.when != "call":
             return
         for name, value in report.user_properties:
-            if name == PROPERTY:
+            if name == PROPERTY and isinstance(value, dict):
                 self.records.append(value)
             elif name == inputs.NOTE_PROPERTY:
                 self.input_notes.add(str(value))
@@ -321,7 +321,7 @@ class LLMItem(pytest.Item):
         if not result.passed:
             raise LLMFailure(result)
 
-    def repr_failure(  # type: ignore[override]
+    def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
         if isinstance(excinfo.value, LLMFailure):
