@@ -560,3 +560,16 @@ def test_limits_cannot_be_raised_back(runner: Runner) -> None:
         "    resource.setrlimit(resource.RLIMIT_AS, (infinity, infinity))"
     )
     assert outcome.verdict in ("raised ValueError", "raised PermissionError")
+
+
+def test_no_truth_cache_where_it_cannot_be_written(tmp_path: Path) -> None:
+    from pytest_llmexec.execution.truth_cache import with_truth_cache
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    inner = CountingExecutor(Outcome("ok", "1"))
+    assert with_truth_cache(inner, "use", blocked / ".llmexec") is inner
+    assert with_truth_cache(inner, "off", tmp_path) is inner
+    cached = with_truth_cache(inner, "use", tmp_path / ".llmexec")
+    assert isinstance(cached, CachedExecutor)
+    cached.close()

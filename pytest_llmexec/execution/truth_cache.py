@@ -144,4 +144,8 @@ def with_truth_cache(executor: Executor, mode: str, directory: Path) -> Executor
     """*executor* behind the truth cache, following ``--llm-cache`` (``off``: no cache)."""
     if mode == "off":
         return executor
-    return CachedExecutor(executor, TruthCache(directory / FILE_NAME), refresh=mode == "refresh")
+    try:
+        cache = TruthCache(directory / FILE_NAME)
+    except (OSError, sqlite3.Error):  # e.g. a read-only checkout: run, just without the cache
+        return executor
+    return CachedExecutor(executor, cache, refresh=mode == "refresh")
