@@ -40,10 +40,20 @@ BASE_MARKERS = {
 }
 
 
+PROVIDER_PREFIXES = ("openai:", "anthropic:")
+
+
 def marker_name(text: str) -> str:
-    """A marker name usable in ``-m``: the model name without its provider prefix."""
-    bare = text.rpartition(":")[2]
-    return re.sub(r"[^\w.\-+]", "_", bare)
+    """A marker name usable in ``-m``: the model name without its provider prefix.
+
+    Other characters a marker cannot hold (the ``:`` of an Ollama tag such as
+    ``qwen2.5-coder:7b``) become ``_``.
+    """
+    for prefix in PROVIDER_PREFIXES:
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    return re.sub(r"[^\w.\-+]", "_", text)
 
 
 class LLMExec:
