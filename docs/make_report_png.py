@@ -24,9 +24,17 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 HARD = {"dynamic_programming": 0.45, "bit_manipulation": 0.4, "matrix": 0.35, "graph": 0.3}
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
 
 
 def draw(key: str) -> float:
@@ -71,8 +79,19 @@ def generations(cases: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 def pytest(*args: str) -> None:
-    command = [sys.executable, "-m", "pytest", "benchmarks", "-p", "llmexec", "-q",
-               "-p", "no:cacheprovider", "--llm-examples=0", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "benchmarks",
+        "-p",
+        "llmexec",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--llm-examples=0",
+        *args,
+    ]
     subprocess.run(command, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
 
 
@@ -86,13 +105,26 @@ def main() -> None:
         cases = json.loads((work / "oracle.json").read_text(encoding="utf-8"))["cases"]
         (work / "generations.json").write_text(json.dumps(generations(cases)), encoding="utf-8")
         page = work / "report.html"
-        pytest("--llm-model=oracle", "--llm-model=replay",
-               f"--llm-replay={work / 'generations.json'}", f"--llm-html={page}")
+        pytest(
+            "--llm-model=oracle",
+            "--llm-model=replay",
+            f"--llm-replay={work / 'generations.json'}",
+            f"--llm-html={page}",
+        )
         shot = ROOT / "docs" / "report.png"
         subprocess.run(
-            [chromium, *FLAGS, f"--user-data-dir={work / 'profile'}", f"--screenshot={shot}",
-             "--window-size=1280,2000", page.as_uri()],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300,
+            [
+                chromium,
+                *FLAGS,
+                f"--user-data-dir={work / 'profile'}",
+                f"--screenshot={shot}",
+                "--window-size=1280,2000",
+                page.as_uri(),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=300,
         )
         print(f"wrote {shot.relative_to(ROOT)} from {len(cases)} oracle cases")
 

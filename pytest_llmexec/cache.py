@@ -123,7 +123,9 @@ class ResponseCache:
                         encoding="utf-8",
                     )
                 db = sqlite3.connect(
-                    self.path, timeout=self._timeout, check_same_thread=False,
+                    self.path,
+                    timeout=self._timeout,
+                    check_same_thread=False,
                     isolation_level=None,
                 )
                 db.execute("PRAGMA journal_mode=WAL")
@@ -145,16 +147,25 @@ class ResponseCache:
             self._conn().execute(
                 "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    entry.key, entry.provider, entry.model, entry.sample,
-                    canonical(entry.request), canonical(entry.reply), time.time(),
+                    entry.key,
+                    entry.provider,
+                    entry.model,
+                    entry.sample,
+                    canonical(entry.request),
+                    canonical(entry.reply),
+                    time.time(),
                 ),
             )
 
     def entries(self) -> Iterator[Entry]:
         with self._lock:
-            rows = self._conn().execute(
-                "SELECT key, provider, model, sample, request, reply FROM replies ORDER BY key"
-            ).fetchall()
+            rows = (
+                self._conn()
+                .execute(
+                    "SELECT key, provider, model, sample, request, reply FROM replies ORDER BY key"
+                )
+                .fetchall()
+            )
         for key, provider, model, sample, request, reply in rows:
             yield Entry(key, provider, model, sample, json.loads(request), json.loads(reply))
 
@@ -169,9 +180,11 @@ class ResponseCache:
 
     def total_spend(self, run: str) -> float:
         with self._lock:
-            row = self._conn().execute(
-                "SELECT COALESCE(SUM(amount), 0) FROM spend WHERE run = ?", (run,)
-            ).fetchone()
+            row = (
+                self._conn()
+                .execute("SELECT COALESCE(SUM(amount), 0) FROM spend WHERE run = ?", (run,))
+                .fetchone()
+            )
         return float(row[0])
 
     def close(self) -> None:
@@ -201,8 +214,13 @@ class ResponseCache:
                     cursor = db.execute(
                         "INSERT OR IGNORE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (
-                            entry.key, entry.provider, entry.model, entry.sample,
-                            canonical(entry.request), canonical(entry.reply), time.time(),
+                            entry.key,
+                            entry.provider,
+                            entry.model,
+                            entry.sample,
+                            canonical(entry.request),
+                            canonical(entry.reply),
+                            time.time(),
                         ),
                     )
                     added += cursor.rowcount
@@ -229,8 +247,9 @@ def read_jsonl(path: Path) -> Iterator[Entry]:
             raise CacheError(f"{where}: invalid JSON ({exc.msg})") from None
         if not isinstance(data, dict):
             raise CacheError(f"{where}: expected an object per line")
-        missing = [k for k in ("key", "provider", "model", "sample", "request", "reply")
-                   if k not in data]
+        missing = [
+            k for k in ("key", "provider", "model", "sample", "request", "reply") if k not in data
+        ]
         if missing:
             raise CacheError(f"{where}: missing field(s) {missing}")
         reply = data["reply"]
@@ -239,8 +258,12 @@ def read_jsonl(path: Path) -> Iterator[Entry]:
         if not isinstance(data["key"], str) or len(data["key"]) != 64:
             raise CacheError(f"{where}: 'key' must be a 64-character hash")
         yield Entry(
-            data["key"], str(data["provider"]), str(data["model"]), int(data["sample"]),
-            data["request"], reply,
+            data["key"],
+            str(data["provider"]),
+            str(data["model"]),
+            int(data["sample"]),
+            data["request"],
+            reply,
         )
 
 
@@ -251,8 +274,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("command", choices=("export", "import", "stats"))
     parser.add_argument("file", nargs="?", type=Path, help="the JSONL file (export/import)")
-    parser.add_argument("--cache-dir", type=Path, default=Path(".llmexec"),
-                        help="the cache directory (default: .llmexec)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(".llmexec"),
+        help="the cache directory (default: .llmexec)",
+    )
     args = parser.parse_args(argv)
     if args.command != "stats" and args.file is None:
         parser.error(f"{args.command} needs a FILE")

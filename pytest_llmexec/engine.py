@@ -9,6 +9,7 @@ so that requests for many tests can be in flight at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import Counter
 from collections.abc import Coroutine, Iterable
@@ -366,10 +367,8 @@ class Engine:
     def close(self) -> None:
         if self._loop is not None:
             for model in self.models.values():
-                try:
+                with contextlib.suppress(Exception):
                     self._loop.submit(model.aclose()).result(timeout=5)
-                except Exception:
-                    pass
             self._loop.close()
         self.executor.close()
 

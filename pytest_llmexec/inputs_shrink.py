@@ -55,12 +55,14 @@ class Shrunk:
         }
 
     def describe(self) -> str:
-        return "\n".join([
-            f"smaller input still predicted wrong ({self.calls} extra model call(s)):",
-            f"call:      {self.call}",
-            f"expected:  {self.expected}",
-            f"predicted: {self.predicted}",
-        ])
+        return "\n".join(
+            [
+                f"smaller input still predicted wrong ({self.calls} extra model call(s)):",
+                f"call:      {self.call}",
+                f"expected:  {self.expected}",
+                f"predicted: {self.predicted}",
+            ]
+        )
 
 
 def shrink(

@@ -25,9 +25,7 @@ DEFAULT_MAX_RESULT = 200  # characters of the result's repr
 
 SIZE_KEYS = ("min_size", "max_size")
 VALUE_KEYS = ("min_value", "max_value")
-PARAM_KEYS = frozenset(
-    {*SIZE_KEYS, *VALUE_KEYS, "alphabet", "unique", "sorted", "values", "items"}
-)
+PARAM_KEYS = frozenset({*SIZE_KEYS, *VALUE_KEYS, "alphabet", "unique", "sorted", "values", "items"})
 #: Constraints that the elements of a collection inherit from it.
 INHERITED = frozenset({*SIZE_KEYS, *VALUE_KEYS, "alphabet"})
 GLOBAL_KEYS = PARAM_KEYS | {"max_result"}
@@ -52,14 +50,30 @@ class Kind:
 
 
 _ALIASES = {
-    "int": "int", "float": "float", "bool": "bool", "str": "str", "None": "none",
-    "ListNode": "listnode", "TreeNode": "treenode",
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "str": "str",
+    "None": "none",
+    "ListNode": "listnode",
+    "TreeNode": "treenode",
 }
 _GENERICS = {
-    "List": "list", "list": "list", "Sequence": "list", "Iterable": "list",
-    "Set": "set", "set": "set", "FrozenSet": "set", "frozenset": "set",
-    "Dict": "dict", "dict": "dict", "Mapping": "dict",
-    "Tuple": "tuple", "tuple": "tuple", "Optional": "optional", "Union": "union",
+    "List": "list",
+    "list": "list",
+    "Sequence": "list",
+    "Iterable": "list",
+    "Set": "set",
+    "set": "set",
+    "FrozenSet": "set",
+    "frozenset": "set",
+    "Dict": "dict",
+    "dict": "dict",
+    "Mapping": "dict",
+    "Tuple": "tuple",
+    "tuple": "tuple",
+    "Optional": "optional",
+    "Union": "union",
 }
 
 
@@ -246,9 +260,7 @@ def _entry_function(snippet: Snippet) -> ast.FunctionDef | ast.AsyncFunctionDef:
     owner, _, name = snippet.entry.rpartition(".")
     body: list[ast.stmt] = tree.body
     if owner:
-        body = next(
-            n.body for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner
-        )
+        body = next(n.body for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner)
     for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             return node
@@ -271,8 +283,10 @@ def _params(func: ast.FunctionDef | ast.AsyncFunctionDef, snippet: Snippet) -> l
     for arg in [*positional, *args.kwonlyargs]:
         kind = kind_from_annotation(arg.annotation)
         if kind is None:
-            kind = merge_kinds([kind_of_value(values[arg.arg]) for values in declared
-                                if arg.arg in values] or [None])
+            kind = merge_kinds(
+                [kind_of_value(values[arg.arg]) for values in declared if arg.arg in values]
+                or [None]
+            )
             if kind is not None and not _complete(kind):
                 kind = None
         params.append(Param(arg.arg, arg.arg in posonly, arg.arg in with_default, kind))
@@ -323,24 +337,28 @@ def _check_constraints(
             continue
         if key not in names:
             raise snippet_error(
-                snippet, "constraints",
+                snippet,
+                "constraints",
                 f"unknown constraint or parameter {key!r}; constraints are "
                 f"{sorted(GLOBAL_KEYS)}, parameters are {names}",
             )
         if key in in_schema:
             raise snippet_error(
-                snippet, "constraints",
+                snippet,
+                "constraints",
                 f"parameter {key!r} is described by 'schema'; bound it there",
             )
         if not isinstance(raw[key], dict):
             raise snippet_error(
-                snippet, "constraints",
+                snippet,
+                "constraints",
                 f"{key!r}: expected a mapping of constraints such as {{max_size: 4}}",
             )
         unknown = sorted(set(raw[key]) - PARAM_KEYS)
         if unknown:
             raise snippet_error(
-                snippet, "constraints",
+                snippet,
+                "constraints",
                 f"{key!r}: unknown constraint(s) {unknown}; allowed: {sorted(PARAM_KEYS)}",
             )
     max_result = shared.pop("max_result", DEFAULT_MAX_RESULT)
@@ -366,8 +384,11 @@ def _bounds(snippet: Snippet, where: str, raw: Mapping[str, Any]) -> Bounds:
         if key in raw and (not _is_int(raw[key]) or raw[key] < 0):
             raise fail(f"{key!r} must be a non-negative integer")
     for key in VALUE_KEYS:
-        if key in raw and (not isinstance(raw[key], (int, float)) or isinstance(raw[key], bool)
-                           or not math.isfinite(raw[key])):
+        if key in raw and (
+            not isinstance(raw[key], (int, float))
+            or isinstance(raw[key], bool)
+            or not math.isfinite(raw[key])
+        ):
             raise fail(f"{key!r} must be a number")
     for key in ("unique", "sorted"):
         if key in raw and not isinstance(raw[key], bool):
@@ -420,7 +441,8 @@ def _check_schema(snippet: Snippet, names: list[str]) -> dict[str, Any] | None:
     is_object = schema.get("type", "object") == "object"
     if not is_object or not isinstance(properties, dict) or not properties:
         raise snippet_error(
-            snippet, "schema",
+            snippet,
+            "schema",
             "expected an object schema whose 'properties' are the entry's parameters, "
             f"e.g. {{type: object, properties: {{{names[0] if names else 'x'}: "
             "{type: integer, minimum: 0}}}}",
@@ -440,8 +462,9 @@ def _check_schema(snippet: Snippet, names: list[str]) -> dict[str, Any] | None:
     except SchemaError as exc:
         path = "/".join(str(p) for p in exc.path)
         raise snippet_error(
-            snippet, "schema", f"not a valid JSON Schema: {exc.message}"
-            + (f" (at {path})" if path else "")
+            snippet,
+            "schema",
+            f"not a valid JSON Schema: {exc.message}" + (f" (at {path})" if path else ""),
         ) from None
     schema["type"] = "object"
     schema["required"] = sorted(set(schema.get("required", [])) | set(properties))
@@ -506,8 +529,11 @@ def strategy_for(kind: Kind, bounds: Bounds) -> st.SearchStrategy[Any]:
     if name == "bool":
         return st.booleans()
     if name == "str":
-        return st.text(st.sampled_from(sorted(set(bounds.alphabet))),
-                       min_size=bounds.min_size, max_size=bounds.max_size)
+        return st.text(
+            st.sampled_from(sorted(set(bounds.alphabet))),
+            min_size=bounds.min_size,
+            max_size=bounds.max_size,
+        )
     if name == "none":
         return st.none()
     if name == "union":
@@ -516,8 +542,12 @@ def strategy_for(kind: Kind, bounds: Bounds) -> st.SearchStrategy[Any]:
     if name == "tuple":
         return st.tuples(*(strategy_for(k, inner) for k in kind.args))
     if name == "dict":
-        return st.dictionaries(strategy_for(kind.args[0], inner), strategy_for(kind.args[1], inner),
-                               min_size=bounds.min_size, max_size=bounds.max_size)
+        return st.dictionaries(
+            strategy_for(kind.args[0], inner),
+            strategy_for(kind.args[1], inner),
+            min_size=bounds.min_size,
+            max_size=bounds.max_size,
+        )
     if name == "treenode":
         return _trees(strategy_for(Kind("int"), inner), bounds)
     elements = strategy_for(Kind("int") if name == "listnode" else kind.args[0], inner)

@@ -34,100 +34,228 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option(
-        "--llm-model", "llm_model",
+        "--llm-model",
+        "llm_model",
         "model(s) to evaluate, repeatable or comma-separated: oracle, replay, "
         "gpt-4o, claude-..., openai:NAME, anthropic:NAME",
-        metavar="NAME[,NAME]", append=True,
+        metavar="NAME[,NAME]",
+        append=True,
     ),
     Option(
-        "--llm-strategy", "llm_strategy",
+        "--llm-strategy",
+        "llm_strategy",
         "prompting strategies, comma-separated: vp, cot, iip (default: vp)",
-        default="vp", metavar="vp,cot,iip",
+        default="vp",
+        metavar="vp,cot,iip",
     ),
-    Option("--llm-iip-max-steps", "llm_iip_max_steps",
-           "most steps (turns before the answer) of an IIP conversation; further "
-           "statements are merged into them (default 12)", default=12, type=int, metavar="N"),
-    Option("--llm-describe", "llm_describe",
-           "add the snippet's problem description in this language to every prompt: "
-           "en, zh or none (default none)", default="none", metavar="en|zh|none"),
-    Option("--llm-samples", "llm_samples", "answers asked per test (pass@k; default 1)",
-           default=1, type=int, metavar="N"),
+    Option(
+        "--llm-iip-max-steps",
+        "llm_iip_max_steps",
+        "most steps (turns before the answer) of an IIP conversation; further "
+        "statements are merged into them (default 12)",
+        default=12,
+        type=int,
+        metavar="N",
+    ),
+    Option(
+        "--llm-describe",
+        "llm_describe",
+        "add the snippet's problem description in this language to every prompt: "
+        "en, zh or none (default none)",
+        default="none",
+        metavar="en|zh|none",
+    ),
+    Option(
+        "--llm-samples",
+        "llm_samples",
+        "answers asked per test (pass@k; default 1)",
+        default=1,
+        type=int,
+        metavar="N",
+    ),
     Option("--llm-report", "llm_report", "write the JSON report to PATH", metavar="PATH"),
-    Option("--llm-html", "llm_html",
-           "write the HTML report (charts and a case browser, works offline) to PATH",
-           metavar="PATH"),
-    Option("--llm-replay", "llm_replay",
-           "generations file for the 'replay' model ({snippet id: [answers]})", metavar="PATH"),
-    Option("--llm-base-url", "llm_base_url",
-           "base URL of an OpenAI-compatible server (passed to the SDK)", metavar="URL"),
-    Option("--llm-api-key-env", "llm_api_key_env",
-           "environment variable that holds the API key", metavar="VAR"),
-    Option("--llm-concurrency", "llm_concurrency",
-           "model requests in flight per process (default 8)", default=8, type=int,
-           metavar="N"),
-    Option("--llm-timeout", "llm_timeout",
-           "seconds a snippet may run to compute the truth (default 5; a snippet's "
-           "'timeout' field overrides)", default=5.0, type=float, metavar="SECONDS"),
-    Option("--llm-cache", "llm_cache",
-           "reply cache: use (read and fill), only (never call a model; a miss is an error), "
-           "refresh (call and overwrite), off (default use)", default="use",
-           metavar="use|only|refresh|off"),
-    Option("--llm-cache-dir", "llm_cache_dir",
-           "directory of the reply cache (default .llmexec under the rootdir)", metavar="DIR"),
-    Option("--llm-budget", "llm_budget",
-           "stop sending requests once this many US dollars are spent; the remaining tests "
-           "get an error verdict saying so", type=float, metavar="USD"),
-    Option("--llm-prices", "llm_prices",
-           "JSON file of model prices in USD per million tokens, adding to and overriding the "
-           "built-in table: {\"model\": {\"input\": N, \"output\": N, \"cached_input\": N}}",
-           metavar="PATH"),
-    Option("--llm-max-tokens", "llm_max_tokens",
-           "most output tokens per reply (OpenAI max_tokens, or max_completion_tokens for "
-           "reasoning models; Anthropic max_tokens, default 4096 + thinking budget)",
-           type=int, metavar="N"),
-    Option("--llm-temperature", "llm_temperature",
-           "sampling temperature of non-reasoning OpenAI-style models (default 0)",
-           default=0.0, type=float, metavar="T"),
-    Option("--llm-reasoning-effort", "llm_reasoning_effort",
-           "reasoning effort: OpenAI reasoning models' reasoning_effort, Anthropic's "
-           "output_config.effort (none, minimal, low, medium, high, xhigh, max)",
-           metavar="LEVEL"),
-    Option("--llm-thinking-budget", "llm_thinking_budget",
-           "Anthropic extended thinking budget in tokens (at least 1024)", type=int,
-           metavar="TOKENS"),
-    Option("--llm-request-timeout", "llm_request_timeout",
-           "seconds to wait for one model reply before retrying it (default 600)",
-           default=600.0, type=float, metavar="SECONDS"),
-    Option("--llm-retries", "llm_retries",
-           "further tries of a request after a 5xx, a timeout, a connection error or a "
-           "malformed reply, with exponential backoff (default 5; 429s: 12)",
-           default=5, type=int, metavar="N"),
-    Option("--llm-examples", "llm_examples",
-           "hypothesis-generated inputs per snippet besides the declared ones (default 3; "
-           "0 turns generation off; a snippet's 'examples' field overrides)",
-           default=3, type=int, metavar="N"),
-    Option("--llm-seed", "llm_seed",
-           "seed of the generated inputs, and of API requests that take one (default 0)",
-           default=0, type=int, metavar="N"),
-    Option("--llm-shrink", "llm_shrink",
-           "for a wrong prediction on a generated input, spend up to K extra model calls "
-           "looking for a smaller input the model still gets wrong (default 0: off)",
-           default=0, type=int, metavar="K"),
-    Option("--llm-baseline", "llm_baseline",
-           "compare with the baseline file and gate the exit status on it "
-           f"(bare flag: {DEFAULT_BASELINE})", metavar="PATH", const=DEFAULT_BASELINE),
-    Option("--llm-update-baseline", None,
-           "write this run's results to the baseline file (refused when CI is set unless "
-           "=force; a partial selection is merged in)", metavar="force", const="yes"),
-    Option("--llm-tolerance", "llm_tolerance",
-           "accuracy drop, in points, that a significant regression must reach to fail "
-           "the gate (default 2)", default=2.0, type=float, metavar="POINTS"),
-    Option("--llm-alpha", "llm_alpha",
-           "significance level of the gate's McNemar tests, Holm-corrected (default 0.05)",
-           default=0.05, type=float, metavar="ALPHA"),
-    Option("--llm-fail-under", "llm_fail_under",
-           "fail the gate when a model/strategy's accuracy is below this percentage",
-           metavar="PERCENT"),
+    Option(
+        "--llm-html",
+        "llm_html",
+        "write the HTML report (charts and a case browser, works offline) to PATH",
+        metavar="PATH",
+    ),
+    Option(
+        "--llm-replay",
+        "llm_replay",
+        "generations file for the 'replay' model ({snippet id: [answers]})",
+        metavar="PATH",
+    ),
+    Option(
+        "--llm-base-url",
+        "llm_base_url",
+        "base URL of an OpenAI-compatible server (passed to the SDK)",
+        metavar="URL",
+    ),
+    Option(
+        "--llm-api-key-env",
+        "llm_api_key_env",
+        "environment variable that holds the API key",
+        metavar="VAR",
+    ),
+    Option(
+        "--llm-concurrency",
+        "llm_concurrency",
+        "model requests in flight per process (default 8)",
+        default=8,
+        type=int,
+        metavar="N",
+    ),
+    Option(
+        "--llm-timeout",
+        "llm_timeout",
+        "seconds a snippet may run to compute the truth (default 5; a snippet's "
+        "'timeout' field overrides)",
+        default=5.0,
+        type=float,
+        metavar="SECONDS",
+    ),
+    Option(
+        "--llm-cache",
+        "llm_cache",
+        "reply cache: use (read and fill), only (never call a model; a miss is an error), "
+        "refresh (call and overwrite), off (default use)",
+        default="use",
+        metavar="use|only|refresh|off",
+    ),
+    Option(
+        "--llm-cache-dir",
+        "llm_cache_dir",
+        "directory of the reply cache (default .llmexec under the rootdir)",
+        metavar="DIR",
+    ),
+    Option(
+        "--llm-budget",
+        "llm_budget",
+        "stop sending requests once this many US dollars are spent; the remaining tests "
+        "get an error verdict saying so",
+        type=float,
+        metavar="USD",
+    ),
+    Option(
+        "--llm-prices",
+        "llm_prices",
+        "JSON file of model prices in USD per million tokens, adding to and overriding the "
+        'built-in table: {"model": {"input": N, "output": N, "cached_input": N}}',
+        metavar="PATH",
+    ),
+    Option(
+        "--llm-max-tokens",
+        "llm_max_tokens",
+        "most output tokens per reply (OpenAI max_tokens, or max_completion_tokens for "
+        "reasoning models; Anthropic max_tokens, default 4096 + thinking budget)",
+        type=int,
+        metavar="N",
+    ),
+    Option(
+        "--llm-temperature",
+        "llm_temperature",
+        "sampling temperature of non-reasoning OpenAI-style models (default 0)",
+        default=0.0,
+        type=float,
+        metavar="T",
+    ),
+    Option(
+        "--llm-reasoning-effort",
+        "llm_reasoning_effort",
+        "reasoning effort: OpenAI reasoning models' reasoning_effort, Anthropic's "
+        "output_config.effort (none, minimal, low, medium, high, xhigh, max)",
+        metavar="LEVEL",
+    ),
+    Option(
+        "--llm-thinking-budget",
+        "llm_thinking_budget",
+        "Anthropic extended thinking budget in tokens (at least 1024)",
+        type=int,
+        metavar="TOKENS",
+    ),
+    Option(
+        "--llm-request-timeout",
+        "llm_request_timeout",
+        "seconds to wait for one model reply before retrying it (default 600)",
+        default=600.0,
+        type=float,
+        metavar="SECONDS",
+    ),
+    Option(
+        "--llm-retries",
+        "llm_retries",
+        "further tries of a request after a 5xx, a timeout, a connection error or a "
+        "malformed reply, with exponential backoff (default 5; 429s: 12)",
+        default=5,
+        type=int,
+        metavar="N",
+    ),
+    Option(
+        "--llm-examples",
+        "llm_examples",
+        "hypothesis-generated inputs per snippet besides the declared ones (default 3; "
+        "0 turns generation off; a snippet's 'examples' field overrides)",
+        default=3,
+        type=int,
+        metavar="N",
+    ),
+    Option(
+        "--llm-seed",
+        "llm_seed",
+        "seed of the generated inputs, and of API requests that take one (default 0)",
+        default=0,
+        type=int,
+        metavar="N",
+    ),
+    Option(
+        "--llm-shrink",
+        "llm_shrink",
+        "for a wrong prediction on a generated input, spend up to K extra model calls "
+        "looking for a smaller input the model still gets wrong (default 0: off)",
+        default=0,
+        type=int,
+        metavar="K",
+    ),
+    Option(
+        "--llm-baseline",
+        "llm_baseline",
+        "compare with the baseline file and gate the exit status on it "
+        f"(bare flag: {DEFAULT_BASELINE})",
+        metavar="PATH",
+        const=DEFAULT_BASELINE,
+    ),
+    Option(
+        "--llm-update-baseline",
+        None,
+        "write this run's results to the baseline file (refused when CI is set unless "
+        "=force; a partial selection is merged in)",
+        metavar="force",
+        const="yes",
+    ),
+    Option(
+        "--llm-tolerance",
+        "llm_tolerance",
+        "accuracy drop, in points, that a significant regression must reach to fail "
+        "the gate (default 2)",
+        default=2.0,
+        type=float,
+        metavar="POINTS",
+    ),
+    Option(
+        "--llm-alpha",
+        "llm_alpha",
+        "significance level of the gate's McNemar tests, Holm-corrected (default 0.05)",
+        default=0.05,
+        type=float,
+        metavar="ALPHA",
+    ),
+    Option(
+        "--llm-fail-under",
+        "llm_fail_under",
+        "fail the gate when a model/strategy's accuracy is below this percentage",
+        metavar="PERCENT",
+    ),
 )
 
 
@@ -234,7 +362,8 @@ def settings_from(config: pytest.Config) -> Settings:
     for name in strategies:
         if name not in KNOWN_STRATEGIES:
             raise pytest.UsageError(
-                f"--llm-strategy={name}: unknown strategy; choose from {', '.join(KNOWN_STRATEGIES)}"
+                f"--llm-strategy={name}: unknown strategy; "
+                f"choose from {', '.join(KNOWN_STRATEGIES)}"
             )
         if name not in STRATEGIES:
             raise pytest.UsageError(
@@ -246,8 +375,9 @@ def settings_from(config: pytest.Config) -> Settings:
     report = raw_value(config, "--llm-report")
     html = raw_value(config, "--llm-html")
     if html and (Path(config.invocation_params.dir) / html).is_dir():
-        raise pytest.UsageError(f"--llm-html={html}: is a directory; give a file name such "
-                                "as report.html")
+        raise pytest.UsageError(
+            f"--llm-html={html}: is a directory; give a file name such as report.html"
+        )
     replay = raw_value(config, "--llm-replay")
     root = Path(config.invocation_params.dir)
     return Settings(
@@ -376,7 +506,8 @@ class ProviderSettings:
         if self.budget is not None:
             parts.append(f"budget=${self.budget:g}")
         for name, value in (
-            ("prices", self.prices), ("max-tokens", self.max_tokens),
+            ("prices", self.prices),
+            ("max-tokens", self.max_tokens),
             ("reasoning-effort", self.reasoning_effort),
             ("thinking-budget", self.thinking_budget),
         ):

@@ -186,16 +186,23 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if state is None or not state.settings.active:
         return None
     s = state.settings
-    return [
-        f"llmexec: models={','.join(s.models)} strategies={','.join(s.strategies)} "
-        f"samples={s.samples} concurrency={s.concurrency} timeout={s.timeout:g}s "
-        f"examples={s.examples} seed={s.seed}" + (f" shrink={s.shrink}" if s.shrink else ""),
-        "llmexec templates: "
-        + " ".join(f"{name}={digest}" for name, digest in s.template_hashes().items())
-        + (f" iip-max-steps={s.iip_max_steps}" if "iip" in s.strategies else "")
-        + (f" describe={s.describe}" if s.describe else ""),
-    ] + ([state.provider_settings.header()] if any(map(is_api_model, state.models.values()))
-         else []) + [describe_executor(state.engine.executor)]
+    return (
+        [
+            f"llmexec: models={','.join(s.models)} strategies={','.join(s.strategies)} "
+            f"samples={s.samples} concurrency={s.concurrency} timeout={s.timeout:g}s "
+            f"examples={s.examples} seed={s.seed}" + (f" shrink={s.shrink}" if s.shrink else ""),
+            "llmexec templates: "
+            + " ".join(f"{name}={digest}" for name, digest in s.template_hashes().items())
+            + (f" iip-max-steps={s.iip_max_steps}" if "iip" in s.strategies else "")
+            + (f" describe={s.describe}" if s.describe else ""),
+        ]
+        + (
+            [state.provider_settings.header()]
+            if any(map(is_api_model, state.models.values()))
+            else []
+        )
+        + [describe_executor(state.engine.executor)]
+    )
 
 
 # --------------------------------------------------------------------------- collection
@@ -346,8 +353,11 @@ class LLMItem(pytest.Item):
             return None
         engine = state.engine
         return inputs_shrink.shrink(
-            origin, self.case, lambda case: engine.evaluate(case, self.model, self.strategy),
-            engine, state.settings.shrink,
+            origin,
+            self.case,
+            lambda case: engine.evaluate(case, self.model, self.strategy),
+            engine,
+            state.settings.shrink,
         )
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -363,7 +373,9 @@ def _headline(result: CaseResult) -> str:
     if result.verdict == "unparseable":
         problem = next((s.problem for s in result.samples if s.problem), "")
         return f"unparseable: {shown[:60]!r} is not a literal ({problem}) {run}"
-    return f"{result.verdict}: predicted {shown[:80]}, expected {(result.expected or '')[:80]} {run}"
+    return (
+        f"{result.verdict}: predicted {shown[:80]}, expected {(result.expected or '')[:80]} {run}"
+    )
 
 
 def format_failure(result: CaseResult) -> str:

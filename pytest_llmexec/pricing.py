@@ -81,14 +81,12 @@ def load_prices(path: Path) -> dict[str, Price]:
     except json.JSONDecodeError as exc:
         raise PriceError(f"--llm-prices: {path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
     if not isinstance(data, dict):
-        raise PriceError(f"--llm-prices: {path}: expected an object {{\"model\": {{...}}}}")
+        raise PriceError(f'--llm-prices: {path}: expected an object {{"model": {{...}}}}')
     prices: dict[str, Price] = {}
     for name, entry in data.items():
         where = f"--llm-prices: {path}: model {name!r}"
         if not isinstance(entry, dict) or not {"input", "output"} <= entry.keys():
-            raise PriceError(
-                f"{where}: expected {{\"input\": N, \"output\": N}} (USD per 1M tokens)"
-            )
+            raise PriceError(f'{where}: expected {{"input": N, "output": N}} (USD per 1M tokens)')
         unknown = set(entry) - {"input", "output", "cached_input"}
         if unknown:
             raise PriceError(f"{where}: unknown field(s) {sorted(unknown)}")

@@ -37,11 +37,7 @@ def wanted(config: pytest.Config) -> bool:
     from .plugin import _state
 
     state = _state(config)
-    return (
-        state is not None
-        and state.settings.active
-        and config.getvalue("dist") == "load"
-    )
+    return state is not None and state.settings.active and config.getvalue("dist") == "load"
 
 
 def worker_index(node_id: str) -> int | None:

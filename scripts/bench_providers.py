@@ -80,9 +80,21 @@ def run(
     before = len(server.requests)
     env = dict(os.environ, OPENAI_API_KEY=server.key)
     cmd = [
-        sys.executable, "-m", "pytest", "-p", "llmexec", str(suite), f"--llm-model={model}",
-        f"--llm-base-url={server.url}", "--llm-examples=0", "-q", "--no-header",
-        f"--llm-report={report}", f"--llm-cache-dir={workdir / 'cache'}", "-p", "no:cacheprovider",
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "llmexec",
+        str(suite),
+        f"--llm-model={model}",
+        f"--llm-base-url={server.url}",
+        "--llm-examples=0",
+        "-q",
+        "--no-header",
+        f"--llm-report={report}",
+        f"--llm-cache-dir={workdir / 'cache'}",
+        "-p",
+        "no:cacheprovider",
         *extra,
     ]
     started = time.perf_counter()
@@ -125,24 +137,33 @@ class Row:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--n", type=int, default=400, help="cases (default 400)")
-    parser.add_argument("--seq-n", type=int, default=None,
-                        help="cases of the sequential run (default: --n)")
+    parser.add_argument(
+        "--seq-n", type=int, default=None, help="cases of the sequential run (default: --n)"
+    )
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per request")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--every-429", type=int, default=37,
-                        help="every K-th request gets a 429 (0: none)")
-    parser.add_argument("--every-500", type=int, default=41,
-                        help="every K-th request gets a 500 (0: none)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="repetitions of the oracle and concurrent runs; medians shown")
+    parser.add_argument(
+        "--every-429", type=int, default=37, help="every K-th request gets a 429 (0: none)"
+    )
+    parser.add_argument(
+        "--every-500", type=int, default=41, help="every K-th request gets a 500 (0: none)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="repetitions of the oracle and concurrent runs; medians shown",
+    )
     args = parser.parse_args()
     n, lat, conc_n, workers = args.n, args.latency, args.concurrency, args.workers
     seq_n = args.seq_n or n
     rows: list[Row] = []
 
-    with tempfile.TemporaryDirectory(prefix="bench-providers-") as tmp, \
-            OpenAIFake(latency=lat) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-providers-") as tmp,
+        OpenAIFake(latency=lat) as server,
+    ):
         work = Path(tmp)
         suite, seq_suite = work / "bench.yaml", work / "seq.yaml"
         write_suite(suite, n)
@@ -170,37 +191,49 @@ def main() -> int:
         wall, verdicts, _, _ = run(server, work, seq_suite, "oracle", off)
         oracle_seq = Row("oracle (seq subset)", seq_n, wall, verdicts)
         server.plan = None
-        wall, verdicts, sent, span = run(server, work, seq_suite, model, off,
-                                         "--llm-concurrency=1")
-        sequential = Row("sequential", seq_n, wall, verdicts, sent, span, seq_n * lat,
-                         oracle_seq.wall)
+        wall, verdicts, sent, span = run(server, work, seq_suite, model, off, "--llm-concurrency=1")
+        sequential = Row(
+            "sequential", seq_n, wall, verdicts, sent, span, seq_n * lat, oracle_seq.wall
+        )
 
         def row(name: str, key: str, **kwargs: object) -> Row:
             verdicts, sent, span = last[key]
-            return Row(name, n, statistics.median(walls[key]), verdicts, sent, span,
-                       **kwargs)  # type: ignore[arg-type]
+            return Row(name, n, statistics.median(walls[key]), verdicts, sent, span, **kwargs)  # type: ignore[arg-type]
 
         rows.append(oracle := row("oracle", "oracle"))
         rows.append(oracle_x := row(f"oracle -n {workers}", "oracle-x"))
         rows.append(oracle_seq)
         rows.append(sequential)
-        rows.append(row(f"c{conc_n} +429/500", "c", ideal=n * lat / conc_n,
-                        oracle=oracle.wall, checked=True))
-        rows.append(row(f"c{conc_n} -n {workers} +429/500", "c-x",
-                        ideal=n * lat / (conc_n * workers), oracle=oracle_x.wall))
+        rows.append(
+            row(
+                f"c{conc_n} +429/500", "c", ideal=n * lat / conc_n, oracle=oracle.wall, checked=True
+            )
+        )
+        rows.append(
+            row(
+                f"c{conc_n} -n {workers} +429/500",
+                "c-x",
+                ideal=n * lat / (conc_n * workers),
+                oracle=oracle_x.wall,
+            )
+        )
 
         run(server, work, suite, model, conc)  # fills the cache
         wall, verdicts, sent, span = run(server, work, suite, model, conc)
         rows.append(Row("rerun (cache)", n, wall, verdicts, sent, checked=True))
 
-    print(f"N={n}, latency {lat * 1000:g} ms, a 429 every {args.every_429}th and a 500 every "
-          f"{args.every_500}th request; wall = median of {args.repeat} interleaved runs "
-          f"(sequential: one); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"N={n}, latency {lat * 1000:g} ms, a 429 every {args.every_429}th and a 500 every "
+        f"{args.every_500}th request; wall = median of {args.repeat} interleaved runs "
+        f"(sequential: one); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     for key, values in walls.items():
         print(f"  {key}: " + ", ".join(f"{v:.1f}" for v in values))
     print()
-    print("| run | cases | wall s | ideal s | wall/ideal | API phase s | target s | ok "
-          "| requests | verdicts |")
+    print(
+        "| run | cases | wall s | ideal s | wall/ideal | API phase s | target s | ok "
+        "| requests | verdicts |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         ratio = f"{row.wall / row.ideal:.1f}x" if row.ideal else "-"
@@ -208,11 +241,15 @@ def main() -> int:
         ok = ("yes" if row.ok else "NO") if row.oracle is not None or row.checked else "-"
         span = f"{row.span:.1f}" if row.span else "-"
         verdicts = ", ".join(f"{k} {v}" for k, v in sorted(row.verdicts.items()))
-        print(f"| {row.name} | {row.cases} | {row.wall:.1f} | {row.ideal:.2f} | {ratio} | "
-              f"{span} | {target} | {ok} | {row.sent} | {verdicts} |")
+        print(
+            f"| {row.name} | {row.cases} | {row.wall:.1f} | {row.ideal:.2f} | {ratio} | "
+            f"{span} | {target} | {ok} | {row.sent} | {verdicts} |"
+        )
     failed = [row.name for row in rows if row.checked and not row.ok]
-    print("\nthe issue's criteria (c32 within target, rerun sends nothing): "
-          + ("met" if not failed else f"NOT met by {', '.join(failed)}"))
+    print(
+        "\nthe issue's criteria (c32 within target, rerun sends nothing): "
+        + ("met" if not failed else f"NOT met by {', '.join(failed)}")
+    )
     return 1 if failed else 0
 
 

@@ -64,8 +64,15 @@ GENERATIONS = {
     "fib[i0]": ["[ANSWER]55[/ANSWER]"],
     # fib[i1] is missing: an error verdict
 }
-RUN = ("-p", "llmexec", "--llm-model=oracle", "--llm-model=replay",
-       "--llm-replay=generations.json", "--llm-examples=0", "--llm-html=out/report.html")
+RUN = (
+    "-p",
+    "llmexec",
+    "--llm-model=oracle",
+    "--llm-model=replay",
+    "--llm-replay=generations.json",
+    "--llm-examples=0",
+    "--llm-html=out/report.html",
+)
 XDIST = [pytest.param(("-p", "no:xdist"), id="plain"), pytest.param(("-n", "2"), id="xdist")]
 
 
@@ -153,9 +160,13 @@ def test_run_writes_a_page_with_every_case(
     assert data["summary"]["runs"]["oracle/vp"]["accuracy"] == 1.0
     # charts: accuracy by category, verdicts, code length, complexity, difficulty
     titles = [a.get("aria-label") for a in page.tags("svg")]
-    assert titles == ["verdicts per model/strategy", "accuracy by category",
-                      "accuracy by code length", "accuracy by complexity",
-                      "accuracy by difficulty"]
+    assert titles == [
+        "verdicts per model/strategy",
+        "accuracy by category",
+        "accuracy by code length",
+        "accuracy by complexity",
+        "accuracy by difficulty",
+    ]
     assert len(page.tags("rect")) > 10 and len(page.tags("circle")) >= 6
     # sections whose data is absent are left out
     ids = {a.get("id") for a in page.tags("section")}
@@ -177,14 +188,16 @@ def test_page_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) -> N
 def test_ini_twin_and_a_directory_is_refused(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nllm_html = from-ini.html\n")
     (pytester.path / "hostile.yaml").write_text(HOSTILE, encoding="utf-8")
-    result = pytester.runpytest_subprocess("-p", "llmexec", "--llm-model=oracle",
-                                           "--llm-examples=0")
+    result = pytester.runpytest_subprocess(
+        "-p", "llmexec", "--llm-model=oracle", "--llm-examples=0"
+    )
     result.assert_outcomes(passed=6)
     assert (pytester.path / "from-ini.html").is_file()
 
     (pytester.path / "reports").mkdir()
-    result = pytester.runpytest_subprocess("-p", "llmexec", "--llm-model=oracle",
-                                           "--llm-html=reports")
+    result = pytester.runpytest_subprocess(
+        "-p", "llmexec", "--llm-model=oracle", "--llm-html=reports"
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--llm-html=reports: is a directory; give a file name*"])
 
@@ -192,10 +205,12 @@ def test_ini_twin_and_a_directory_is_refused(pytester: pytest.Pytester) -> None:
 def test_unwritable_path_is_a_clear_message(pytester: pytest.Pytester) -> None:
     (pytester.path / "hostile.yaml").write_text(HOSTILE, encoding="utf-8")
     (pytester.path / "blocker").write_text("a file, not a directory", encoding="utf-8")
-    result = pytester.runpytest_subprocess("-p", "llmexec", "--llm-model=oracle",
-                                           "--llm-examples=0", "--llm-html=blocker/r.html")
-    result.stdout.fnmatch_lines(["llmexec: --llm-html=*blocker*r.html: cannot write the HTML "
-                                 "report: *"])
+    result = pytester.runpytest_subprocess(
+        "-p", "llmexec", "--llm-model=oracle", "--llm-examples=0", "--llm-html=blocker/r.html"
+    )
+    result.stdout.fnmatch_lines(
+        ["llmexec: --llm-html=*blocker*r.html: cannot write the HTML report: *"]
+    )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
@@ -204,10 +219,21 @@ def test_unwritable_path_is_a_clear_message(pytester: pytest.Pytester) -> None:
 
 def record(**fields: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "nodeid": "b.yaml::s[m-vp-i0]", "snippet": "s", "model": "m", "strategy": "vp",
-        "category": "array", "difficulty": "easy", "complexity": "O(n)", "lines": 3,
-        "verdict": "correct", "expected": "1", "predicted": "1", "n_samples": 1,
-        "n_correct": 1, "code": "def s():\n    return 1\n", "call": "s()",
+        "nodeid": "b.yaml::s[m-vp-i0]",
+        "snippet": "s",
+        "model": "m",
+        "strategy": "vp",
+        "category": "array",
+        "difficulty": "easy",
+        "complexity": "O(n)",
+        "lines": 3,
+        "verdict": "correct",
+        "expected": "1",
+        "predicted": "1",
+        "n_samples": 1,
+        "n_correct": 1,
+        "code": "def s():\n    return 1\n",
+        "call": "s()",
     }
     base.update(fields)
     return base
@@ -244,7 +270,7 @@ def test_script_json_cannot_end_its_element() -> None:
 
 
 def test_hostile_header_and_summary_stay_inert() -> None:
-    cases = [record(category="x</script><script>alert(1)</script>", model="m\"><img src=x>")]
+    cases = [record(category="x</script><script>alert(1)</script>", model='m"><img src=x>')]
     page = build(cases, run={"models": ["<b>m</b>"], "base_url": "</script><!--"})
     assert_no_injection(page)
     assert page.tags("b") == []
@@ -267,12 +293,25 @@ def test_generated_inputs_section() -> None:
 
 def test_iip_section_charts_step_accuracy_and_first_divergence() -> None:
     cases: list[Mapping[str, Any]] = [
-        record(nodeid="b::s[m-iip-i0]", strategy="iip", step_accuracy=1.0,
-               first_divergent_step=None),
-        record(nodeid="b::s[m-iip-i1]", strategy="iip", step_accuracy=0.5,
-               first_divergent_step=2, verdict="wrong", n_correct=0),
-        record(nodeid="b::s[m-iip-i2]", strategy="iip", step_accuracy=0.25,
-               first_divergent_step=10, verdict="wrong", n_correct=0),
+        record(
+            nodeid="b::s[m-iip-i0]", strategy="iip", step_accuracy=1.0, first_divergent_step=None
+        ),
+        record(
+            nodeid="b::s[m-iip-i1]",
+            strategy="iip",
+            step_accuracy=0.5,
+            first_divergent_step=2,
+            verdict="wrong",
+            n_correct=0,
+        ),
+        record(
+            nodeid="b::s[m-iip-i2]",
+            strategy="iip",
+            step_accuracy=0.25,
+            first_divergent_step=10,
+            verdict="wrong",
+            n_correct=0,
+        ),
         record(nodeid="b::s[m-vp-i0]"),
     ]
     text = html.build({"run": {}, "cases": cases})
@@ -281,8 +320,8 @@ def test_iip_section_charts_step_accuracy_and_first_divergence() -> None:
     labels = [a.get("aria-label") for a in page.tags("svg")]
     assert "IIP step accuracy" in labels and "first divergent step" in labels
     # the histogram's steps are in numeric order, "none" last
-    chart = text[text.index('aria-label="first divergent step"'):]
-    chart = chart[:chart.index("</svg>")]
+    chart = text[text.index('aria-label="first divergent step"') :]
+    chart = chart[: chart.index("</svg>")]
     ticks = re.findall(r'<text x="[^"]+" y="[^"]+" text-anchor="middle">([^<]+)</text>', chart)
     assert ticks == ["2", "10", "none"]
     # mean step accuracy of m/iip, in the runs table and the chart
@@ -300,15 +339,39 @@ def test_gate_section_from_the_gate_result() -> None:
         "failures": ["m/vp: accuracy dropped 20.0 points"],
         "notes": [],
         "comparison": {
-            "runs": {"m/vp": {"model": "m", "strategy": "vp", "n": 10, "accuracy_before": 0.9,
-                              "accuracy_now": 0.7, "delta": -0.2,
-                              "delta_interval": [-0.4, -0.05], "right_to_wrong": 3,
-                              "wrong_to_right": 1, "p": 0.6, "p_holm": 0.6, "unstable": 0}},
-            "categories": [{"model": "m", "strategy": "vp", "category": "array",
-                            "delta": -0.2, "delta_interval": [-0.4, -0.05]}],
-            "right_to_wrong": [{"nodeid": "b::s[m-vp-i0]", "expected": "<1>",
-                                "before": {"verdict": "correct", "predicted": "<1>"},
-                                "now": {"verdict": "wrong", "predicted": "2"}}],
+            "runs": {
+                "m/vp": {
+                    "model": "m",
+                    "strategy": "vp",
+                    "n": 10,
+                    "accuracy_before": 0.9,
+                    "accuracy_now": 0.7,
+                    "delta": -0.2,
+                    "delta_interval": [-0.4, -0.05],
+                    "right_to_wrong": 3,
+                    "wrong_to_right": 1,
+                    "p": 0.6,
+                    "p_holm": 0.6,
+                    "unstable": 0,
+                }
+            },
+            "categories": [
+                {
+                    "model": "m",
+                    "strategy": "vp",
+                    "category": "array",
+                    "delta": -0.2,
+                    "delta_interval": [-0.4, -0.05],
+                }
+            ],
+            "right_to_wrong": [
+                {
+                    "nodeid": "b::s[m-vp-i0]",
+                    "expected": "<1>",
+                    "before": {"verdict": "correct", "predicted": "<1>"},
+                    "now": {"verdict": "wrong", "predicted": "2"},
+                }
+            ],
             "wrong_to_right": [],
             "added": ["b::new[m-vp-i0]::m::vp"],
             "removed": [],
@@ -322,17 +385,22 @@ def test_gate_section_from_the_gate_result() -> None:
     assert "accuracy change against the baseline" in labels
     assert "accuracy change by category" in labels
     shown = "".join(page.text)
-    for text in ("gate FAILED", "m/vp: accuracy dropped 20.0 points", "-20.0 pt [-40.0, -5.0]",
-                 "right → wrong (1)", "<1>", "template vp: abc -> def",
-                 "pytest benchmarks -p llmexec --llm-update-baseline"):
+    for text in (
+        "gate FAILED",
+        "m/vp: accuracy dropped 20.0 points",
+        "-20.0 pt [-40.0, -5.0]",
+        "right → wrong (1)",
+        "<1>",
+        "template vp: abc -> def",
+        "pytest benchmarks -p llmexec --llm-update-baseline",
+    ):
         assert text in shown
     assert page.data()["gate"]["passed"] is False
     assert "gate" not in sections(build([record()]))
 
 
 def test_cost_section_only_with_tokens_or_cost() -> None:
-    usage = {"input_tokens": 100, "output_tokens": 20, "reasoning_tokens": 0,
-             "cached_tokens": 0}
+    usage = {"input_tokens": 100, "output_tokens": 20, "reasoning_tokens": 0, "cached_tokens": 0}
     page = build([record(usage=usage, cost=0.002, latency=0.5, calls=1, cache_hit=True)])
     assert "cost" in sections(page)
     labels = [a.get("aria-label") for a in page.tags("svg")]
@@ -344,12 +412,17 @@ def test_cost_section_only_with_tokens_or_cost() -> None:
 
 
 def test_case_shows_code_with_line_numbers_conversation_and_samples() -> None:
-    conversation = [{"role": "user", "content": "What does s() return?"},
-                    {"role": "assistant", "content": "[ANSWER]1[/ANSWER]"}]
-    samples = [{"verdict": "correct", "predicted": "1", "problem": ""},
-               {"verdict": "unparseable", "predicted": None, "problem": "no literal"}]
-    text = html.build({"run": {}, "cases": [record(conversation=conversation, samples=samples,
-                                                   n_samples=2)]})
+    conversation = [
+        {"role": "user", "content": "What does s() return?"},
+        {"role": "assistant", "content": "[ANSWER]1[/ANSWER]"},
+    ]
+    samples = [
+        {"verdict": "correct", "predicted": "1", "problem": ""},
+        {"verdict": "unparseable", "predicted": None, "problem": "no literal"},
+    ]
+    text = html.build(
+        {"run": {}, "cases": [record(conversation=conversation, samples=samples, n_samples=2)]}
+    )
     assert '<pre class="code"><span class="l">def s():</span>\n<span class="l">    return 1' in text
     page = Page(text)
     shown = "".join(page.text)
@@ -359,8 +432,12 @@ def test_case_shows_code_with_line_numbers_conversation_and_samples() -> None:
 
 
 def test_nondeterministic_cases_are_listed_but_not_scored() -> None:
-    cases = [record(), record(nodeid="b::t[m-vp-i0]", truth_status="nondeterministic",
-                              verdict="wrong", n_correct=0)]
+    cases = [
+        record(),
+        record(
+            nodeid="b::t[m-vp-i0]", truth_status="nondeterministic", verdict="wrong", n_correct=0
+        ),
+    ]
     page = build(cases)
     assert len(page.tags("details")) == 2
     assert "not scored" in "".join(page.text)
@@ -369,9 +446,21 @@ def test_nondeterministic_cases_are_listed_but_not_scored() -> None:
 
 @pytest.mark.parametrize(
     "order",
-    [["O(1)", "O(log n)", "O(sqrt(n))", "O(n)", "O(n log log n)", "O(n log n)", "O(n^2)",
-      "O(n^3)", "O(2^n)", "O(n!)"],
-     ["O(log n)", "O(log^2 n)", "O(n \u03b1(n))", "O(n log k)", "O(n*k log k)", "O(m*n*4^L)"]],
+    [
+        [
+            "O(1)",
+            "O(log n)",
+            "O(sqrt(n))",
+            "O(n)",
+            "O(n log log n)",
+            "O(n log n)",
+            "O(n^2)",
+            "O(n^3)",
+            "O(2^n)",
+            "O(n!)",
+        ],
+        ["O(log n)", "O(log^2 n)", "O(n \u03b1(n))", "O(n log k)", "O(n*k log k)", "O(m*n*4^L)"],
+    ],
 )
 def test_complexities_are_ordered_by_growth(order: list[str]) -> None:
     ranks = [html.complexity_rank(text) for text in order]
@@ -380,16 +469,28 @@ def test_complexities_are_ordered_by_growth(order: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("texts", "label"),
-    [(["O(1)", "O(26)", "Θ(1)"], "O(1)"),
-     (["O(log n)", "O(log(m*n))", "O(√n)", "O(log^2 n)"], "O(log n)"),
-     (["O(n)", "O(3n)", "O(V+E)", "O(n + m)", "O(n \u03b1(n))", "O(n log log n)", "O(min(m, n))"],
-      "O(n)"),
-     (["O(n log n)", "O(E log V)", "O((V+E) log V)", "O(n sqrt n)"], "O(n log n)"),
-     (["O(n^2)", "O(n²)", "O(m*n)", "O(n·k)", "O(n^2 log n)"], "O(n^2)"),
-     (["O(n^3)", "O(n*m^2)"], "O(n^3)"),
-     (["O(2^n)", "O(4^n*n)", "O(9^(n*n))"], "O(2^n)"),
-     (["O(n!)", "O(n!*n)"], "O(n!)"),
-     (["linear", "O(n", "O(n))", "O(0)", "", "O(n; m)"], "other")],
+    [
+        (["O(1)", "O(26)", "Θ(1)"], "O(1)"),
+        (["O(log n)", "O(log(m*n))", "O(√n)", "O(log^2 n)"], "O(log n)"),
+        (
+            [
+                "O(n)",
+                "O(3n)",
+                "O(V+E)",
+                "O(n + m)",
+                "O(n \u03b1(n))",
+                "O(n log log n)",
+                "O(min(m, n))",
+            ],
+            "O(n)",
+        ),
+        (["O(n log n)", "O(E log V)", "O((V+E) log V)", "O(n sqrt n)"], "O(n log n)"),
+        (["O(n^2)", "O(n²)", "O(m*n)", "O(n·k)", "O(n^2 log n)"], "O(n^2)"),
+        (["O(n^3)", "O(n*m^2)"], "O(n^3)"),
+        (["O(2^n)", "O(4^n*n)", "O(9^(n*n))"], "O(2^n)"),
+        (["O(n!)", "O(n!*n)"], "O(n!)"),
+        (["linear", "O(n", "O(n))", "O(0)", "", "O(n; m)"], "other"),
+    ],
 )
 def test_complexity_classes(texts: list[str], label: str) -> None:
     assert {text: html.complexity_class(text) for text in texts} == dict.fromkeys(texts, label)
@@ -408,9 +509,15 @@ def test_api_run_shows_iip_steps_tokens_and_cost(
         monkeypatch.setenv("OPENAI_API_KEY", server.key)
         monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
         result = pytester.runpytest(
-            "-p", "llmexec", "--llm-model=gpt-4o-mini", f"--llm-base-url={server.url}",
-            "--llm-strategy=iip", "--llm-examples=0", "--llm-html=report.html",
-            "-p", "no:cacheprovider",
+            "-p",
+            "llmexec",
+            "--llm-model=gpt-4o-mini",
+            f"--llm-base-url={server.url}",
+            "--llm-strategy=iip",
+            "--llm-examples=0",
+            "--llm-html=report.html",
+            "-p",
+            "no:cacheprovider",
         )
     result.assert_outcomes(passed=1, failed=1)
     text = (pytester.path / "report.html").read_text(encoding="utf-8")
@@ -433,8 +540,9 @@ def test_gate_run_shows_the_comparison(pytester: pytest.Pytester) -> None:
     assert (pytester.path / "llmexec-baseline.json").is_file()
     changed = dict(GENERATIONS)
     changed["add[i0]"] = ["[ANSWER]4[/ANSWER]"]
-    changed["tagged[i0]"] = ["[ANSWER]'<script>alert(1)</script>\" onmouseover=\"alert(1)'"
-                             "[/ANSWER]"]
+    changed["tagged[i0]"] = [
+        "[ANSWER]'<script>alert(1)</script>\" onmouseover=\"alert(1)'[/ANSWER]"
+    ]
     result, path = make_page(pytester, "--llm-baseline", generations=changed)
     assert result.ret == 0, result.stdout.str()  # one flip each way is no regression
     page = Page(path.read_text(encoding="utf-8"))
@@ -443,17 +551,23 @@ def test_gate_run_shows_the_comparison(pytester: pytest.Pytester) -> None:
     labels = [a.get("aria-label") for a in page.tags("svg")]
     assert "accuracy change against the baseline" in labels
     shown = "".join(page.text)
-    for text in ("gate passed", "right → wrong (1)", "wrong → right (1)",
-                 "hostile.yaml::add[replay-vp-i0]", "hostile.yaml::tagged[replay-vp-i0]",
-                 "+0.0 pt"):
+    for text in (
+        "gate passed",
+        "right → wrong (1)",
+        "wrong → right (1)",
+        "hostile.yaml::add[replay-vp-i0]",
+        "hostile.yaml::tagged[replay-vp-i0]",
+        "+0.0 pt",
+    ):
         assert text in shown, text
     assert page.data()["gate"]["passed"] is True
 
 
 def test_model_names_with_a_slash_and_reports_without_complexity() -> None:
-    cases = [record(model="acme/m1", nodeid="b::s[acme/m1-vp-i0]", complexity=None),
-             record(model="acme/m1", strategy="iip", nodeid="b::s[acme/m1-iip-i0]",
-                    complexity=None)]
+    cases = [
+        record(model="acme/m1", nodeid="b::s[acme/m1-vp-i0]", complexity=None),
+        record(model="acme/m1", strategy="iip", nodeid="b::s[acme/m1-iip-i0]", complexity=None),
+    ]
     page = build(cases)
     rows = re.findall(r"</span>([^<]*)</td><td>(\w+)</td>", html.build({"cases": cases}))
     assert rows == [("acme/m1", "vp"), ("acme/m1", "iip")]

@@ -29,9 +29,18 @@ pytestmark = pytest.mark.skipif(
     reason="headless Chromium is not installed (Debian: apt-get install -y chromium); "
     "the browser checks of the HTML report are skipped",
 )
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--remote-debugging-pipe")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--remote-debugging-pipe",
+)
 # Puts the two pipe ends on the descriptors 3 and 4 Chromium expects, then becomes Chromium.
 TRAMPOLINE = (
     "import fcntl, os, sys\n"
@@ -51,8 +60,17 @@ class Browser:
         to_chrome, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-c", TRAMPOLINE, str(to_chrome), str(from_chrome), CHROMIUM,
-             *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            [
+                sys.executable,
+                "-c",
+                TRAMPOLINE,
+                str(to_chrome),
+                str(from_chrome),
+                CHROMIUM,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
             pass_fds=(to_chrome, from_chrome),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -63,13 +81,15 @@ class Browser:
         self._next_id = 0
         self.events: list[dict[str, Any]] = []
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.send("Target.attachToTarget",
-                                 {"targetId": target, "flatten": True})["sessionId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
         for domain in ("Runtime", "Log", "Page", "Network"):
             self.send(f"{domain}.enable", session=self.session)
 
-    def send(self, method: str, params: dict[str, Any] | None = None,
-             session: str | None = None) -> dict[str, Any]:
+    def send(
+        self, method: str, params: dict[str, Any] | None = None, session: str | None = None
+    ) -> dict[str, Any]:
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
         if session is not None:
@@ -91,8 +111,9 @@ class Browser:
                     self.events.append(message)
                 if wanted(message):
                     return message
-            ready, _, _ = select.select([self._from_chrome], [], [],
-                                        max(0.0, deadline - time.monotonic()))
+            ready, _, _ = select.select(
+                [self._from_chrome], [], [], max(0.0, deadline - time.monotonic())
+            )
             if not ready:
                 raise TimeoutError("Chromium did not answer")
             chunk = os.read(self._from_chrome, 1 << 16)
@@ -101,15 +122,20 @@ class Browser:
             self._buffer += chunk
 
     def open(self, url: str, width: int = 1280, height: int = 2000) -> None:
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-                  session=self.session)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session=self.session,
+        )
         self.send("Page.navigate", {"url": url}, session=self.session)
         self.wait(lambda m: m.get("method") == "Page.loadEventFired")
 
     def js(self, expression: str) -> Any:
-        reply = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True},
-                          session=self.session)
+        reply = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True},
+            session=self.session,
+        )
         assert "exceptionDetails" not in reply, reply["exceptionDetails"]
         return reply["result"].get("value")
 
@@ -127,8 +153,11 @@ class Browser:
         return out
 
     def requests(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events
-                if e["method"] == "Network.requestWillBeSent"]
+        return [
+            e["params"]["request"]["url"]
+            for e in self.events
+            if e["method"] == "Network.requestWillBeSent"
+        ]
 
     def close(self) -> None:
         try:
@@ -169,9 +198,13 @@ def test_page_loads_cleanly_offline_and_charts_have_content(
         " s.querySelectorAll('rect, circle').length, s.getBoundingClientRect().width,"
         " s.getBoundingClientRect().height])"
     )
-    assert [c[0] for c in charts] == ["verdicts per model/strategy", "accuracy by category",
-                                      "accuracy by code length", "accuracy by complexity",
-                                      "accuracy by difficulty"]
+    assert [c[0] for c in charts] == [
+        "verdicts per model/strategy",
+        "accuracy by category",
+        "accuracy by code length",
+        "accuracy by complexity",
+        "accuracy by difficulty",
+    ]
     for label, marks, width, height in charts:
         assert marks > 0 and width > 300 and height > 50, label
     # the script ran (the filters show) and the hostile data stayed text
@@ -202,8 +235,10 @@ def test_filters_pick_cases(browser: Browser, page_url: str) -> None:
     count, shown = browser.js(f"{choose}('text', 'FIB')")
     assert count == "2 of 12 tests shown"
     assert shown == ["hostile.yaml::fib[replay-vp-i0]", "hostile.yaml::fib[replay-vp-i1]"]
-    opened = browser.js("document.querySelector('[data-action=open]').click();"
-                        "[...document.querySelectorAll('.case')].filter(c => c.open).length")
+    opened = browser.js(
+        "document.querySelector('[data-action=open]').click();"
+        "[...document.querySelectorAll('.case')].filter(c => c.open).length"
+    )
     assert opened == 2  # only the cases shown
     assert browser.problems() == []
 

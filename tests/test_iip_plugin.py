@@ -16,7 +16,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 #: Snippets that stress the protocol: delimiters and backticks in code and input, an early
 #: return, an expected exception, a linked list rewired in place, recursion, many statements.
-SUITE = '''\
+SUITE = """\
 category: string
 snippets:
   - id: tricky_tags
@@ -78,10 +78,18 @@ snippets:
           return [a, b, c, d, e, f]
     inputs:
       - {n: 0}
-'''
+"""
 
-STRATEGY_ARGS = ("-p", "llmexec", "--llm-model=oracle", "--llm-strategy=vp,cot,iip",
-                 "--llm-examples=0", "--llm-report=report.json", "-p", "no:cacheprovider")
+STRATEGY_ARGS = (
+    "-p",
+    "llmexec",
+    "--llm-model=oracle",
+    "--llm-strategy=vp,cot,iip",
+    "--llm-examples=0",
+    "--llm-report=report.json",
+    "-p",
+    "no:cacheprovider",
+)
 
 
 def _report(pytester: pytest.Pytester) -> dict[str, Any]:
@@ -91,25 +99,30 @@ def _report(pytester: pytest.Pytester) -> dict[str, Any]:
 
 def _check_oracle_run(pytester: pytest.Pytester, result: pytest.RunResult) -> None:
     result.assert_outcomes(passed=21)  # 7 cases x 3 strategies
-    result.stdout.fnmatch_lines([
-        "*IIP step accuracy*",
-        "*model*cases*steps*matched*step accuracy*",
-        "*oracle*7*25*25*100.0%*100.0%*",
-        "*calls and tokens per case*",
-        "*oracle/cot*1.0*",
-        "*oracle/vp*1.0*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*IIP step accuracy*",
+            "*model*cases*steps*matched*step accuracy*",
+            "*oracle*7*25*25*100.0%*100.0%*",
+            "*calls and tokens per case*",
+            "*oracle/cot*1.0*",
+            "*oracle/vp*1.0*",
+        ]
+    )
     report = _report(pytester)
     runs = report["summary"]["runs"]
     assert {key: run["accuracy"] for key, run in runs.items()} == {
-        "oracle/cot": 1.0, "oracle/iip": 1.0, "oracle/vp": 1.0
+        "oracle/cot": 1.0,
+        "oracle/iip": 1.0,
+        "oracle/vp": 1.0,
     }
     assert runs["oracle/iip"]["step_accuracy"] == 1.0
     assert runs["oracle/vp"]["step_accuracy"] is None
     assert runs["oracle/vp"]["per_case"]["calls"] == 1.0
     iip = {c["nodeid"].split("::")[1]: c for c in report["cases"] if c["strategy"] == "iip"}
-    assert all(c["step_accuracy"] == 1.0 and c["first_divergent_step"] is None
-               for c in iip.values())
+    assert all(
+        c["step_accuracy"] == 1.0 and c["first_divergent_step"] is None for c in iip.values()
+    )
     early = iip["early_return[oracle-iip-i0]"]
     assert [s["lines"] for s in early["steps"]] == [[3, 3], [4, 7], [8, 8], [9, 9]]
     # the loop returned: the steps never reached repeat the last state
@@ -124,8 +137,12 @@ def _check_oracle_run(pytester: pytest.Pytester, result: pytest.RunResult) -> No
     assert {c["template_hash"] for c in report["cases"] if c["strategy"] == "iip"} == {
         hashes["iip"]
     }
-    result.stdout.fnmatch_lines([f"llmexec templates: vp={hashes['vp']} cot={hashes['cot']} "
-                                 f"iip={hashes['iip']} iip-max-steps=4"])
+    result.stdout.fnmatch_lines(
+        [
+            f"llmexec templates: vp={hashes['vp']} cot={hashes['cot']} "
+            f"iip={hashes['iip']} iip-max-steps=4"
+        ]
+    )
 
 
 def test_oracle_scores_every_strategy_and_every_step(pytester: pytest.Pytester) -> None:
@@ -167,7 +184,7 @@ def test_bad_strategy_options_are_usage_errors(
 
 # ----------------------------------------------------------------------------- fake API
 
-ARITH = '''\
+ARITH = """\
 category: math
 snippets:
   - id: arith
@@ -182,7 +199,7 @@ snippets:
     inputs:
       - {a: 1, b: 2}
       - {a: 5, b: 5}
-'''
+"""
 
 
 def _tag(text: str, base: str) -> str:
@@ -203,8 +220,10 @@ def scripted(messages: list[dict[str, Any]], model: str) -> str:
         return solve(messages, model)  # a single-turn strategy
     call = re.search(r"^f\((.*)\)$", users[0], re.M)
     assert call is not None
-    args = {kw.arg: ast.literal_eval(kw.value)
-            for kw in ast.parse(f"f({call.group(1)})", mode="eval").body.keywords}  # type: ignore[attr-defined]
+    args = {
+        kw.arg: ast.literal_eval(kw.value)
+        for kw in ast.parse(f"f({call.group(1)})", mode="eval").body.keywords
+    }  # type: ignore[attr-defined]
     a, b = args["a"], args["b"]
     d = (a + b) * 2 if a == 1 else 99
     turn = len(users)
@@ -232,9 +251,16 @@ def test_iip_against_an_api_resends_the_conversation_and_scores_steps(
 ) -> None:
     pytester.makefile(".yaml", bench=ARITH)
     result = pytester.runpytest(
-        "-p", "llmexec", "--llm-model=gpt-4o-mini", f"--llm-base-url={openai_fake.url}",
-        "--llm-strategy=iip", "--llm-examples=0", "--llm-report=report.json",
-        "--llm-describe=en", "-p", "no:cacheprovider",
+        "-p",
+        "llmexec",
+        "--llm-model=gpt-4o-mini",
+        f"--llm-base-url={openai_fake.url}",
+        "--llm-strategy=iip",
+        "--llm-examples=0",
+        "--llm-report=report.json",
+        "--llm-describe=en",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(passed=1, failed=1)
 
@@ -258,7 +284,10 @@ def test_iip_against_an_api_resends_the_conversation_and_scores_steps(
     cases = {c["input_id"]: c for c in _report(pytester)["cases"]}
     right, wrong = cases["i0"], cases["i1"]
     assert (right["verdict"], right["step_accuracy"], right["first_divergent_step"]) == (
-        "correct", 1.0, None)
+        "correct",
+        1.0,
+        None,
+    )
     assert (wrong["verdict"], wrong["predicted"], wrong["expected"]) == ("wrong", "99", "20")
     assert wrong["steps_matched"] == 1 and wrong["first_divergent_step"] == 2
     assert wrong["steps"][1]["problem"] == "d: expected 20, got 99"
@@ -276,15 +305,24 @@ def test_anthropic_iip_marks_the_growing_prefix_for_caching(
         monkeypatch.setenv("ANTHROPIC_API_KEY", server.key)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
         pytester.makefile(".yaml", bench=ARITH)
-        result = pytester.runpytest("-p", "llmexec", "--llm-model=claude-haiku-4-5",
-                                    "--llm-strategy=iip,vp", "--llm-examples=0",
-                                    "-p", "no:cacheprovider")
+        result = pytester.runpytest(
+            "-p",
+            "llmexec",
+            "--llm-model=claude-haiku-4-5",
+            "--llm-strategy=iip,vp",
+            "--llm-examples=0",
+            "-p",
+            "no:cacheprovider",
+        )
         result.assert_outcomes(passed=3, failed=1)
         for request in server.completions:
             messages = request.body["messages"]
             marked = [
-                block for m in messages if isinstance(m["content"], list)
-                for block in m["content"] if "cache_control" in block
+                block
+                for m in messages
+                if isinstance(m["content"], list)
+                for block in m["content"]
+                if "cache_control" in block
             ]
             if "Step 1 of 3" in json.dumps(messages[0]):  # IIP: the newest turn is marked
                 assert marked == [{**messages[-1]["content"][-1]}]
@@ -299,8 +337,15 @@ def test_a_model_that_does_not_hold_the_conversation_gets_no_step_score(
     pytester.makefile(".yaml", bench=ARITH)
     (pytester.path / "gen.json").write_text(json.dumps({"arith[i0]": ["6"], "arith[i1]": ["7"]}))
     result = pytester.runpytest(
-        "-p", "llmexec", "--llm-model=replay", "--llm-replay=gen.json", "--llm-strategy=iip",
-        "--llm-examples=0", "--llm-report=report.json", "-p", "no:cacheprovider",
+        "-p",
+        "llmexec",
+        "--llm-model=replay",
+        "--llm-replay=gen.json",
+        "--llm-strategy=iip",
+        "--llm-examples=0",
+        "--llm-report=report.json",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(passed=1, failed=1)  # the final answers are still scored
     cases = _report(pytester)["cases"]

@@ -153,9 +153,13 @@ def test_examples_option_ini_twin_and_snippet_override(pytester: pytest.Pytester
 
     # 0 turns generation off everywhere, the snippet's override included
     assert ids("--llm-examples=0") == ["words[oracle-vp-i0]", "total[oracle-vp-i0]"]
-    assert ids("--llm-examples=1") == ["words[oracle-vp-i0]", "words[oracle-vp-h0]",
-                                        "total[oracle-vp-i0]", "total[oracle-vp-h0]",
-                                        "total[oracle-vp-h1]"]
+    assert ids("--llm-examples=1") == [
+        "words[oracle-vp-i0]",
+        "words[oracle-vp-h0]",
+        "total[oracle-vp-i0]",
+        "total[oracle-vp-h0]",
+        "total[oracle-vp-h1]",
+    ]
     pytester.makeini("[pytest]\nllm_examples = 0\n")
     assert len(ids()) == 2
     assert len(ids("--llm-examples=4")) == 8  # the command line wins over the ini file
@@ -219,8 +223,10 @@ def test_constraints_bound_each_parameter(pytester: pytest.Pytester) -> None:
         ("{k: {values: []}}", "'k': 'values' must be a non-empty list"),
         ("{nums: 3}", "'nums': expected a mapping of constraints"),
         ("{max_result: 0}", "'max_result' must be a positive integer"),
-        ("{spans: {items: {min_size: 3, max_size: 2}}}",
-         "'spans': items: min_size 3 is larger than max_size 2"),
+        (
+            "{spans: {items: {min_size: 3, max_size: 2}}}",
+            "'spans': items: min_size 3 is larger than max_size 2",
+        ),
         ("{spans: {items: {size: 2}}}", "'spans': items: unknown constraint(s) ['size']"),
         ("{k: {min_value: 0.2, max_value: 0.7}}", "'k': no value fits the constraints"),
     ],
@@ -228,8 +234,10 @@ def test_constraints_bound_each_parameter(pytester: pytest.Pytester) -> None:
 def test_bad_constraints_are_clear_collection_errors(
     pytester: pytest.Pytester, constraints: str, message: str
 ) -> None:
-    text = CONSTRAINED.split("    constraints:")[0] + f"    constraints: {constraints}\n" + (
-        "    inputs:\n      - {nums: [1, 2], s: '(', k: 1, rows: [], spans: []}\n"
+    text = (
+        CONSTRAINED.split("    constraints:")[0]
+        + f"    constraints: {constraints}\n"
+        + ("    inputs:\n      - {nums: [1, 2], s: '(', k: 1, rows: [], spans: []}\n")
     )
     _write(pytester, text)
     result = pytester.runpytest(*ORACLE)
@@ -272,12 +280,16 @@ def test_schema_bounds_its_parameters_and_annotations_fill_the_rest(
     assert len(values) == 5
     properties = {
         "n": {"type": "integer", "minimum": 3, "maximum": 7, "multipleOf": 2},
-        "words": {"type": "array", "minItems": 1,
-                  "items": {"type": "string", "pattern": "^[xy]+$", "maxLength": 3}},
+        "words": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "pattern": "^[xy]+$", "maxLength": 3},
+        },
     }
     for v in values:
-        jsonschema.validate({"n": v["n"], "words": v["words"]},
-                            {"type": "object", "properties": properties})
+        jsonschema.validate(
+            {"n": v["n"], "words": v["words"]}, {"type": "object", "properties": properties}
+        )
         assert isinstance(v["flag"], bool)
         assert len(v["words"]) <= 6  # the schema left maxItems open: kept small
 
@@ -285,8 +297,10 @@ def test_schema_bounds_its_parameters_and_annotations_fill_the_rest(
 @pytest.mark.parametrize(
     ("schema", "message"),
     [
-        ("{type: object, properties: {n: {type: integer, minimum: 5, maximum: 1}}}",
-         "the schema is unsatisfiable: no value matches it"),
+        (
+            "{type: object, properties: {n: {type: integer, minimum: 5, maximum: 1}}}",
+            "the schema is unsatisfiable: no value matches it",
+        ),
         ("{type: object, properties: {n: {type: integr}}}", "not a valid JSON Schema"),
         ("{type: object, properties: {m: {type: integer}}}", "unknown parameter(s) ['m']"),
         ("{type: integer}", "expected an object schema whose 'properties'"),
@@ -295,16 +309,19 @@ def test_schema_bounds_its_parameters_and_annotations_fill_the_rest(
 def test_bad_schema_is_a_clear_collection_error_naming_the_snippet(
     pytester: pytest.Pytester, schema: str, message: str
 ) -> None:
-    _write(pytester, (
-        "snippets:\n"
-        "  - id: bounded\n"
-        "    category: misc\n"
-        "    code: |\n"
-        "      def bounded(n: int) -> int:\n"
-        "          return n\n"
-        f"    schema: {schema}\n"
-        "    inputs: ['1']\n"
-    ))
+    _write(
+        pytester,
+        (
+            "snippets:\n"
+            "  - id: bounded\n"
+            "    category: misc\n"
+            "    code: |\n"
+            "      def bounded(n: int) -> int:\n"
+            "          return n\n"
+            f"    schema: {schema}\n"
+            "    inputs: ['1']\n"
+        ),
+    )
     result = pytester.runpytest(*ORACLE)
     assert result.ret == pytest.ExitCode.INTERRUPTED
     output = result.stdout.str()
@@ -352,8 +369,11 @@ def test_invalid_inputs_are_discarded_and_a_shortfall_is_said_once(
     result = pytester.runpytest(*ORACLE, "--llm-report=report.json")
     result.assert_outcomes(passed=11)
     cases = read_report(pytester)["cases"]
-    inverse = sorted(ast.literal_eval(c["input"][2:]) for c in cases
-                     if c["snippet"] == "inverse" and c["generated"])
+    inverse = sorted(
+        ast.literal_eval(c["input"][2:])
+        for c in cases
+        if c["snippet"] == "inverse" and c["generated"]
+    )
     assert inverse == [-2, -1, 2]  # 0 raised; 1 is a declared input
     raising = [c for c in cases if c["snippet"] == "inverse_raises" and c["generated"]]
     assert sorted(c["input"] for c in raising) == ["x=-1", "x=-2", "x=0", "x=2"]
@@ -361,14 +381,16 @@ def test_invalid_inputs_are_discarded_and_a_shortfall_is_said_once(
     assert not [c for c in cases if c["snippet"] in ("big", "unknown") and c["generated"]]
     output = result.stdout.str()
     assert output.count("got fewer than asked for") == 1
-    result.stdout.fnmatch_lines([
-        "generated inputs: 3 snippet(s) got fewer than asked for:",
-        "  bench.yaml::big: 0 of 3 generated inputs (*drawn; discarded: "
-        "* result longer than 200 characters*",
-        "  bench.yaml::inverse: 3 of 4 generated inputs (50 drawn; discarded: *duplicates*"
-        "1 raised ZeroDivisionError*",
-        "  bench.yaml::unknown: 0 of 3 generated inputs: no type for xs: annotate it*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "generated inputs: 3 snippet(s) got fewer than asked for:",
+            "  bench.yaml::big: 0 of 3 generated inputs (*drawn; discarded: "
+            "* result longer than 200 characters*",
+            "  bench.yaml::inverse: 3 of 4 generated inputs (50 drawn; discarded: *duplicates*"
+            "1 raised ZeroDivisionError*",
+            "  bench.yaml::unknown: 0 of 3 generated inputs: no type for xs: annotate it*",
+        ]
+    )
     assert output.count("bench.yaml::inverse:") == 1
 
 
@@ -412,21 +434,25 @@ def test_nondeterministic_and_timing_out_inputs_are_discarded(pytester: pytest.P
     generated = [c for c in read_report(pytester)["cases"] if c["generated"]]
     assert {c["snippet"] for c in generated} == {"large_ok"}
     assert len(generated) == 3
-    result.stdout.fnmatch_lines([
-        "  bench.yaml::noisy: 0 of 3 generated inputs (*nondeterministic*",
-        "  bench.yaml::spin: 0 of 3 generated inputs (1 drawn; discarded: 1 timeout)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "  bench.yaml::noisy: 0 of 3 generated inputs (*nondeterministic*",
+            "  bench.yaml::spin: 0 of 3 generated inputs (1 drawn; discarded: 1 timeout)",
+        ]
+    )
 
 
 def test_summary_and_report_compare_declared_with_generated(pytester: pytest.Pytester) -> None:
     _write(pytester, TWO)
     result = pytester.runpytest(*ORACLE, "--llm-report=report.json")
-    result.stdout.fnmatch_lines([
-        "accuracy on declared vs generated inputs",
-        "  inputs * oracle/vp",
-        "  declared * 2/2 100.0%",
-        "  generated * 6/6 100.0%",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "accuracy on declared vs generated inputs",
+            "  inputs * oracle/vp",
+            "  declared * 2/2 100.0%",
+            "  generated * 6/6 100.0%",
+        ]
+    )
     report = read_report(pytester)
     inputs = report["summary"]["inputs"]
     assert inputs["declared"]["oracle/vp"]["n"] == 2
@@ -440,15 +466,18 @@ def test_summary_and_report_compare_declared_with_generated(pytester: pytest.Pyt
 def test_inputs_are_inferred_from_declared_values_without_annotations(
     pytester: pytest.Pytester,
 ) -> None:
-    _write(pytester, (
-        "snippets:\n"
-        "  - id: plain\n"
-        "    category: misc\n"
-        "    code: |\n"
-        "      def plain(xs, k, label=None):\n"
-        "          return [x * k for x in xs]\n"
-        "    inputs: ['[1, 2], 3', '[], 1']\n"
-    ))
+    _write(
+        pytester,
+        (
+            "snippets:\n"
+            "  - id: plain\n"
+            "    category: misc\n"
+            "    code: |\n"
+            "      def plain(xs, k, label=None):\n"
+            "          return [x * k for x in xs]\n"
+            "    inputs: ['[1, 2], 3', '[], 1']\n"
+        ),
+    )
     result = pytester.runpytest(*ORACLE, "--llm-report=report.json")
     result.assert_outcomes(passed=5)
     values = list(_generated(read_report(pytester), ["xs", "k", "label"]).values())

@@ -37,8 +37,13 @@ def zero_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIFake]:
 def _run(pytester: pytest.Pytester, server: OpenAIFake, *extra: str) -> pytest.RunResult:
     (pytester.path / "bench.yaml").write_text(COUNT, encoding="utf-8")
     return pytester.runpytest(
-        "-p", "llmexec", "--llm-model=gpt-4o-mini", f"--llm-base-url={server.url}",
-        "--llm-cache=off", "--llm-report=report.json", *extra,
+        "-p",
+        "llmexec",
+        "--llm-model=gpt-4o-mini",
+        f"--llm-base-url={server.url}",
+        "--llm-cache=off",
+        "--llm-report=report.json",
+        *extra,
     )
 
 
@@ -59,12 +64,14 @@ def test_a_smaller_failing_input_is_reported_beside_the_original(
         assert case["shrunk"]["input"] == "nums=[0, 0]"
         assert case["shrunk"]["expected"] == "2" and case["shrunk"]["predicted"] == "0"
         assert 1 <= case["shrunk"]["calls"] <= 5
-    result.stdout.fnmatch_lines([
-        "*smaller input still predicted wrong (* extra model call(s)):",
-        "call:      count(nums=[0, 0])",
-        "expected:  2",
-        "predicted: 0",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*smaller input still predicted wrong (* extra model call(s)):",
+            "call:      count(nums=[0, 0])",
+            "expected:  2",
+            "predicted: 0",
+        ]
+    )
     # the original calls plus at most the budget per wrong case, never more
     assert len(zero_model.requests) <= 3 + 2 * 5
 

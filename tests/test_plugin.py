@@ -353,8 +353,13 @@ snippets:
 
 @pytest.mark.parametrize(
     ("model", "marker"),
-    [("oracle", "oracle"), ("openai:gpt-4o", "gpt-4o"), ("anthropic:claude-x", "claude-x"),
-     ("qwen2.5-coder:7b", "qwen2.5-coder_7b"), ("meta-llama/Llama-3", "meta-llama_Llama-3")],
+    [
+        ("oracle", "oracle"),
+        ("openai:gpt-4o", "gpt-4o"),
+        ("anthropic:claude-x", "claude-x"),
+        ("qwen2.5-coder:7b", "qwen2.5-coder_7b"),
+        ("meta-llama/Llama-3", "meta-llama_Llama-3"),
+    ],
 )
 def test_model_marker_names(model: str, marker: str) -> None:
     from pytest_llmexec.plugin import marker_name

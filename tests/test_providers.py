@@ -127,8 +127,9 @@ def test_missing_key_names_the_variable(tmp_path: Path, monkeypatch: pytest.Monk
 def test_chat_model_body_has_temperature_seed_and_max_tokens(
     tmp_path: Path, case: Case, openai_fake: OpenAIFake
 ) -> None:
-    conversation = converse(one("gpt-4o-mini", settings(tmp_path, seed=7, max_tokens=300)), case,
-                            sample=2)
+    conversation = converse(
+        one("gpt-4o-mini", settings(tmp_path, seed=7, max_tokens=300)), case, sample=2
+    )
     assert conversation.error is None
     body = openai_fake.requests[0].body
     assert body["temperature"] == 0
@@ -177,8 +178,9 @@ def test_anthropic_body_usage_and_thinking(
     assert reply.finish_reason == "end_turn"
 
 
-def test_thinking_budget_must_fit_under_max_tokens(tmp_path: Path,
-                                                   anthropic_fake: AnthropicFake) -> None:
+def test_thinking_budget_must_fit_under_max_tokens(
+    tmp_path: Path, anthropic_fake: AnthropicFake
+) -> None:
     with pytest.raises(ModelError, match="--llm-thinking-budget=4096: must be below"):
         make_models(["claude-x"], settings(tmp_path, thinking_budget=4096, max_tokens=4096))
 
@@ -189,8 +191,7 @@ def test_thinking_budget_must_fit_under_max_tokens(tmp_path: Path,
 def test_429_honours_retry_after_and_500_is_retried(
     tmp_path: Path, case: Case, openai_fake: OpenAIFake
 ) -> None:
-    openai_fake.fail_next(Fault(status=429, retry_after="0"), Fault(status=500),
-                          Fault(status=503))
+    openai_fake.fail_next(Fault(status=429, retry_after="0"), Fault(status=500), Fault(status=503))
     model = one("gpt-4o", settings(tmp_path))
     conversation = converse(model, case)
     assert conversation.error is None
@@ -242,24 +243,27 @@ def test_timeout_is_retried_then_an_error(
     assert conversation.error is not None and "no response" in conversation.error
 
 
-def test_truncated_reply_is_flagged(tmp_path: Path, case: Case,
-                                    anthropic_fake: AnthropicFake) -> None:
+def test_truncated_reply_is_flagged(
+    tmp_path: Path, case: Case, anthropic_fake: AnthropicFake
+) -> None:
     anthropic_fake.fail_next(Fault(kind="truncate"))
     conversation = converse(one("claude-x", settings(tmp_path)), case)
     assert conversation.replies[0].finish_reason == "max_tokens"
     assert conversation.replies[0].truncated
 
 
-def test_overloaded_529_backs_off(tmp_path: Path, case: Case,
-                                  anthropic_fake: AnthropicFake) -> None:
+def test_overloaded_529_backs_off(
+    tmp_path: Path, case: Case, anthropic_fake: AnthropicFake
+) -> None:
     anthropic_fake.fail_next(Fault(status=529, retry_after="0"))
     conversation = converse(one("claude-x", settings(tmp_path)), case)
     assert conversation.error is None
     assert [r.status for r in anthropic_fake.requests] == [529, 200]
 
 
-def test_connection_refused_is_an_error_naming_the_url(tmp_path: Path, case: Case,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_connection_refused_is_an_error_naming_the_url(
+    tmp_path: Path, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "k")
     s = settings(tmp_path, base_url="http://127.0.0.1:9/v1")
     conversation = converse(one("gpt-4o", s), case)
@@ -282,8 +286,9 @@ def test_cache_serves_a_second_ask_and_only_mode_fails_a_miss(
     assert second.replies[0].usage == first.replies[0].usage
     assert second.replies[0].latency == first.replies[0].latency
     other_sample = converse(one("gpt-4o", settings(tmp_path, cache="only")), case, sample=1)
-    assert other_sample.error is not None and "--llm-cache=only: no stored reply" in \
-        other_sample.error
+    assert (
+        other_sample.error is not None and "--llm-cache=only: no stored reply" in other_sample.error
+    )
     refreshed = converse(one("gpt-4o", settings(tmp_path, cache="refresh")), case)
     assert not refreshed.replies[0].cache_hit and len(openai_fake.requests) == 2
 
@@ -297,8 +302,13 @@ def test_key_covers_everything_that_shapes_a_request() -> None:
         request_key("openai", "m2", "http://h/v1", body, 0),
         request_key("openai", "m", "http://other/v1", body, 0),
         request_key("openai", "m", "http://h/v1", {**body, "temperature": 1}, 0),
-        request_key("openai", "m", "http://h/v1",
-                    {**body, "messages": [{"role": "user", "content": "y"}]}, 0),
+        request_key(
+            "openai",
+            "m",
+            "http://h/v1",
+            {**body, "messages": [{"role": "user", "content": "y"}]},
+            0,
+        ),
         request_key("openai", "m", "http://h/v1", body, 1),
     ]
     assert key not in changed and len(set(changed)) == len(changed)

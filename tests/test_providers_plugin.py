@@ -41,8 +41,15 @@ def openai_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIFake]:
 
 
 def args(server: OpenAIFake, *extra: str) -> list[str]:
-    return ["-p", "llmexec", "--llm-model=gpt-4o-mini", f"--llm-base-url={server.url}",
-            "--llm-examples=0", "--llm-report=report.json", *extra]
+    return [
+        "-p",
+        "llmexec",
+        "--llm-model=gpt-4o-mini",
+        f"--llm-base-url={server.url}",
+        "--llm-examples=0",
+        "--llm-report=report.json",
+        *extra,
+    ]
 
 
 def report(pytester: pytest.Pytester) -> dict[str, Any]:
@@ -59,8 +66,7 @@ def test_a_run_is_correct_and_a_rerun_makes_no_request(
     assert len(openai_fake.requests) == 6
     cases = report(pytester)["cases"]
     assert all(c["verdict"] == "correct" and not c["cache_hit"] for c in cases)
-    assert all(c["usage"]["input_tokens"] > 0 and c["cost"] > 0 and c["calls"] == 1
-               for c in cases)
+    assert all(c["usage"]["input_tokens"] > 0 and c["cost"] > 0 and c["calls"] == 1 for c in cases)
     usage = report(pytester)["summary"]["usage"]
     assert usage["total"]["n"] == 6 and usage["total"]["spent"] > 0
     assert "gpt-4o-mini/vp" in usage["runs"]
@@ -75,20 +81,29 @@ def test_a_run_is_correct_and_a_rerun_makes_no_request(
     assert report(pytester)["run"]["providers"]["cache"] == "use"
 
 
-def test_header_shows_the_provider_settings(pytester: pytest.Pytester,
-                                            openai_fake: OpenAIFake) -> None:
+def test_header_shows_the_provider_settings(
+    pytester: pytest.Pytester, openai_fake: OpenAIFake
+) -> None:
     pytester.makefile(".yaml", bench=suite(2))
     result = pytester.runpytest(*args(openai_fake, "--llm-budget=5", "--llm-max-tokens=64"))
-    result.stdout.fnmatch_lines(["llmexec providers: cache=use cache-dir=*.llmexec budget=$5 "
-                                 "max-tokens=64 temperature=0 request-timeout=600s retries=5"])
+    result.stdout.fnmatch_lines(
+        [
+            "llmexec providers: cache=use cache-dir=*.llmexec budget=$5 "
+            "max-tokens=64 temperature=0 request-timeout=600s retries=5"
+        ]
+    )
 
 
 def test_injected_429s_and_500s_change_no_verdict(
     pytester: pytest.Pytester, openai_fake: OpenAIFake
 ) -> None:
-    faults = {2: Fault(status=429, retry_after_ms="20"), 3: Fault(status=500),
-              5: Fault(status=503, retry_after="0"), 7: Fault(status=429, retry_after="0"),
-              8: Fault(kind="malformed")}
+    faults = {
+        2: Fault(status=429, retry_after_ms="20"),
+        3: Fault(status=500),
+        5: Fault(status=503, retry_after="0"),
+        7: Fault(status=429, retry_after="0"),
+        8: Fault(kind="malformed"),
+    }
     openai_fake.plan = faults.get
     pytester.makefile(".yaml", bench=suite(8))
     result = pytester.runpytest(*args(openai_fake, "--llm-cache=off", "--llm-concurrency=4"))
@@ -103,8 +118,9 @@ def test_a_failure_past_the_retries_is_an_error_verdict_and_the_run_goes_on(
 ) -> None:
     openai_fake.fail_next(*[Fault(status=500)] * 50)
     pytester.makefile(".yaml", bench=suite(2))
-    result = pytester.runpytest(*args(openai_fake, "--llm-concurrency=1", "--llm-cache=off"),
-                                "-o", "llm_retries=1")
+    result = pytester.runpytest(
+        *args(openai_fake, "--llm-concurrency=1", "--llm-cache=off"), "-o", "llm_retries=1"
+    )
     cases = report(pytester)["cases"]
     assert [c["verdict"] for c in cases] == ["error", "error"]
     assert "HTTP 500" in cases[0]["error"] and "gave up after 2 tries" in cases[0]["error"]
@@ -135,12 +151,12 @@ def test_cache_only_needs_no_key_and_fails_a_miss_clearly(
 
     missing = pytester.runpytest(*args(openai_fake))
     assert missing.ret == pytest.ExitCode.USAGE_ERROR
-    missing.stderr.fnmatch_lines(["*no API key for OpenAI: set the environment variable "
-                                  "OPENAI_API_KEY*"])
+    missing.stderr.fnmatch_lines(
+        ["*no API key for OpenAI: set the environment variable OPENAI_API_KEY*"]
+    )
 
 
-def test_api_key_env_names_the_variable(pytester: pytest.Pytester,
-                                        openai_fake: OpenAIFake) -> None:
+def test_api_key_env_names_the_variable(pytester: pytest.Pytester, openai_fake: OpenAIFake) -> None:
     pytester.makefile(".yaml", bench=suite(1))
     result = pytester.runpytest(*args(openai_fake, "--llm-api-key-env=TEAM_KEY_X"))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -163,8 +179,15 @@ def test_budget_stops_requests_and_says_why(
     prices = pytester.path / "prices.json"
     prices.write_text(json.dumps({"gpt-4o-mini": {"input": 1e6, "output": 1e6}}))
     pytester.makefile(".yaml", bench=suite(4))
-    result = pytester.runpytest(*args(openai_fake, "--llm-budget=1", "--llm-prices=prices.json",
-                                      "--llm-concurrency=1", "--llm-cache=off"))
+    result = pytester.runpytest(
+        *args(
+            openai_fake,
+            "--llm-budget=1",
+            "--llm-prices=prices.json",
+            "--llm-concurrency=1",
+            "--llm-cache=off",
+        )
+    )
     verdicts = [c["verdict"] for c in report(pytester)["cases"]]
     assert verdicts.count("correct") == 1 and verdicts.count("error") == 3
     assert len(openai_fake.requests) == 1
@@ -174,8 +197,13 @@ def test_budget_stops_requests_and_says_why(
 
 def test_budget_needs_known_prices(pytester: pytest.Pytester, openai_fake: OpenAIFake) -> None:
     pytester.makefile(".yaml", bench=suite(1))
-    result = pytester.runpytest("-p", "llmexec", "--llm-model=openai:my-model",
-                                f"--llm-base-url={openai_fake.url}", "--llm-budget=1")
+    result = pytester.runpytest(
+        "-p",
+        "llmexec",
+        "--llm-model=openai:my-model",
+        f"--llm-base-url={openai_fake.url}",
+        "--llm-budget=1",
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--llm-budget needs the price of openai:my-model*--llm-prices*"])
 
@@ -199,16 +227,20 @@ def test_bad_provider_options_are_usage_errors(
     result.stderr.fnmatch_lines([f"*{message}*"])
 
 
-def test_anthropic_end_to_end(pytester: pytest.Pytester,
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_anthropic_end_to_end(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     with AnthropicFake() as server:
         monkeypatch.setenv("ANTHROPIC_API_KEY", server.key)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
         server.fail_next(Fault(status=429, retry_after="0"), Fault(status=529, retry_after="0"))
         pytester.makefile(".yaml", bench=suite(4))
-        result = pytester.runpytest("-p", "llmexec", "--llm-model=claude-haiku-4-5",
-                                    "--llm-examples=0", "--llm-thinking-budget=1024",
-                                    "--llm-report=report.json")
+        result = pytester.runpytest(
+            "-p",
+            "llmexec",
+            "--llm-model=claude-haiku-4-5",
+            "--llm-examples=0",
+            "--llm-thinking-budget=1024",
+            "--llm-report=report.json",
+        )
         result.assert_outcomes(passed=4)
         cases = report(pytester)["cases"]
         assert all(c["usage"]["reasoning_tokens"] == 32 for c in cases)
@@ -221,25 +253,35 @@ def test_export_and_import_share_a_cache(
     pytester.makefile(".yaml", bench=suite(4))
     pytester.runpytest(*args(openai_fake)).assert_outcomes(passed=4)
     cli = [sys.executable, "-m", "pytest_llmexec.cache"]
-    out = subprocess.run([*cli, "export", "replies.jsonl"], cwd=pytester.path,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [*cli, "export", "replies.jsonl"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "exported 4 replies" in out.stdout
     lines = (pytester.path / "replies.jsonl").read_text().splitlines()
     assert len(lines) == 4 and json.loads(lines[0])["reply"]["text"].startswith("[ANSWER]")
 
     other = pytester.path / "elsewhere"
-    out = subprocess.run([*cli, "import", "replies.jsonl", "--cache-dir", str(other)],
-                         cwd=pytester.path, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [*cli, "import", "replies.jsonl", "--cache-dir", str(other)],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "imported 4 replies" in out.stdout
     monkeypatch.delenv("OPENAI_API_KEY")
-    result = pytester.runpytest(*args(openai_fake, "--llm-cache=only",
-                                      f"--llm-cache-dir={other}"))
+    result = pytester.runpytest(*args(openai_fake, "--llm-cache=only", f"--llm-cache-dir={other}"))
     result.assert_outcomes(passed=4)
     assert len(openai_fake.requests) == 4
 
     (pytester.path / "bad.jsonl").write_text('{"key": "x"}\n')
-    bad = subprocess.run([*cli, "import", "bad.jsonl"], cwd=pytester.path,
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [*cli, "import", "bad.jsonl"], cwd=pytester.path, capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "bad.jsonl:1: missing field(s)" in bad.stderr
 
 
@@ -251,8 +293,7 @@ def test_xdist_workers_prefetch_their_share(
     with OpenAIFake(latency=0.3) as server:
         monkeypatch.setenv("OPENAI_API_KEY", server.key)
         pytester.makefile(".yaml", bench=suite(16))
-        result = pytester.runpytest_subprocess(*args(server, "-n", workers,
-                                                     "--llm-concurrency=8"))
+        result = pytester.runpytest_subprocess(*args(server, "-n", workers, "--llm-concurrency=8"))
         result.assert_outcomes(passed=16)
         assert len(server.requests) == 16
         assert server.peak > 2, server.peak
@@ -280,8 +321,17 @@ def test_secrets_reach_no_file_the_run_wrote(
         )
         pytester.makefile(".yaml", bench=text)
         result = pytester.runpytest_subprocess(
-            *args(server, "-n", "2", "--junitxml=junit.xml", "--log-file=run.log",
-                  "--log-file-level=DEBUG", "--llm-html=report.html", "-rA", "-v"),
+            *args(
+                server,
+                "-n",
+                "2",
+                "--junitxml=junit.xml",
+                "--log-file=run.log",
+                "--log-file-level=DEBUG",
+                "--llm-html=report.html",
+                "-rA",
+                "-v",
+            ),
         )
         assert len(server.completions) == 5
     assert result.ret in (0, 1)
@@ -296,20 +346,31 @@ def test_secrets_reach_no_file_the_run_wrote(
     assert peek["expected"] == "False"  # the snippet's own process saw no key
 
 
-def test_xdist_workers_share_one_budget(pytester: pytest.Pytester,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_xdist_workers_share_one_budget(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each request costs about $0.6 of a $1 budget: alone, each of the two workers would
     send two; sharing one ledger they send three at most (one may be in flight)."""
     with OpenAIFake() as server:
         monkeypatch.setenv("OPENAI_API_KEY", server.key)
         (pytester.path / "prices.json").write_text(
-            json.dumps({"gpt-4o-mini": {"input": 5000, "output": 0}}))
+            json.dumps({"gpt-4o-mini": {"input": 5000, "output": 0}})
+        )
         pytester.makefile(".yaml", bench=suite(12))
-        pytester.runpytest_subprocess(*args(server, "-n", "2", "--llm-budget=1",
-                                            "--llm-prices=prices.json", "--llm-concurrency=1"))
+        pytester.runpytest_subprocess(
+            *args(
+                server,
+                "-n",
+                "2",
+                "--llm-budget=1",
+                "--llm-prices=prices.json",
+                "--llm-concurrency=1",
+            )
+        )
         cases = report(pytester)["cases"]
     assert all(0.5 < c["cost"] < 1 for c in cases if c["verdict"] == "correct")
     assert 2 <= len(server.requests) <= 3
     assert [c["verdict"] for c in cases].count("correct") == len(server.requests)
-    assert sum("budget of $1 spent" in (c["error"] or "") for c in cases) == \
-        12 - len(server.requests)
+    assert sum("budget of $1 spent" in (c["error"] or "") for c in cases) == 12 - len(
+        server.requests
+    )

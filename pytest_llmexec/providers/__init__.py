@@ -71,12 +71,14 @@ def warm_up(models: Iterable[Model]) -> None:
     """Import the SDKs the models will use on a background thread, so that the import
     overlaps with collection instead of delaying the first request."""
     sdks = {
-        m.sdk for m in models
+        m.sdk
+        for m in models
         if isinstance(m, APIModel) and m.settings.cache != "only" and m.sdk not in sys.modules
     }
     for sdk in sorted(sdks):
-        threading.Thread(target=importlib.import_module, args=(sdk,), name=f"import-{sdk}",
-                         daemon=True).start()
+        threading.Thread(
+            target=importlib.import_module, args=(sdk,), name=f"import-{sdk}", daemon=True
+        ).start()
 
 
 def make_model(name: str, settings: ModelSettings, services: Services | None = None) -> Model:
@@ -128,7 +130,7 @@ def make_models(names: tuple[str, ...] | list[str], settings: ModelSettings) -> 
             if api_name is not None and services.prices.find(api_name) is None:
                 raise ModelError(
                     f"--llm-budget needs the price of {name}, which is not in the price table: "
-                    "add it with --llm-prices=FILE ({\"" + api_name + "\": {\"input\": USD, "
-                    "\"output\": USD}} per million tokens)"
+                    'add it with --llm-prices=FILE ({"' + api_name + '": {"input": USD, '
+                    '"output": USD}} per million tokens)'
                 )
     return models

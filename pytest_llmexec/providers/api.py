@@ -66,9 +66,7 @@ class Services:
         self.prices = PriceTable(extra)
         shared_ledger = settings.budget is not None and settings.run_id is not None
         self.store: ResponseCache | None = (
-            ResponseCache(settings.cache_dir)
-            if settings.cache != "off" or shared_ledger
-            else None
+            ResponseCache(settings.cache_dir) if settings.cache != "off" or shared_ledger else None
         )
         self.windows: dict[str, Window] = {}
         self._order: dict[tuple[str, ...], int] = {}  # a conversation's place in the run
@@ -241,8 +239,9 @@ class APIModel(ChatModel):
             self.services.charge(reply.cost)
             if store is not None:
                 store.put(
-                    Entry(key, self.provider, self.api_name, task.sample, body,
-                          reply_to_json(reply))
+                    Entry(
+                        key, self.provider, self.api_name, task.sample, body, reply_to_json(reply)
+                    )
                 )
         except CacheError as exc:
             raise ModelError(str(exc)) from None

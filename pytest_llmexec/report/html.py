@@ -58,8 +58,12 @@ DASH = "\u2013"  # an en dash: empty cells and ranges
 HALF = 620  # the width of a chart drawn to sit beside another
 
 VERDICT_ORDER = ("correct", "wrong", "unparseable", "error")
-VERDICT_COLORS = {"correct": "#009E73", "wrong": "#D55E00", "unparseable": "#E69F00",
-                  "error": "#999999"}
+VERDICT_COLORS = {
+    "correct": "#009E73",
+    "wrong": "#D55E00",
+    "unparseable": "#E69F00",
+    "error": "#999999",
+}
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     "script-src '{script_hash}'; base-uri 'none'; form-action 'none'"
@@ -99,8 +103,13 @@ def script_json(data: Any) -> str:
     can appear, and U+2028/2029 are escaped for old parsers; JSON stays equal.
     """
     text = json.dumps(data, ensure_ascii=False, default=str, sort_keys=True)
-    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, code in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, code)
     return text
 
@@ -113,7 +122,9 @@ def _ci_text(group: Group) -> str:
 def _group_point(label: str, group: Group) -> Point:
     low, high = group.interval
     return Point(
-        group.accuracy, low, high,
+        group.accuracy,
+        low,
+        high,
         f"{label}: {100 * group.accuracy:.1f}% ({group.correct}/{group.n}), "
         f"95% CI {_ci_text(group)}",
     )
@@ -187,8 +198,8 @@ class _Report:
         self.scored = [r for r in self.records if scored(r)]
         self.run: Mapping[str, Any] = document.get("run") or {}
         found = document.get("summary")
-        self.summary: Mapping[str, Any] = found if isinstance(found, Mapping) else summary(
-            list(self.records)
+        self.summary: Mapping[str, Any] = (
+            found if isinstance(found, Mapping) else summary(list(self.records))
         )
         self.gate = document.get("gate")
         self.runs = sorted({run_key(r) for r in self.records}, key=_run_order)
@@ -224,13 +235,17 @@ class _Report:
         excluded = len(self.records) - len(self.scored)
         if excluded:
             tiles.append(("not scored", str(excluded), "nondeterministic snippets"))
-        html = '<div class="tiles">' + "".join(
-            f'<div class="tile t-{esc(label)}"><div class="tile-value">{esc(value)}</div>'
-            f'<div class="tile-label">{esc(label)}</div>'
-            + (f'<div class="tile-sub">{esc(sub)}</div>' if sub else "")
+        html = (
+            '<div class="tiles">'
+            + "".join(
+                f'<div class="tile t-{esc(label)}"><div class="tile-value">{esc(value)}</div>'
+                f'<div class="tile-label">{esc(label)}</div>'
+                + (f'<div class="tile-sub">{esc(sub)}</div>' if sub else "")
+                + "</div>"
+                for label, value, sub in tiles
+            )
             + "</div>"
-            for label, value, sub in tiles
-        ) + "</div>"
+        )
         mismatches = self.summary.get("recorded_mismatches") or []
         if mismatches:
             html += (
@@ -249,8 +264,18 @@ class _Report:
             if step is not None:
                 steps[run_key(record)].append(step)
         passk = sorted({k for g in rows.values() for k in g.pass_at()}, key=lambda s: int(s[5:]))
-        header = ["model", "strategy", "n", "correct", "accuracy", "95% CI", "wrong",
-                  "unparseable", "error", *passk]
+        header = [
+            "model",
+            "strategy",
+            "n",
+            "correct",
+            "accuracy",
+            "95% CI",
+            "wrong",
+            "unparseable",
+            "error",
+            *passk,
+        ]
         if steps:
             header.append("step accuracy")
         body = []
@@ -261,9 +286,14 @@ class _Report:
             row = [
                 f'<span class="swatch" style="background:{self.colors.get(key, "#777")}">'
                 f"</span>{esc(model)}",
-                esc(strategy), str(group.n), str(group.correct),
-                f"{100 * group.accuracy:.1f}%", _ci_text(group), str(group.wrong),
-                str(group.unparseable), str(group.error),
+                esc(strategy),
+                str(group.n),
+                str(group.correct),
+                f"{100 * group.accuracy:.1f}%",
+                _ci_text(group),
+                str(group.wrong),
+                str(group.unparseable),
+                str(group.error),
                 *[f"{100 * values[k]:.1f}%" if k in values else DASH for k in passk],
             ]
             if steps:
@@ -323,10 +353,16 @@ class _Report:
                 if run in table[category]
             }
             title = "accuracy by category" + (f" — {model}" if model else "")
-            chart = svg.bar_chart(title, categories, runs, values, scale=PERCENT,
-                                  y_label="accuracy", colors=self.colors)
-            out.append(_figure(chart, title + " (bars: accuracy, whiskers: 95% Wilson "
-                                              "interval)"))
+            chart = svg.bar_chart(
+                title,
+                categories,
+                runs,
+                values,
+                scale=PERCENT,
+                y_label="accuracy",
+                colors=self.colors,
+            )
+            out.append(_figure(chart, title + " (bars: accuracy, whiskers: 95% Wilson interval)"))
         return "".join(out)
 
     def dimension_line(self, dimension: str, width: int = HALF) -> str:
@@ -336,14 +372,18 @@ class _Report:
         xs = _ordered(dimension, table)
         members = self._members(dimension)
         series = {
-            run: {x: _group_point(f"{x}{members.get(x, '')} · {run}", table[x][run])
-                  for x in xs if run in table[x]}
+            run: {
+                x: _group_point(f"{x}{members.get(x, '')} · {run}", table[x][run])
+                for x in xs
+                if run in table[x]
+            }
             for run in self.runs
         }
         series = {k: v for k, v in series.items() if v}
         title = f"accuracy by {dimension}"
-        chart = svg.line_chart(title, xs, series, y_label="accuracy", colors=self.colors,
-                               width=width)
+        chart = svg.line_chart(
+            title, xs, series, y_label="accuracy", colors=self.colors, width=width
+        )
         note = " (whiskers: 95% Wilson interval"
         note += "; complexities grouped by growth class)" if members else ")"
         return _figure(chart, title + note)
@@ -353,10 +393,22 @@ class _Report:
         if not table or set(table) == {"-"}:
             return ""
         xs = _ordered("difficulty", table)
-        values = {(x, run): _group_point(f"{x} · {run}", table[x][run])
-                  for x in xs for run in self.runs if run in table[x]}
-        chart = svg.bar_chart("accuracy by difficulty", xs, self.runs, values, scale=PERCENT,
-                              y_label="accuracy", colors=self.colors, width=HALF)
+        values = {
+            (x, run): _group_point(f"{x} · {run}", table[x][run])
+            for x in xs
+            for run in self.runs
+            if run in table[x]
+        }
+        chart = svg.bar_chart(
+            "accuracy by difficulty",
+            xs,
+            self.runs,
+            values,
+            scale=PERCENT,
+            y_label="accuracy",
+            colors=self.colors,
+            width=HALF,
+        )
         return _figure(chart, "accuracy by difficulty (whiskers: 95% Wilson interval)")
 
     def verdict_chart(self) -> str:
@@ -367,8 +419,11 @@ class _Report:
         verdicts += sorted({k[1] for k in counts} - set(VERDICT_ORDER))
         rows = [(run, [(v, float(counts[run, v])) for v in verdicts]) for run in self.runs]
         chart = svg.stacked_rows("verdicts per model/strategy", rows, VERDICT_COLORS)
-        return _figure(chart, "verdicts per model/strategy: a wrong answer, an unparseable "
-                              "answer and an infrastructure error are kept apart")
+        return _figure(
+            chart,
+            "verdicts per model/strategy: a wrong answer, an unparseable "
+            "answer and an infrastructure error are kept apart",
+        )
 
     # ------------------------------------------------------------------ optional sections
     def inputs_section(self) -> str:
@@ -379,22 +434,33 @@ class _Report:
             kind = "generated" if record.get("generated") is True else "declared"
             groups[run_key(record), kind].add(record)
         kinds = ["declared", "generated"]
-        values = {(run, kind): _group_point(f"{run} · {kind} inputs", g)
-                  for (run, kind), g in groups.items()}
-        chart = svg.bar_chart("accuracy on declared versus generated inputs", self.runs, kinds,
-                              values, scale=PERCENT, y_label="accuracy",
-                              colors={"declared": "#0072B2", "generated": "#CC79A7"})
+        values = {
+            (run, kind): _group_point(f"{run} · {kind} inputs", g)
+            for (run, kind), g in groups.items()
+        }
+        chart = svg.bar_chart(
+            "accuracy on declared versus generated inputs",
+            self.runs,
+            kinds,
+            values,
+            scale=PERCENT,
+            y_label="accuracy",
+            colors={"declared": "#0072B2", "generated": "#CC79A7"},
+        )
         rows = [
-            [esc(run)] + [
+            [esc(run)]
+            + [
                 f"{groups[run, k].correct}/{groups[run, k].n} "
                 f"({100 * groups[run, k].accuracy:.1f}%, CI {_ci_text(groups[run, k])})"
-                if (run, k) in groups else DASH
+                if (run, k) in groups
+                else DASH
                 for k in kinds
             ]
             for run in self.runs
         ]
-        return _figure(chart, "declared inputs come from the benchmark file; generated ones "
-                              "from hypothesis") + _table(["model/strategy", *kinds], rows)
+        return _figure(
+            chart, "declared inputs come from the benchmark file; generated ones from hypothesis"
+        ) + _table(["model/strategy", *kinds], rows)
 
     def iip_section(self) -> str:
         stepped = [r for r in self.scored if _num(r.get("step_accuracy")) is not None]
@@ -416,9 +482,15 @@ class _Report:
                 mean, tip=f"{run} · steps: {100 * mean:.1f}% ({len(steps)} tests)"
             )
         out = _figure(
-            svg.bar_chart("IIP step accuracy", runs, ["final answer", "steps"], values,
-                          scale=PERCENT, y_label="accuracy",
-                          colors={"final answer": "#0072B2", "steps": "#009E73"}),
+            svg.bar_chart(
+                "IIP step accuracy",
+                runs,
+                ["final answer", "steps"],
+                values,
+                scale=PERCENT,
+                y_label="accuracy",
+                colors={"final answer": "#0072B2", "steps": "#009E73"},
+            ),
             "step accuracy: the fraction of steps whose reported state matches the real one",
         )
         firsts = [r for r in stepped if "first_divergent_step" in r]
@@ -433,15 +505,24 @@ class _Report:
             if "none" in labels:
                 xs.append("none")
             bars = {
-                (x, run): Point(float(n), tip=f"{run}: {n} test(s) first diverge at step {x}"
-                                if x != "none" else f"{run}: {n} test(s) never diverge")
+                (x, run): Point(
+                    float(n),
+                    tip=f"{run}: {n} test(s) first diverge at step {x}"
+                    if x != "none"
+                    else f"{run}: {n} test(s) never diverge",
+                )
                 for (x, run), n in counts.items()
             }
             out += _figure(
-                svg.bar_chart("first divergent step", xs, runs, bars, y_label="tests",
-                              scale=svg.nice_scale([float(n) for n in counts.values()],
-                                                   integer=True),
-                              colors=self.colors),
+                svg.bar_chart(
+                    "first divergent step",
+                    xs,
+                    runs,
+                    bars,
+                    y_label="tests",
+                    scale=svg.nice_scale([float(n) for n in counts.values()], integer=True),
+                    colors=self.colors,
+                ),
                 "the step at which a model's trace first differs from the real execution "
                 "(none: every step right)",
             )
@@ -469,15 +550,27 @@ class _Report:
     def _comparison(self, comparison: Mapping[str, Any]) -> str:
         out = ""
         rows = _rows(comparison.get("runs"))
-        deltas = {(name, "change"): point for name, row in rows
-                  if (point := _delta_point(name, row)) is not None}
+        deltas = {
+            (name, "change"): point
+            for name, row in rows
+            if (point := _delta_point(name, row)) is not None
+        }
         names = [name for name, _ in rows if (name, "change") in deltas]
         if deltas:
-            chart = svg.bar_chart("accuracy change against the baseline", names, ["change"],
-                                  deltas, scale=_delta_scale(deltas.values()),
-                                  y_label="change (points)", colors={"change": "#0072B2"})
-            out += _figure(chart, "accuracy now minus the baseline's over the paired cases, "
-                                  "in percentage points, with its 95% interval")
+            chart = svg.bar_chart(
+                "accuracy change against the baseline",
+                names,
+                ["change"],
+                deltas,
+                scale=_delta_scale(deltas.values()),
+                y_label="change (points)",
+                colors={"change": "#0072B2"},
+            )
+            out += _figure(
+                chart,
+                "accuracy now minus the baseline's over the paired cases, "
+                "in percentage points, with its 95% interval",
+            )
         by_category: dict[tuple[str, str], Point] = {}
         for name, row in _rows(comparison.get("categories")):
             category = _text(row.get("category")) or name
@@ -488,38 +581,70 @@ class _Report:
         if by_category:
             categories = sorted({c for c, _ in by_category})
             runs = sorted({r for _, r in by_category})
-            chart = svg.bar_chart("accuracy change by category", categories, runs, by_category,
-                                  scale=_delta_scale(by_category.values()),
-                                  y_label="change (points)", colors=self.colors)
+            chart = svg.bar_chart(
+                "accuracy change by category",
+                categories,
+                runs,
+                by_category,
+                scale=_delta_scale(by_category.values()),
+                y_label="change (points)",
+                colors=self.colors,
+            )
             out += _figure(chart, "the same per category (each tested with a Holm correction)")
         if rows:
-            header = ["run", "paired", "before", "now", "change (95% CI)", "right→wrong",
-                      "wrong→right", "p", "p (Holm)", "unstable"]
+            header = [
+                "run",
+                "paired",
+                "before",
+                "now",
+                "change (95% CI)",
+                "right→wrong",
+                "wrong→right",
+                "p",
+                "p (Holm)",
+                "unstable",
+            ]
             body = [
-                [esc(name), _cell(row.get("n")), _pct_cell(row.get("accuracy_before")),
-                 _pct_cell(row.get("accuracy_now")), esc(_delta_text(row)),
-                 _cell(row.get("right_to_wrong")), _cell(row.get("wrong_to_right")),
-                 _cell(row.get("p")), _cell(row.get("p_holm")), _cell(row.get("unstable"))]
+                [
+                    esc(name),
+                    _cell(row.get("n")),
+                    _pct_cell(row.get("accuracy_before")),
+                    _pct_cell(row.get("accuracy_now")),
+                    esc(_delta_text(row)),
+                    _cell(row.get("right_to_wrong")),
+                    _cell(row.get("wrong_to_right")),
+                    _cell(row.get("p")),
+                    _cell(row.get("p_holm")),
+                    _cell(row.get("unstable")),
+                ]
                 for name, row in rows
             ]
             out += _table(header, body, "gate-table")
-        for key, title in (("right_to_wrong", "right → wrong"), ("wrong_to_right",
-                                                                  "wrong → right")):
+        for key, title in (
+            ("right_to_wrong", "right → wrong"),
+            ("wrong_to_right", "wrong → right"),
+        ):
             flips = comparison.get(key)
             if isinstance(flips, list) and flips:
                 body = [
-                    [f"<code>{esc(_text(f.get('nodeid')))}</code>",
-                     f"<code>{esc(_text(f.get('expected')))}</code>",
-                     f"<code>{esc(_answer(f.get('before')))}</code>",
-                     f"<code>{esc(_answer(f.get('now')))}</code>"]
-                    for f in flips if isinstance(f, Mapping)
+                    [
+                        f"<code>{esc(_text(f.get('nodeid')))}</code>",
+                        f"<code>{esc(_text(f.get('expected')))}</code>",
+                        f"<code>{esc(_answer(f.get('before')))}</code>",
+                        f"<code>{esc(_answer(f.get('now')))}</code>",
+                    ]
+                    for f in flips
+                    if isinstance(f, Mapping)
                 ]
                 out += f"<h3>{esc(title)} ({len(flips)})</h3>" + _table(
-                    ["test", "expected", "before", "now"], body, "flips")
-        for key, title in (("added", "new since the baseline"),
-                           ("removed", "in the baseline, not in this run"),
-                           ("unstable", "unstable (samples disagree)"),
-                           ("changes", "what changed")):
+                    ["test", "expected", "before", "now"], body, "flips"
+                )
+        for key, title in (
+            ("added", "new since the baseline"),
+            ("removed", "in the baseline, not in this run"),
+            ("unstable", "unstable (samples disagree)"),
+            ("changes", "what changed"),
+        ):
             out += _list(f"{title}", comparison.get(key))
         return out
 
@@ -548,36 +673,71 @@ class _Report:
         if used:
             names = [k.replace("_tokens", "") for k in used]
             values = {
-                (run, name): Point(t[key] / t["tests"],
-                                   tip=f"{run}: {t[key] / t['tests']:,.0f} {name} tokens per test")
-                for run, t in totals.items() for key, name in zip(used, names, strict=True)
+                (run, name): Point(
+                    t[key] / t["tests"],
+                    tip=f"{run}: {t[key] / t['tests']:,.0f} {name} tokens per test",
+                )
+                for run, t in totals.items()
+                for key, name in zip(used, names, strict=True)
             }
-            out += _figure(svg.bar_chart("tokens per test", self.runs, names, values,
-                                         y_label="tokens per test"),
-                           "mean tokens per test (all samples and turns) by model/strategy")
+            out += _figure(
+                svg.bar_chart(
+                    "tokens per test", self.runs, names, values, y_label="tokens per test"
+                ),
+                "mean tokens per test (all samples and turns) by model/strategy",
+            )
         if any_cost:
-            values = {(run, "cost"): Point(t["cost"] / t["tests"],
-                                           tip=f"{run}: ${t['cost'] / t['tests']:.5f} per test")
-                      for run, t in totals.items()}
-            out += _figure(svg.bar_chart("cost per test", self.runs, ["cost"], values,
-                                         scale=svg.nice_scale([v.value for v in values.values()],
-                                                              _dollars),
-                                         y_label="USD per test", colors={"cost": "#D55E00"}),
-                           "mean cost per test in US dollars by model/strategy")
-        header = ["model/strategy", "tests", "calls", *[k.replace("_", " ") for k in used],
-                  "cost (USD)", "spent this run (USD)", "mean latency", "cache hits"]
+            values = {
+                (run, "cost"): Point(
+                    t["cost"] / t["tests"], tip=f"{run}: ${t['cost'] / t['tests']:.5f} per test"
+                )
+                for run, t in totals.items()
+            }
+            out += _figure(
+                svg.bar_chart(
+                    "cost per test",
+                    self.runs,
+                    ["cost"],
+                    values,
+                    scale=svg.nice_scale([v.value for v in values.values()], _dollars),
+                    y_label="USD per test",
+                    colors={"cost": "#D55E00"},
+                ),
+                "mean cost per test in US dollars by model/strategy",
+            )
+        header = [
+            "model/strategy",
+            "tests",
+            "calls",
+            *[k.replace("_", " ") for k in used],
+            "cost (USD)",
+            "spent this run (USD)",
+            "mean latency",
+            "cache hits",
+        ]
         rows = [
-            [esc(run), f"{t['tests']:.0f}", f"{t['calls']:.0f}",
-             *[f"{t[k]:,.0f}" for k in used], f"{t['cost']:.4f}", f"{t['spent']:.4f}",
-             f"{t['latency'] / t['tests']:.2f} s", f"{t['cache hits']:.0f}"]
+            [
+                esc(run),
+                f"{t['tests']:.0f}",
+                f"{t['calls']:.0f}",
+                *[f"{t[k]:,.0f}" for k in used],
+                f"{t['cost']:.4f}",
+                f"{t['spent']:.4f}",
+                f"{t['latency'] / t['tests']:.2f} s",
+                f"{t['cache hits']:.0f}",
+            ]
             for run, t in sorted(totals.items(), key=lambda item: _run_order(item[0]))
         ]
         return out + _table(header, rows, "totals")
 
     # ------------------------------------------------------------------ case browser
     def case_browser(self) -> str:
-        filters = [("model", "model"), ("strategy", "strategy"), ("category", "category"),
-                   ("verdict", "verdict")]
+        filters = [
+            ("model", "model"),
+            ("strategy", "strategy"),
+            ("category", "category"),
+            ("verdict", "verdict"),
+        ]
         if any(r.get("generated") is True for r in self.records):
             filters.append(("input", "input"))
         controls = []
@@ -588,10 +748,13 @@ class _Report:
                 f'<label>{esc(label)} <select data-filter="{key}">'
                 f'<option value="">all</option>{opts}</select></label>'
             )
-        controls.append('<label>search <input type="search" data-filter="text" '
-                        'placeholder="node id"></label>')
-        controls.append('<button type="button" data-action="open">open all</button>'
-                        '<button type="button" data-action="close">close all</button>')
+        controls.append(
+            '<label>search <input type="search" data-filter="text" placeholder="node id"></label>'
+        )
+        controls.append(
+            '<button type="button" data-action="open">open all</button>'
+            '<button type="button" data-action="close">close all</button>'
+        )
         items = "".join(_case(r) for r in self.records)
         return (
             f'<div id="case-browser"><div class="filters" hidden>{"".join(controls)}</div>'
@@ -609,12 +772,16 @@ class _Report:
             out.append(_section("categories", "Accuracy by category", self.category_charts()))
             shape = _pair(self.dimension_line("code length"), self.dimension_line("complexity"))
             shape += _pair(self.difficulty_chart())
-            out.append(_section(
-                "shape", "Accuracy by code length, complexity and difficulty", shape,
-                "code length counts the snippet's non-blank lines; time complexities are "
-                "grouped into growth classes (constant factors and lower terms ignored, every "
-                "variable taken as n; hover a point for the complexities it holds)",
-            ))
+            out.append(
+                _section(
+                    "shape",
+                    "Accuracy by code length, complexity and difficulty",
+                    shape,
+                    "code length counts the snippet's non-blank lines; time complexities are "
+                    "grouped into growth classes (constant factors and lower terms ignored, every "
+                    "variable taken as n; hover a point for the complexities it holds)",
+                )
+            )
         optional = [
             ("inputs", "Declared versus generated inputs", self.inputs_section()),
             ("iip", "IIP steps", self.iip_section()),
@@ -622,8 +789,14 @@ class _Report:
             ("cost", "Cost and tokens", self.cost_section()),
         ]
         out += [_section(a, t, b) for a, t, b in optional if b]
-        out.append(_section("cases", "Cases", self.case_browser(),
-                            "every test with its code, call, answers and conversation"))
+        out.append(
+            _section(
+                "cases",
+                "Cases",
+                self.case_browser(),
+                "every test with its code, call, answers and conversation",
+            )
+        )
         return out
 
 
@@ -677,8 +850,9 @@ def _delta_text(row: Mapping[str, Any]) -> str:
 
 
 def _delta_scale(points: Iterable[Point]) -> Scale:
-    extent = max([0.05, *(abs(v) for p in points for v in (p.value, p.low, p.high)
-                         if v is not None)])
+    extent = max(
+        [0.05, *(abs(v) for p in points for v in (p.value, p.low, p.high) if v is not None)]
+    )
     return svg.nice_scale([-extent, extent], lambda v: f"{100 * v:+.0f}" if round(100 * v) else "0")
 
 
@@ -707,7 +881,8 @@ def _rows(value: Any) -> list[tuple[str, Mapping[str, Any]]]:
         for index, row in enumerate(value):
             if isinstance(row, Mapping):
                 name = row.get("run") or (
-                    f"{row['model']}/{row['strategy']}" if "model" in row and "strategy" in row
+                    f"{row['model']}/{row['strategy']}"
+                    if "model" in row and "strategy" in row
                     else str(index)
                 )
                 rows.append((str(name), row))
@@ -751,19 +926,24 @@ def _steps(record: Record) -> tuple[str, tuple[int, int] | None]:
         if mark is None and check.get("match") is False and span is not None:
             mark = (int(span[0]), int(span[1]))
         expected = check.get("expected")
-        shown = (", ".join(f"{k}={_text(v)}" for k, v in expected.items())
-                 if isinstance(expected, Mapping) else _text(expected))
-        rows.append([
-            esc(_text(check.get("step"))),
-            esc(_span_text(span)),
-            '<span class="ok">match</span>' if check.get("match") is True
-            else '<span class="bad">differs</span>',
-            f"<code>{esc(shown)}</code>",
-            f"<code>{esc(_text(check.get('reported')))}</code>",
-            esc(_text(check.get("problem"))),
-        ])
-    table = _table(["step", "lines", "state", "real locals", "reported", "problem"], rows,
-                   "steps")
+        shown = (
+            ", ".join(f"{k}={_text(v)}" for k, v in expected.items())
+            if isinstance(expected, Mapping)
+            else _text(expected)
+        )
+        rows.append(
+            [
+                esc(_text(check.get("step"))),
+                esc(_span_text(span)),
+                '<span class="ok">match</span>'
+                if check.get("match") is True
+                else '<span class="bad">differs</span>',
+                f"<code>{esc(shown)}</code>",
+                f"<code>{esc(_text(check.get('reported')))}</code>",
+                esc(_text(check.get("problem"))),
+            ]
+        )
+    table = _table(["step", "lines", "state", "real locals", "reported", "problem"], rows, "steps")
     return "<h4>IIP steps (first sample)</h4>" + table, mark
 
 
@@ -804,8 +984,7 @@ def _case(record: Record) -> str:
         counts = f" ({matched}/{total} steps)" if _num(total) else ""
         facts.append(_fact("step accuracy", f"{100 * step:.1f}%{counts}", code=False))
         first = record.get("first_divergent_step")
-        facts.append(_fact("first divergent step", "none" if first is None else first,
-                           code=False))
+        facts.append(_fact("first divergent step", "none" if first is None else first, code=False))
     facts.append(_fact("step problem", record.get("step_problem"), code=False))
     details = [
         ("difficulty", record.get("difficulty")),
@@ -815,8 +994,9 @@ def _case(record: Record) -> str:
     facts += [_fact(k, v, code=False) for k, v in details]
     usage = record.get("usage")
     if isinstance(usage, Mapping):
-        parts = [f"{int(_num(v) or 0):,} {k.replace('_tokens', '')}" for k, v in usage.items()
-                 if _num(v)]
+        parts = [
+            f"{int(_num(v) or 0):,} {k.replace('_tokens', '')}" for k, v in usage.items() if _num(v)
+        ]
         facts.append(_fact("tokens", ", ".join(parts) or "0", code=False))
     cost = _num(record.get("cost"))
     if cost is not None:
@@ -831,9 +1011,14 @@ def _case(record: Record) -> str:
     sample_html = ""
     if isinstance(samples, list) and len(samples) > 1:
         rows = [
-            [str(i), esc(_text(s.get("verdict"))), f"<code>{esc(_text(s.get('predicted')))}</code>",
-             esc(_text(s.get("problem")))]
-            for i, s in enumerate(samples) if isinstance(s, Mapping)
+            [
+                str(i),
+                esc(_text(s.get("verdict"))),
+                f"<code>{esc(_text(s.get('predicted')))}</code>",
+                esc(_text(s.get("problem"))),
+            ]
+            for i, s in enumerate(samples)
+            if isinstance(s, Mapping)
         ]
         sample_html = "<h4>samples</h4>" + _table(["#", "verdict", "predicted", "problem"], rows)
     messages = record.get("conversation")
@@ -882,8 +1067,8 @@ def build(document: Mapping[str, Any]) -> str:
         f": {', '.join(map(str, models))}" if isinstance(models, list) and models else ""
     )
     body = (
-        f'<header><h1>{esc(title)}</h1>{report.header()}<nav>{nav}</nav></header>'
-        f'<main>{"".join(html for _, _, html in sections)}</main>'
+        f"<header><h1>{esc(title)}</h1>{report.header()}<nav>{nav}</nav></header>"
+        f"<main>{''.join(html for _, _, html in sections)}</main>"
     )
     return Template(_asset("report.html")).substitute(
         csp=esc(CSP.format(script_hash=f"sha256-{digest}")),
@@ -902,8 +1087,9 @@ def write(path: Path, document: Mapping[str, Any], option: str = "--llm-html") -
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as exc:
-        raise HTMLReportError(f"{option}={path}: cannot write the HTML report: "
-                              f"{exc.strerror or exc}") from None
+        raise HTMLReportError(
+            f"{option}={path}: cannot write the HTML report: {exc.strerror or exc}"
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -913,9 +1099,16 @@ def write(path: Path, document: Mapping[str, Any], option: str = "--llm-html") -
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise HTMLReportError(f"{option}={path}: cannot write the HTML report: "
-                              f"{exc.strerror or exc}") from None
+        raise HTMLReportError(
+            f"{option}={path}: cannot write the HTML report: {exc.strerror or exc}"
+        ) from None
 
 
-__all__ = ["HTMLReportError", "build", "complexity_class", "complexity_rank", "script_json",
-           "write"]
+__all__ = [
+    "HTMLReportError",
+    "build",
+    "complexity_class",
+    "complexity_rank",
+    "script_json",
+    "write",
+]

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from html import escape
 
 #: Okabe & Ito's colour-blind safe palette (yellow left out: too light on white).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000",
-           "#999999")
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#999999")
 
 WIDTH = 960
 MARGIN_LEFT = 64
@@ -85,8 +84,7 @@ class Scale:
 PERCENT = Scale(0.0, 1.0, (0.0, 0.25, 0.5, 0.75, 1.0), percent)
 
 
-def nice_scale(values: Sequence[float], fmt: Formatter = number, *,
-               integer: bool = False) -> Scale:
+def nice_scale(values: Sequence[float], fmt: Formatter = number, *, integer: bool = False) -> Scale:
     """A scale from 0 (or the lowest negative value) up to a round number above the data.
 
     With *integer* (counts), ticks are whole numbers.
@@ -130,8 +128,9 @@ def _legend(
     return parts, (row + 1) * LEGEND_ROW if series else 0
 
 
-def _x_labels(labels: Sequence[str], centres: Sequence[float], step: float,
-              top: float) -> tuple[list[str], float]:
+def _x_labels(
+    labels: Sequence[str], centres: Sequence[float], step: float, top: float
+) -> tuple[list[str], float]:
     """Category labels under the plot, turned 30 degrees when they would collide."""
     longest = max((len(label) for label in labels), default=0)
     turned = longest * CHAR_WIDTH > step - 4
@@ -159,7 +158,11 @@ def _left(scale: Scale) -> float:
 
 
 def _axes(
-    scale: Scale, top: float, y_of: Callable[[float], float], y_label: str, width: int,
+    scale: Scale,
+    top: float,
+    y_of: Callable[[float], float],
+    y_label: str,
+    width: int,
     left: float,
 ) -> list[str]:
     parts = []
@@ -314,9 +317,7 @@ def line_chart(
                 f"<title>{esc(tip)}</title></circle>"
             )
         if len(path) > 1:
-            parts.append(
-                f'<path class="line" d="{"".join(path)}" stroke="{stroke}" fill="none"/>'
-            )
+            parts.append(f'<path class="line" d="{"".join(path)}" stroke="{stroke}" fill="none"/>')
         parts.extend(dots)
     labels, label_height = _x_labels(xs, centres, step, top + PLOT_HEIGHT)
     parts.extend(labels)

@@ -16,8 +16,16 @@ TOKENS = ("input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens")
 
 
 def _empty() -> dict[str, Any]:
-    return {"n": 0, "calls": 0, "cache_hits": 0, "truncated": 0, **dict.fromkeys(TOKENS, 0),
-            "cost": 0.0, "spent": 0.0, "latency": 0.0}
+    return {
+        "n": 0,
+        "calls": 0,
+        "cache_hits": 0,
+        "truncated": 0,
+        **dict.fromkeys(TOKENS, 0),
+        "cost": 0.0,
+        "spent": 0.0,
+        "latency": 0.0,
+    }
 
 
 def _add(into: dict[str, Any], record: Record) -> None:
@@ -51,8 +59,7 @@ def usage_summary(records: Sequence[Record]) -> dict[str, Any]:
 def has_usage(records: Sequence[Record]) -> bool:
     """Whether any test talked to an API (the oracle and replay use no tokens)."""
     return any(
-        any((r.get("usage") or {}).get(name) for name in TOKENS) or r.get("cost")
-        for r in records
+        any((r.get("usage") or {}).get(name) for name in TOKENS) or r.get("cost") for r in records
     )
 
 
@@ -61,20 +68,40 @@ def usage_table(records: Sequence[Record]) -> list[str]:
     if not has_usage(records):
         return []
     summary = usage_summary(records)
-    header = ["model/strategy", "calls", "cached", "input tok", "output tok", "reasoning",
-              "cache-read", "cost $", "spent $", "latency/call"]
+    header = [
+        "model/strategy",
+        "calls",
+        "cached",
+        "input tok",
+        "output tok",
+        "reasoning",
+        "cache-read",
+        "cost $",
+        "spent $",
+        "latency/call",
+    ]
     rows = []
     for key, group in [*summary["runs"].items(), ("total", summary["total"])]:
-        rows.append([
-            key, str(group["calls"]), f"{group['cache_hits']}/{group['n']}",
-            str(group["input_tokens"]), str(group["output_tokens"]),
-            str(group["reasoning_tokens"]), str(group["cached_tokens"]),
-            f"{group['cost']:.6f}", f"{group['spent']:.6f}", f"{group['mean_latency']:.2f}s",
-        ])
+        rows.append(
+            [
+                key,
+                str(group["calls"]),
+                f"{group['cache_hits']}/{group['n']}",
+                str(group["input_tokens"]),
+                str(group["output_tokens"]),
+                str(group["reasoning_tokens"]),
+                str(group["cached_tokens"]),
+                f"{group['cost']:.6f}",
+                f"{group['spent']:.6f}",
+                f"{group['mean_latency']:.2f}s",
+            ]
+        )
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = ["tokens, cost and latency (cached = tests served from the reply cache)"]
     for row in [header, *rows]:
-        cells = [c.ljust(w) if i == 0 else c.rjust(w)
-                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
         lines.append("  " + "  ".join(cells).rstrip())
     return lines

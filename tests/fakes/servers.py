@@ -37,9 +37,7 @@ _PRELUDE = (
 
 def solve(messages: list[dict[str, Any]], model: str) -> str:
     """A perfect model for VP prompts: run the prompt's code and call, answer the result."""
-    prompt = next(
-        (m["content"] for m in reversed(messages) if m.get("role") == "user"), ""
-    )
+    prompt = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")
     if isinstance(prompt, list):  # Anthropic content blocks
         prompt = "".join(block.get("text", "") for block in prompt)
     blocks = [m.group(2) for m in _BLOCK.finditer(prompt)]
@@ -181,7 +179,11 @@ class FakeServer:
             writer.close()
 
     async def _respond(
-        self, method: str, path: str, headers: dict[str, str], raw: bytes,
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        raw: bytes,
         writer: asyncio.StreamWriter,
     ) -> bool:
         try:
@@ -199,15 +201,21 @@ class FakeServer:
         self.peak = max(self.peak, self.in_flight)
         try:
             if method != "POST" or path.split("?")[0] not in self.paths:
-                return self._send(writer, record, 404, self.error("not_found_error",
-                                                                  f"no route {path}"))
+                return self._send(
+                    writer, record, 404, self.error("not_found_error", f"no route {path}")
+                )
             if not self.authorised(headers):
-                return self._send(writer, record, 401,
-                                  self.error("authentication_error", "invalid x-api-key"))
+                return self._send(
+                    writer, record, 401, self.error("authentication_error", "invalid x-api-key")
+                )
             if self.max_concurrent is not None and self.in_flight > self.max_concurrent:
-                return self._send(writer, record, 429,
-                                  self.error("rate_limit_error", "too many requests"),
-                                  {"retry-after-ms": "20", "retry-after": "1"})
+                return self._send(
+                    writer,
+                    record,
+                    429,
+                    self.error("rate_limit_error", "too many requests"),
+                    {"retry-after-ms": "20", "retry-after": "1"},
+                )
             if fault is not None and fault.kind == "hang":
                 await asyncio.sleep(fault.seconds)
                 return False
@@ -224,8 +232,13 @@ class FakeServer:
                 kind = {429: "rate_limit_error", 529: "overloaded_error"}.get(
                     fault.status, "api_error"
                 )
-                return self._send(writer, record, fault.status,
-                                  self.error(kind, f"injected {fault.status}"), extra)
+                return self._send(
+                    writer,
+                    record,
+                    fault.status,
+                    self.error(kind, f"injected {fault.status}"),
+                    extra,
+                )
             if fault is not None and fault.kind == "malformed":
                 return self._send(writer, record, 200, b'{"id": "x", "choices": [')
             assert isinstance(body, dict)
@@ -238,14 +251,24 @@ class FakeServer:
             self.in_flight -= 1
 
     def _send(
-        self, writer: asyncio.StreamWriter, record: Recorded, status: int, payload: Any,
+        self,
+        writer: asyncio.StreamWriter,
+        record: Recorded,
+        status: int,
+        payload: Any,
         extra: dict[str, str] | None = None,
     ) -> bool:
         record.status = status
         record.finished = time.monotonic()
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        reason = {200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-                  500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "Error")
+        reason = {
+            200: "OK",
+            401: "Unauthorized",
+            404: "Not Found",
+            429: "Too Many Requests",
+            500: "Internal Server Error",
+            503: "Service Unavailable",
+        }.get(status, "Error")
         head = [
             f"HTTP/1.1 {status} {reason}",
             "content-type: application/json",
@@ -302,8 +325,12 @@ class OpenAIFake(FakeServer):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": text, "refusal": None,
-                                "annotations": []},
+                    "message": {
+                        "role": "assistant",
+                        "content": text,
+                        "refusal": None,
+                        "annotations": [],
+                    },
                     "logprobs": None,
                     "finish_reason": "length" if truncated else "stop",
                 }
@@ -312,17 +339,24 @@ class OpenAIFake(FakeServer):
                 "prompt_tokens": prompt,
                 "completion_tokens": completion,
                 "total_tokens": prompt + completion,
-                "prompt_tokens_details": {"cached_tokens": min(self.cached_tokens, prompt),
-                                          "audio_tokens": 0},
-                "completion_tokens_details": {"reasoning_tokens": reasoning, "audio_tokens": 0,
-                                              "accepted_prediction_tokens": 0,
-                                              "rejected_prediction_tokens": 0},
+                "prompt_tokens_details": {
+                    "cached_tokens": min(self.cached_tokens, prompt),
+                    "audio_tokens": 0,
+                },
+                "completion_tokens_details": {
+                    "reasoning_tokens": reasoning,
+                    "audio_tokens": 0,
+                    "accepted_prediction_tokens": 0,
+                    "rejected_prediction_tokens": 0,
+                },
             },
         }
 
     def error(self, kind: str, message: str) -> dict[str, Any]:
-        code = {"rate_limit_error": "rate_limit_exceeded",
-                "authentication_error": "invalid_api_key"}.get(kind)
+        code = {
+            "rate_limit_error": "rate_limit_exceeded",
+            "authentication_error": "invalid_api_key",
+        }.get(kind)
         return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
@@ -336,8 +370,10 @@ class AnthropicFake(FakeServer):
         return f"http://127.0.0.1:{self.port}"
 
     def authorised(self, headers: dict[str, str]) -> bool:
-        return self.key in (headers.get("x-api-key"),
-                            headers.get("authorization", "").removeprefix("Bearer "))
+        return self.key in (
+            headers.get("x-api-key"),
+            headers.get("authorization", "").removeprefix("Bearer "),
+        )
 
     def success(self, body: dict[str, Any], text: str, truncated: bool) -> dict[str, Any]:
         model = str(body.get("model"))
@@ -345,8 +381,7 @@ class AnthropicFake(FakeServer):
         thought = 32 if thinking.get("type") == "enabled" else 0
         content: list[dict[str, Any]] = []
         if thought:
-            content.append({"type": "thinking", "thinking": "Let me run it.",
-                            "signature": "sig"})
+            content.append({"type": "thinking", "thinking": "Let me run it.", "signature": "sig"})
         content.append({"type": "text", "text": text, "citations": None})
         return {
             "id": f"msg_{len(self.requests)}",
@@ -367,5 +402,8 @@ class AnthropicFake(FakeServer):
         }
 
     def error(self, kind: str, message: str) -> dict[str, Any]:
-        return {"type": "error", "error": {"type": kind, "message": message},
-                "request_id": f"req_{len(self.requests)}"}
+        return {
+            "type": "error",
+            "error": {"type": kind, "message": message},
+            "request_id": f"req_{len(self.requests)}",
+        }
