@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .api import APIModel, api_message
+from .api import APIModel, sdk_failure
 from .base import ModelError, Reply, Task, Usage
-from .pacing import Transient, parse_retry_after
+from .pacing import Transient
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_MAX_TOKENS = 4096
@@ -92,29 +92,9 @@ class AnthropicModel(APIModel):
 
         try:
             message = await self.client().messages.create(**body)
-        except anthropic.APIStatusError as exc:
-            status = exc.status_code
-            detail = api_message(exc.body, exc.message)
-            message_text = f"HTTP {status} from {self.base_url}: {detail}"
-            retry_after = parse_retry_after(exc.response.headers)
-            if status in (429, 529):  # rate limited, overloaded: slow down
-                raise Transient(message_text, retry_after=retry_after, rate_limited=True) from None
-            if status >= 500 or status in (408, 409):
-                raise Transient(message_text, retry_after=retry_after) from None
-            raise ModelError(message_text) from None
-        except anthropic.APITimeoutError:
-            raise Transient(
-                f"no response from {self.base_url} within {self.settings.request_timeout:g}s"
-            ) from None
-        except anthropic.APIConnectionError as exc:
-            cause = exc.__cause__
-            detail = f" ({type(cause).__name__}: {cause})" if cause else ""
-            raise Transient(f"cannot connect to {self.base_url}{detail}") from None
-        except anthropic.APIError as exc:  # a body that does not fit the schema
-            raise Transient(f"malformed response from {self.base_url}: {exc.message}") from None
-        except json.JSONDecodeError as exc:  # a body that is not JSON
-            raise Transient(
-                f"malformed response from {self.base_url}: not JSON ({exc.msg})"
+        except (anthropic.APIError, json.JSONDecodeError) as exc:
+            raise sdk_failure(
+                exc, anthropic, self.base_url, self.settings.request_timeout, (429, 529)
             ) from None
         return self._reply(message)
 

@@ -14,6 +14,7 @@ through its SDK; `APIModel.complete` does the rest, in this order:
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import Any
 from ..cache import CacheError, Entry, ResponseCache, request_key
 from ..pricing import PriceError, PriceTable, load_prices
 from .base import ChatModel, ModelError, Reply, Task, Usage
-from .pacing import RetryPolicy, Window, send_paced
+from .pacing import RetryPolicy, Transient, Window, parse_retry_after, send_paced
 
 CACHE_MODES = ("use", "only", "refresh", "off")
 
@@ -275,3 +276,32 @@ def api_message(body: object, fallback: str) -> str:
         if isinstance(error, dict) and isinstance(error.get("message"), str):
             return str(error["message"])
     return fallback
+
+
+def sdk_failure(
+    exc: Exception, sdk: Any, where: str, timeout: float, rate_limited: tuple[int, ...]
+) -> Exception:
+    """An SDK's exception as what the pacer understands: `Transient` (retry) or `ModelError`.
+
+    The openai and anthropic SDKs share their exception names, so one translation
+    serves both; *rate_limited* are the statuses that also shrink the window.
+    """
+    if isinstance(exc, sdk.APIStatusError):
+        status = exc.status_code
+        message = f"HTTP {status} from {where}: {api_message(exc.body, exc.message)}"
+        retry_after = parse_retry_after(exc.response.headers)
+        if status in rate_limited:
+            return Transient(message, retry_after=retry_after, rate_limited=True)
+        if status >= 500 or status in (408, 409):
+            return Transient(message, retry_after=retry_after)
+        return ModelError(message)
+    if isinstance(exc, sdk.APITimeoutError):
+        return Transient(f"no response from {where} within {timeout:g}s")
+    if isinstance(exc, sdk.APIConnectionError):
+        cause = exc.__cause__
+        detail = f" ({type(cause).__name__}: {cause})" if cause else ""
+        return Transient(f"cannot connect to {where}{detail}")
+    if isinstance(exc, json.JSONDecodeError):  # a body that is not JSON
+        return Transient(f"malformed response from {where}: not JSON ({exc.msg})")
+    # sdk.APIError: a body that does not fit the schema
+    return Transient(f"malformed response from {where}: {getattr(exc, 'message', exc)}")

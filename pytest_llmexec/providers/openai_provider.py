@@ -13,9 +13,9 @@ import json
 import re
 from typing import Any
 
-from .api import APIModel, api_message
-from .base import ModelError, Reply, Task, Usage
-from .pacing import Transient, parse_retry_after
+from .api import APIModel, sdk_failure
+from .base import Reply, Task, Usage
+from .pacing import Transient
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _REASONING = re.compile(r"^(o\d+($|-)|gpt-5(?!.*-chat))")
@@ -67,28 +67,9 @@ class OpenAIModel(APIModel):
 
         try:
             response = await self.client().chat.completions.create(**body)
-        except openai.APIStatusError as exc:
-            status = exc.status_code
-            message = f"HTTP {status} from {self.base_url}: {api_message(exc.body, exc.message)}"
-            retry_after = parse_retry_after(exc.response.headers)
-            if status == 429:
-                raise Transient(message, retry_after=retry_after, rate_limited=True) from None
-            if status >= 500 or status in (408, 409):
-                raise Transient(message, retry_after=retry_after) from None
-            raise ModelError(message) from None
-        except openai.APITimeoutError:
-            raise Transient(
-                f"no response from {self.base_url} within {self.settings.request_timeout:g}s"
-            ) from None
-        except openai.APIConnectionError as exc:
-            cause = exc.__cause__
-            detail = f" ({type(cause).__name__}: {cause})" if cause else ""
-            raise Transient(f"cannot connect to {self.base_url}{detail}") from None
-        except openai.APIError as exc:  # a body that does not fit the schema
-            raise Transient(f"malformed response from {self.base_url}: {exc.message}") from None
-        except json.JSONDecodeError as exc:  # a body that is not JSON
-            raise Transient(
-                f"malformed response from {self.base_url}: not JSON ({exc.msg})"
+        except (openai.APIError, json.JSONDecodeError) as exc:
+            raise sdk_failure(
+                exc, openai, self.base_url, self.settings.request_timeout, (429,)
             ) from None
         return self._reply(response)
 
