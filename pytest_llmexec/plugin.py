@@ -281,8 +281,15 @@ class BenchmarkFile(pytest.File):
             for model in state.settings.models:
                 for strategy in state.settings.strategies:
                     name = f"{snippet.id}[{model}-{strategy}-{case.input_id}]"
+                    # The node id is given as text so that pytest parses it like the ids it
+                    # reads back (--lf, --deselect): "<file>::<snippet>[<params>]".
                     item = LLMItem.from_parent(
-                        self, name=name, case=case, model=model, strategy=strategy
+                        self,
+                        name=name,
+                        nodeid=f"{self.nodeid}::{name}",
+                        case=case,
+                        model=model,
+                        strategy=strategy,
                     )
                     for mark in ("llmexec", strategy, marker_name(model), snippet.category):
                         item.add_marker(mark)
