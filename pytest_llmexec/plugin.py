@@ -62,6 +62,7 @@ class LLMExec:
     def __init__(self, config: pytest.Config, settings: opts.Settings) -> None:
         self.config = config
         self.settings = settings
+        self.provider_settings = opts.provider_settings_from(config)
         self.models: dict[str, Model] = {}
         self.records: list[dict[str, Any]] = []
         self.gate: dict[str, Any] | None = None  # the regression gate's result (controller)
@@ -76,7 +77,7 @@ class LLMExec:
         return hasattr(self.config, "workerinput")
 
     def build_models(self) -> None:
-        api = self.provider_settings = opts.provider_settings_from(self.config)
+        api = self.provider_settings
         workerinput = getattr(self.config, "workerinput", None)
         model_settings = ModelSettings(
             replay=self.settings.replay,
@@ -104,11 +105,8 @@ class LLMExec:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            api = getattr(self, "provider_settings", None)
             executor = with_truth_cache(  # --llm-cache=off bypasses the truth cache too
-                make_executor(),
-                api.cache if api is not None else "use",
-                api.cache_dir if api is not None else self.config.rootpath / ".llmexec",
+                make_executor(), self.provider_settings.cache, self.provider_settings.cache_dir
             )
             self._engine = Engine(
                 executor,
