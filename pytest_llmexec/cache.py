@@ -100,6 +100,19 @@ class CacheError(Exception):
     """A cache file or an import file that cannot be used; the message says which and why."""
 
 
+def _row(entry: Entry) -> tuple[object, ...]:
+    """The ``replies`` table's columns for an entry, stored when it is written."""
+    return (
+        entry.key,
+        entry.provider,
+        entry.model,
+        entry.sample,
+        canonical(entry.request),
+        canonical(entry.reply),
+        time.time(),
+    )
+
+
 class ResponseCache:
     """Replies by key in ``<dir>/replies.sqlite3``; safe to use from one thread at a time
     per instance (a lock serialises), and from many processes at once (WAL)."""
@@ -145,16 +158,7 @@ class ResponseCache:
         """Store (or replace) a reply; committed at once, so a crash loses nothing stored."""
         with self._lock:
             self._conn().execute(
-                "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    entry.key,
-                    entry.provider,
-                    entry.model,
-                    entry.sample,
-                    canonical(entry.request),
-                    canonical(entry.reply),
-                    time.time(),
-                ),
+                "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?)", _row(entry)
             )
 
     def entries(self) -> Iterator[Entry]:
@@ -212,16 +216,7 @@ class ResponseCache:
             try:
                 for entry in entries:
                     cursor = db.execute(
-                        "INSERT OR IGNORE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            entry.key,
-                            entry.provider,
-                            entry.model,
-                            entry.sample,
-                            canonical(entry.request),
-                            canonical(entry.reply),
-                            time.time(),
-                        ),
+                        "INSERT OR IGNORE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?)", _row(entry)
                     )
                     added += cursor.rowcount
                 db.execute("COMMIT")

@@ -39,7 +39,6 @@ class AnthropicModel(APIModel):
                 f"--llm-thinking-budget={s.thinking_budget}: must be below --llm-max-tokens "
                 f"({self.max_tokens})"
             )
-        self._client: Any = None
 
     def request_body(self, messages: list[dict[str, Any]], task: Task) -> dict[str, Any]:
         s = self.settings
@@ -75,17 +74,15 @@ class AnthropicModel(APIModel):
             body["output_config"] = {"effort": s.reasoning_effort}
         return body
 
-    def client(self) -> Any:
-        if self._client is None:
-            import anthropic  # here, not at start-up: an xdist controller never needs the SDK
+    def make_client(self, api_key: str) -> Any:
+        import anthropic
 
-            self._client = anthropic.AsyncAnthropic(
-                api_key=self._api_key or "unused",
-                base_url=self.base_url,
-                max_retries=0,
-                timeout=self.settings.request_timeout,
-            )
-        return self._client
+        return anthropic.AsyncAnthropic(
+            api_key=api_key,
+            base_url=self.base_url,
+            max_retries=0,
+            timeout=self.settings.request_timeout,
+        )
 
     async def send(self, body: dict[str, Any]) -> Reply:
         import anthropic
@@ -123,8 +120,3 @@ class AnthropicModel(APIModel):
             model_id=getattr(message, "model", None) or self.api_name,
             finish_reason=getattr(message, "stop_reason", None),
         )
-
-    async def close_client(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None

@@ -187,6 +187,7 @@ class APIModel(ChatModel):
         self._api_key = api_key  # never logged, cached or reported
         services.attach()
         self._closed = False
+        self._client: Any = None
 
     def __repr__(self) -> str:  # no key in reprs
         return f"{type(self).__name__}({self.name!r}, base_url={self.base_url!r})"
@@ -198,18 +199,26 @@ class APIModel(ChatModel):
     def request_body(self, messages: list[dict[str, Any]], task: Task) -> dict[str, Any]:
         raise NotImplementedError
 
-    def client(self) -> Any:
-        """The SDK's async client, made on first use (never in ``--llm-cache=only`` mode)."""
+    def make_client(self, api_key: str) -> Any:
+        """A new async client of the SDK (imported here: an xdist controller never needs it)."""
         raise NotImplementedError
 
     async def send(self, body: dict[str, Any]) -> Reply:
         """One try; raises `pacing.Transient` or `ModelError`."""
         raise NotImplementedError
 
-    async def close_client(self) -> None:
-        return None
-
     # -- shared
+    def client(self) -> Any:
+        """The SDK's async client, made on first use (never in ``--llm-cache=only`` mode)."""
+        if self._client is None:
+            self._client = self.make_client(self._api_key or "unused")
+        return self._client
+
+    async def close_client(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
     async def complete(self, messages: list[dict[str, Any]], task: Task) -> Reply:
         body = self.request_body(messages, task)
         key = request_key(self.provider, self.api_name, self.base_url, body, task.sample)

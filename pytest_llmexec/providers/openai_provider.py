@@ -32,7 +32,6 @@ class OpenAIModel(APIModel):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reasoning = is_reasoning(self.api_name)
-        self._client: Any = None
 
     def request_body(self, messages: list[dict[str, Any]], task: Task) -> dict[str, Any]:
         s = self.settings
@@ -50,17 +49,15 @@ class OpenAIModel(APIModel):
                 body["seed"] = s.seed + task.sample
         return body
 
-    def client(self) -> Any:
-        if self._client is None:
-            import openai  # here, not at start-up: an xdist controller never needs the SDK
+    def make_client(self, api_key: str) -> Any:
+        import openai
 
-            self._client = openai.AsyncOpenAI(
-                api_key=self._api_key or "unused",
-                base_url=self.base_url,
-                max_retries=0,
-                timeout=self.settings.request_timeout,
-            )
-        return self._client
+        return openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=self.base_url,
+            max_retries=0,
+            timeout=self.settings.request_timeout,
+        )
 
     async def send(self, body: dict[str, Any]) -> Reply:
         import openai
@@ -99,8 +96,3 @@ class OpenAIModel(APIModel):
             model_id=getattr(response, "model", None) or self.api_name,
             finish_reason=choice.finish_reason,
         )
-
-    async def close_client(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
