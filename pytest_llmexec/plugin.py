@@ -167,7 +167,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("xdist"):
         from .sharing import SharingHooks
 
-        config.pluginmanager.register(SharingHooks(), "llmexec-sharing")
+        config.pluginmanager.register(SharingHooks(settings.active), "llmexec-sharing")
     gate_settings = opts.gate_settings_from(config)
     if gate_settings.configured:
         config.pluginmanager.register(GatePlugin(config, gate_settings, state), "llmexec-gate")
