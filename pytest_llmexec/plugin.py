@@ -29,6 +29,7 @@ from .providers.pacing import RetryPolicy
 from .report import html as html_report
 from .report import json_report, terminal
 from .strategies import PromptOptions, get_strategy
+from .version import __version__
 
 PROPERTY = "llmexec"
 STATE_KEY = pytest.StashKey["LLMExec"]()
@@ -187,6 +188,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     s = state.settings
     return (
         [
+            f"llmexec: pytest-llmexec {__version__}",
             f"llmexec: models={','.join(s.models)} strategies={','.join(s.strategies)} "
             f"samples={s.samples} concurrency={s.concurrency} timeout={s.timeout:g}s "
             f"examples={s.examples} seed={s.seed}" + (f" shrink={s.shrink}" if s.shrink else ""),
@@ -429,8 +431,12 @@ def pytest_runtestloop(session: pytest.Session) -> None:
 
 
 def run_header(state: LLMExec) -> dict[str, Any]:
-    """The report's ``run`` section: every setting in force, the provider ones included."""
-    return {**state.settings.header(), "providers": state.provider_settings.to_json()}
+    """The report's ``run`` section: the plugin's version and every setting in force."""
+    return {
+        "version": __version__,
+        **state.settings.header(),
+        "providers": state.provider_settings.to_json(),
+    }
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
