@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from . import inputs, inputs_shrink
+from . import inputs
 from . import options as opts
 from .benchmark import BenchmarkError, Case, Snippet, looks_like_benchmark, read_benchmark
 from .engine import CaseResult, Engine
@@ -23,6 +23,7 @@ from .execution import make_executor
 from .execution.api import NONDETERMINISTIC
 from .execution.truth_cache import with_truth_cache
 from .gating import GatePlugin
+from .inputs import shrink as inputs_shrink
 from .providers import Model, ModelError, ModelSettings, is_api_model, make_models, warm_up
 from .providers.pacing import RetryPolicy
 from .report import html as html_report
