@@ -72,6 +72,11 @@ class BenchmarkError(Exception):
         self.field = field
 
 
+#: How a snippet's inputs are read, in which namespace it runs and how answers are scored.
+LEETCODE = "leetcode"  # literal inputs, LeetCode's imports, answers compared as literals
+CRUXEVAL = "cruxeval"  # expression inputs, a bare namespace, CRUXEval's assert checks
+
+
 @dataclass(frozen=True)
 class Snippet:
     """One piece of code and the ways to call it."""
@@ -96,6 +101,17 @@ class Snippet:
     schema: Mapping[str, Any] | None = None
     constraints: Mapping[str, Any] | None = None
     score: str | None = None  # name of an argument scored instead of the return value
+    dialect: str = LEETCODE
+
+    @property
+    def expression_inputs(self) -> bool:
+        """Inputs are Python expressions evaluated in the snippet's namespace (CRUXEval)."""
+        return self.dialect == CRUXEVAL
+
+    @property
+    def prelude(self) -> bool:
+        """The code runs with LeetCode's imports and node classes."""
+        return self.dialect == LEETCODE
 
     @property
     def lines(self) -> int:
@@ -140,6 +156,21 @@ class Case:
         return f"{self.snippet.id}[{self.input_id}]"
 
 
+@dataclass
+class Loaded:
+    """What a benchmark file gave: the snippets that loaded and one problem per bad one."""
+
+    snippets: list[Snippet] = field(default_factory=list)
+    problems: list[BenchmarkError] = field(default_factory=list)
+
+
+def read_benchmark(path: Path) -> Loaded:
+    """Load a YAML suite or a CRUXEval JSONL file; a bad snippet or row costs only itself."""
+    if path.suffix.lower() == ".jsonl":
+        return read_cruxeval(path)
+    return read_yaml(path)
+
+
 # --------------------------------------------------------------------------- YAML
 
 
@@ -164,6 +195,22 @@ def looks_like_benchmark(text: str) -> bool:
 
 
 def load_yaml(path: Path, text: str | None = None) -> list[Snippet]:
+    """The snippets of a YAML suite; raises the first problem (see `read_yaml`)."""
+    loaded = read_yaml(path, text)
+    if loaded.problems:
+        raise loaded.problems[0]
+    return loaded.snippets
+
+
+def read_yaml(path: Path, text: str | None = None) -> Loaded:
+    """The snippets of a YAML suite; a file-level problem is the only problem."""
+    try:
+        return _read_yaml(path, text)
+    except BenchmarkError as exc:
+        return Loaded(problems=[exc])
+
+
+def _read_yaml(path: Path, text: str | None) -> Loaded:
     if text is None:
         text = path.read_text(encoding="utf-8")
     try:
@@ -193,21 +240,28 @@ def load_yaml(path: Path, text: str | None = None) -> list[Snippet]:
     raw_snippets = data["snippets"]
     if not isinstance(raw_snippets, list) or not raw_snippets:
         raise BenchmarkError(path, "'snippets' must be a non-empty list", line=file_line)
-    snippets: list[Snippet] = []
+    loaded = Loaded()
     seen: dict[str, int] = {}
     for raw in raw_snippets:
-        snippet = _snippet_from_yaml(path, raw, defaults)
+        try:
+            snippet = _snippet_from_yaml(path, raw, defaults)
+        except BenchmarkError as exc:
+            loaded.problems.append(exc)
+            continue
         if snippet.id in seen:
-            raise BenchmarkError(
-                path,
-                f"duplicate snippet id (first defined at line {seen[snippet.id]})",
-                line=snippet.line,
-                snippet=snippet.id,
-                field="id",
+            loaded.problems.append(
+                BenchmarkError(
+                    path,
+                    f"duplicate snippet id (first defined at line {seen[snippet.id]})",
+                    line=snippet.line,
+                    snippet=snippet.id,
+                    field="id",
+                )
             )
+            continue
         seen[snippet.id] = snippet.line
-        snippets.append(snippet)
-    return snippets
+        loaded.snippets.append(snippet)
+    return loaded
 
 
 def _snippet_from_yaml(path: Path, raw: Any, defaults: Mapping[str, Any]) -> Snippet:
@@ -429,80 +483,97 @@ def _python_literal(value: Any) -> str:
 
 # --------------------------------------------------------------------------- CRUXEval
 
+CRUXEVAL_FIELDS = ("code", "input", "output")
+
 
 def load_cruxeval(path: Path) -> list[Snippet]:
-    """One snippet per JSONL row: ``{"code", "input", "output", "id"}``, entry ``f``."""
-    snippets: list[Snippet] = []
-    seen: set[str] = set()
-    with path.open(encoding="utf-8") as handle:
+    """One snippet per JSONL row; raises the first row's problem (see `read_cruxeval`)."""
+    loaded = read_cruxeval(path)
+    if loaded.problems:
+        raise loaded.problems[0]
+    return loaded.snippets
+
+
+def read_cruxeval(path: Path) -> Loaded:
+    """One snippet per JSONL row ``{"code", "input", "output", "id"}``, entry ``f``.
+
+    A bad row is one problem naming its line and field; the other rows load.
+    The ``input`` is argument text kept exactly as written: it may be any Python
+    expression, evaluated later in the row's own namespace in the sandboxed
+    child (``dict(a=1), 'b'``, a global of the code, a lambda), never here.
+    """
+    loaded = Loaded()
+    seen: dict[str, int] = {}
+    with path.open(encoding="utf-8", errors="replace") as handle:
         for lineno, raw_line in enumerate(handle, start=1):
             if not raw_line.strip():
                 continue
             try:
-                row = json.loads(raw_line)
-            except json.JSONDecodeError as exc:
-                raise BenchmarkError(path, f"invalid JSON: {exc.msg}", line=lineno) from None
-            if not isinstance(row, dict):
-                raise BenchmarkError(path, "each line must be a JSON object", line=lineno)
-            missing = [k for k in ("code", "input", "output", "id") if k not in row]
-            if missing:
-                raise BenchmarkError(
-                    path,
-                    f"row lacks {missing}; CRUXEval rows have code, input, output, id",
-                    line=lineno,
-                )
-            sid = str(row["id"])
-            if sid in seen:
-                raise BenchmarkError(path, "duplicate id", line=lineno, snippet=sid, field="id")
-            seen.add(sid)
-            code = row["code"]
-            if not isinstance(code, str):
-                raise BenchmarkError(
-                    path, "must be a string", line=lineno, snippet=sid, field="code"
-                )
-            try:
-                tree = ast.parse(code)
-            except SyntaxError as exc:
-                raise BenchmarkError(
-                    path,
-                    f"the code does not parse: {exc.msg}",
-                    line=lineno,
-                    snippet=sid,
-                    field="code",
-                ) from None
-            if not any(isinstance(n, ast.FunctionDef) and n.name == "f" for n in tree.body):
-                raise BenchmarkError(
-                    path, "CRUXEval code must define f", line=lineno, snippet=sid, field="code"
-                )
-            args = str(row["input"])
-            try:
-                call = ast.parse(f"f({args})", mode="eval").body
-                assert isinstance(call, ast.Call)
-                for node in [*call.args, *(kw.value for kw in call.keywords)]:
-                    ast.literal_eval(node)
-            except (SyntaxError, ValueError):
-                raise BenchmarkError(
-                    path,
-                    f"{args!r} is not a literal argument list",
-                    line=lineno,
-                    snippet=sid,
-                    field="input",
-                ) from None
-            safe_id = re.sub(r"[^A-Za-z0-9_.]", "_", sid)
-            snippets.append(
-                Snippet(
-                    id=safe_id,
-                    code=code,
-                    entry="f",
-                    category="cruxeval",
-                    path=path,
-                    line=lineno,
-                    inputs=(args,),
-                    input_ids=("i0",),
-                    recorded_outputs=(str(row["output"]),),
-                    examples=0,
-                )
-            )
-    if not snippets:
-        raise BenchmarkError(path, "the file holds no rows")
-    return snippets
+                snippet = _cruxeval_row(path, lineno, raw_line, seen)
+            except BenchmarkError as exc:
+                loaded.problems.append(exc)
+                continue
+            seen[snippet.id] = lineno
+            loaded.snippets.append(snippet)
+    if not loaded.snippets and not loaded.problems:
+        loaded.problems.append(BenchmarkError(path, "the file holds no rows"))
+    return loaded
+
+
+def _cruxeval_row(path: Path, lineno: int, raw_line: str, seen: Mapping[str, int]) -> Snippet:
+    try:
+        row = json.loads(raw_line)
+    except json.JSONDecodeError as exc:
+        raise BenchmarkError(
+            path, f"invalid JSON: {exc.msg} (column {exc.colno})", line=lineno
+        ) from None
+    if not isinstance(row, dict):
+        raise BenchmarkError(path, "each line must be a JSON object", line=lineno)
+    raw_id = row.get("id", f"line{lineno}")
+    sid = str(raw_id) if isinstance(raw_id, (str, int)) else f"line{lineno}"
+
+    def fail(message: str, fld: str | None) -> BenchmarkError:
+        return BenchmarkError(path, message, line=lineno, snippet=sid, field=fld)
+
+    missing = [k for k in CRUXEVAL_FIELDS if k not in row]
+    if missing:
+        raise fail(f"row lacks {missing}; CRUXEval rows have code, input, output, id", missing[0])
+    for name in CRUXEVAL_FIELDS:
+        if not isinstance(row[name], str):
+            raise fail(f"must be a string, not {type(row[name]).__name__}", name)
+    safe_id = re.sub(r"[^A-Za-z0-9_.]", "_", sid)
+    if safe_id in seen:
+        raise fail(f"duplicate id (first at line {seen[safe_id]})", "id")
+    code = row["code"]
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError) as exc:
+        detail = getattr(exc, "msg", str(exc))
+        raise fail(f"the code does not parse: {detail}", "code") from None
+    if not any(isinstance(n, ast.FunctionDef) and n.name == "f" for n in tree.body):
+        raise fail("CRUXEval code must define f", "code")
+    args = row["input"]
+    try:
+        call = ast.parse(f"f({args}\n)", mode="eval").body
+    except (SyntaxError, ValueError):
+        raise fail(f"{args!r} is not a Python argument list", "input") from None
+    if not isinstance(call, ast.Call):  # e.g. "1)(2": parses, but not as one call of f
+        raise fail(f"{args!r} is not a Python argument list", "input")
+    for name in ("output",):
+        try:
+            ast.parse(row[name], mode="eval")
+        except (SyntaxError, ValueError):
+            raise fail(f"{row[name]!r} is not a Python expression", name) from None
+    return Snippet(
+        id=safe_id,
+        code=code,
+        entry="f",
+        category="cruxeval",
+        path=path,
+        line=lineno,
+        inputs=(args,),
+        input_ids=("i0",),
+        recorded_outputs=(row["output"],),
+        examples=0,
+        dialect=CRUXEVAL,
+    )

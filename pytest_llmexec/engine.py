@@ -158,6 +158,8 @@ def _case_call(
         score=snippet.score,
         trace=trace,
         steps=steps if trace else None,
+        expressions=snippet.expression_inputs,
+        prelude=snippet.prelude,
     )
 
 
