@@ -72,6 +72,11 @@ class BenchmarkError(Exception):
         self.field = field
 
 
+#: How a snippet's inputs are read, in which namespace it runs and how answers are scored.
+LEETCODE = "leetcode"  # literal inputs, LeetCode's imports, answers compared as literals
+CRUXEVAL = "cruxeval"  # expression inputs, a bare namespace, CRUXEval's assert checks
+
+
 @dataclass(frozen=True)
 class Snippet:
     """One piece of code and the ways to call it."""
@@ -96,6 +101,17 @@ class Snippet:
     schema: Mapping[str, Any] | None = None
     constraints: Mapping[str, Any] | None = None
     score: str | None = None  # name of an argument scored instead of the return value
+    dialect: str = LEETCODE
+
+    @property
+    def expression_inputs(self) -> bool:
+        """Inputs are Python expressions evaluated in the snippet's namespace (CRUXEval)."""
+        return self.dialect == CRUXEVAL
+
+    @property
+    def prelude(self) -> bool:
+        """The code runs with LeetCode's imports and node classes."""
+        return self.dialect == LEETCODE
 
     @property
     def lines(self) -> int:
@@ -140,6 +156,21 @@ class Case:
         return f"{self.snippet.id}[{self.input_id}]"
 
 
+@dataclass
+class Loaded:
+    """What a benchmark file gave: the snippets that loaded and one problem per bad one."""
+
+    snippets: list[Snippet] = field(default_factory=list)
+    problems: list[BenchmarkError] = field(default_factory=list)
+
+
+def read_benchmark(path: Path) -> Loaded:
+    """Load a YAML suite or a CRUXEval JSONL file; a bad snippet or row costs only itself."""
+    if path.suffix.lower() == ".jsonl":
+        return read_cruxeval(path)
+    return read_yaml(path)
+
+
 # --------------------------------------------------------------------------- YAML
 
 
@@ -164,14 +195,29 @@ def looks_like_benchmark(text: str) -> bool:
 
 
 def load_yaml(path: Path, text: str | None = None) -> list[Snippet]:
+    """The snippets of a YAML suite; raises the first problem (see `read_yaml`)."""
+    loaded = read_yaml(path, text)
+    if loaded.problems:
+        raise loaded.problems[0]
+    return loaded.snippets
+
+
+def read_yaml(path: Path, text: str | None = None) -> Loaded:
+    """The snippets of a YAML suite; a file-level problem is the only problem."""
+    try:
+        return _read_yaml(path, text)
+    except BenchmarkError as exc:
+        return Loaded(problems=[exc])
+
+
+def _read_yaml(path: Path, text: str | None) -> Loaded:
     if text is None:
         text = path.read_text(encoding="utf-8")
     try:
         data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise BenchmarkError(path, f"YAML syntax error: {exc.problem or exc}", line=line) from None
+        line, message = _yaml_problem(exc, text)
+        raise BenchmarkError(path, f"YAML syntax error: {message}", line=line) from None
     except yaml.YAMLError as exc:
         raise BenchmarkError(path, f"YAML error: {exc}") from None
     if not isinstance(data, dict) or "snippets" not in data:
@@ -193,21 +239,55 @@ def load_yaml(path: Path, text: str | None = None) -> list[Snippet]:
     raw_snippets = data["snippets"]
     if not isinstance(raw_snippets, list) or not raw_snippets:
         raise BenchmarkError(path, "'snippets' must be a non-empty list", line=file_line)
-    snippets: list[Snippet] = []
+    loaded = Loaded()
     seen: dict[str, int] = {}
     for raw in raw_snippets:
-        snippet = _snippet_from_yaml(path, raw, defaults)
+        try:
+            snippet = _snippet_from_yaml(path, raw, defaults)
+        except BenchmarkError as exc:
+            loaded.problems.append(exc)
+            continue
         if snippet.id in seen:
-            raise BenchmarkError(
-                path,
-                f"duplicate snippet id (first defined at line {seen[snippet.id]})",
-                line=snippet.line,
-                snippet=snippet.id,
-                field="id",
+            loaded.problems.append(
+                BenchmarkError(
+                    path,
+                    f"duplicate snippet id (first defined at line {seen[snippet.id]})",
+                    line=snippet.line,
+                    snippet=snippet.id,
+                    field="id",
+                )
             )
+            continue
         seen[snippet.id] = snippet.line
-        snippets.append(snippet)
-    return snippets
+        loaded.snippets.append(snippet)
+    return loaded
+
+
+def category_from_file_name(path: Path) -> str | None:
+    """A file's default category: ``Dynamic-Programming.yaml`` -> ``dynamic_programming``."""
+    name = re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_")
+    return name if _CATEGORY_RE.match(name) else None
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str]:
+    """The line where a YAML error starts, and PyYAML's message with its context.
+
+    A problem found at the end of the stream (an unclosed bracket or quote) is
+    marked past the last line; the line to fix is where the construct began,
+    which PyYAML gives as the context ("while parsing a flow sequence").
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    last = max(len(text.splitlines()), 1)
+    at_end = problem is not None and (problem.line + 1 > last or problem.index >= len(text))
+    if problem is not None and not (at_end and context is not None):
+        line: int | None = min(problem.line + 1, last)
+    else:
+        line = context.line + 1 if context is not None else None
+    message = str(exc.problem or exc)
+    if exc.context:
+        where = f" at line {context.line + 1}" if context is not None else ""
+        message += f" ({exc.context}{where})"
+    return line, message
 
 
 def _snippet_from_yaml(path: Path, raw: Any, defaults: Mapping[str, Any]) -> Snippet:
@@ -238,6 +318,14 @@ def _snippet_from_yaml(path: Path, raw: Any, defaults: Mapping[str, Any]) -> Sni
     entry = _resolve_entry(tree, merged.get("entry"), fail)
 
     category = merged.get("category")
+    if category is None:
+        category = category_from_file_name(path)
+        if category is None:
+            raise fail(
+                f"no 'category' given, and the file name {path.name!r} does not make one; "
+                "add 'category: <name>' at the top of the file or to the snippet",
+                "category",
+            )
     if not isinstance(category, str) or not _CATEGORY_RE.match(category):
         raise fail("'category' must be a lower-case name such as dynamic_programming", "category")
     difficulty = merged.get("difficulty")
@@ -258,12 +346,13 @@ def _snippet_from_yaml(path: Path, raw: Any, defaults: Mapping[str, Any]) -> Sni
     if not all(isinstance(v, str) for v in description.values()):
         raise fail("'description' values must be strings", "description")
 
-    params = _entry_params(tree, entry)
+    signature = _entry_signature(tree, entry)
+    params = signature.names
     raw_inputs = merged.get("inputs")
     if not isinstance(raw_inputs, list) or not raw_inputs:
         raise fail("'inputs' must be a non-empty list of argument mappings or strings", "inputs")
     inputs = tuple(
-        _input_text(item, index, params, lambda m, i: fail(f"input {i}: {m}", "inputs"))
+        _input_text(item, index, signature, lambda m, i: fail(f"input {i}: {m}", "inputs"))
         for index, item in enumerate(raw_inputs)
     )
     raises = merged.get("raises") or []
@@ -369,7 +458,48 @@ def _resolve_entry(tree: ast.Module, entry: Any, fail: Any) -> str:
     )
 
 
-def _entry_params(tree: ast.Module, entry: str) -> list[str]:
+@dataclass(frozen=True)
+class _Signature:
+    """What an entry point accepts, read from its ``def`` (without ``self``)."""
+
+    positional: tuple[str, ...] = ()  # positional-only first, then positional-or-keyword
+    positional_only: int = 0
+    keyword_only: tuple[str, ...] = ()
+    optional: frozenset[str] = frozenset()  # parameters with a default
+    star_args: bool = False
+    star_kwargs: bool = False
+    known: bool = False  # False when the entry's def could not be found
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.positional, *self.keyword_only]
+
+    def problem(self, n_positional: int, keywords: Sequence[str]) -> str | None:
+        """Why a call with these arguments would not bind, in the words of the dict checks."""
+        if not self.known:
+            return None
+        if n_positional > len(self.positional) and not self.star_args:
+            return (
+                f"{n_positional} positional arguments given; "
+                f"the entry takes {len(self.positional)}: {list(self.positional)}"
+            )
+        given = set(self.positional[:n_positional])
+        by_position = self.positional[self.positional_only :]
+        accepted = {*by_position, *self.keyword_only}
+        unknown = [k for k in keywords if k not in accepted]
+        if unknown and not self.star_kwargs:
+            return f"unknown argument(s) {unknown}; the entry takes {self.names}"
+        twice = [k for k in keywords if k in given]
+        if twice:
+            return f"argument(s) {twice} given both by position and by name"
+        given |= set(keywords)
+        missing = [p for p in self.names if p not in given and p not in self.optional]
+        if missing:
+            return f"missing argument(s) {missing}"
+        return None
+
+
+def _entry_signature(tree: ast.Module, entry: str) -> _Signature:
     owner, _, name = entry.rpartition(".")
     body: Sequence[ast.stmt] = tree.body
     if owner:
@@ -377,23 +507,36 @@ def _entry_params(tree: ast.Module, entry: str) -> list[str]:
         body = cls.body
     for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            args = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
-            if owner and args and args[0] == "self":
-                args = args[1:]
-            return args
-    return []
+            args = node.args
+            positional = [a.arg for a in args.posonlyargs + args.args]
+            positional_only = len(args.posonlyargs)
+            defaults = positional[len(positional) - len(args.defaults) :] if args.defaults else []
+            if owner and positional and positional[0] == "self":
+                positional = positional[1:]
+                positional_only = max(positional_only - 1, 0)
+            keyword_only = [a.arg for a in args.kwonlyargs]
+            optional = {*defaults}
+            optional |= {a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d}
+            return _Signature(
+                positional=tuple(positional),
+                positional_only=positional_only,
+                keyword_only=tuple(keyword_only),
+                optional=frozenset(optional),
+                star_args=args.vararg is not None,
+                star_kwargs=args.kwarg is not None,
+                known=True,
+            )
+    return _Signature()
 
 
-def _input_text(item: Any, index: int, params: list[str], fail: Any) -> str:
-    """Turn one declared input into Python argument text, validating it."""
+def _input_text(item: Any, index: int, signature: _Signature, fail: Any) -> str:
+    """Turn one declared input into Python argument text, checking it binds to the entry."""
+    params = signature.names
     if isinstance(item, dict):
         item = {k: v for k, v in item.items() if k != "__line__"}
-        unknown = [k for k in item if k not in params]
-        if params and unknown:
-            raise fail(f"unknown argument(s) {unknown}; the entry takes {params}", index)
-        missing = [p for p in params if p not in item]
-        if missing:
-            raise fail(f"missing argument(s) {missing}", index)
+        problem = signature.problem(0, list(item))
+        if problem:
+            raise fail(problem, index)
         return ", ".join(f"{k}={_python_literal(v)}" for k, v in item.items())
     if isinstance(item, str):
         try:
@@ -413,6 +556,9 @@ def _input_text(item: Any, index: int, params: list[str], fail: Any) -> str:
             kw.arg is None for kw in call.keywords
         ):
             raise fail("star arguments are not allowed", index)
+        problem = signature.problem(len(call.args), [kw.arg for kw in call.keywords if kw.arg])
+        if problem:
+            raise fail(problem, index)
         return item.strip()
     if isinstance(item, list) and len(params) == 1:
         return _python_literal(item)
@@ -429,80 +575,97 @@ def _python_literal(value: Any) -> str:
 
 # --------------------------------------------------------------------------- CRUXEval
 
+CRUXEVAL_FIELDS = ("code", "input", "output")
+
 
 def load_cruxeval(path: Path) -> list[Snippet]:
-    """One snippet per JSONL row: ``{"code", "input", "output", "id"}``, entry ``f``."""
-    snippets: list[Snippet] = []
-    seen: set[str] = set()
-    with path.open(encoding="utf-8") as handle:
+    """One snippet per JSONL row; raises the first row's problem (see `read_cruxeval`)."""
+    loaded = read_cruxeval(path)
+    if loaded.problems:
+        raise loaded.problems[0]
+    return loaded.snippets
+
+
+def read_cruxeval(path: Path) -> Loaded:
+    """One snippet per JSONL row ``{"code", "input", "output", "id"}``, entry ``f``.
+
+    A bad row is one problem naming its line and field; the other rows load.
+    The ``input`` is argument text kept exactly as written: it may be any Python
+    expression, evaluated later in the row's own namespace in the sandboxed
+    child (``dict(a=1), 'b'``, a global of the code, a lambda), never here.
+    """
+    loaded = Loaded()
+    seen: dict[str, int] = {}
+    with path.open(encoding="utf-8", errors="replace") as handle:
         for lineno, raw_line in enumerate(handle, start=1):
             if not raw_line.strip():
                 continue
             try:
-                row = json.loads(raw_line)
-            except json.JSONDecodeError as exc:
-                raise BenchmarkError(path, f"invalid JSON: {exc.msg}", line=lineno) from None
-            if not isinstance(row, dict):
-                raise BenchmarkError(path, "each line must be a JSON object", line=lineno)
-            missing = [k for k in ("code", "input", "output", "id") if k not in row]
-            if missing:
-                raise BenchmarkError(
-                    path,
-                    f"row lacks {missing}; CRUXEval rows have code, input, output, id",
-                    line=lineno,
-                )
-            sid = str(row["id"])
-            if sid in seen:
-                raise BenchmarkError(path, "duplicate id", line=lineno, snippet=sid, field="id")
-            seen.add(sid)
-            code = row["code"]
-            if not isinstance(code, str):
-                raise BenchmarkError(
-                    path, "must be a string", line=lineno, snippet=sid, field="code"
-                )
-            try:
-                tree = ast.parse(code)
-            except SyntaxError as exc:
-                raise BenchmarkError(
-                    path,
-                    f"the code does not parse: {exc.msg}",
-                    line=lineno,
-                    snippet=sid,
-                    field="code",
-                ) from None
-            if not any(isinstance(n, ast.FunctionDef) and n.name == "f" for n in tree.body):
-                raise BenchmarkError(
-                    path, "CRUXEval code must define f", line=lineno, snippet=sid, field="code"
-                )
-            args = str(row["input"])
-            try:
-                call = ast.parse(f"f({args})", mode="eval").body
-                assert isinstance(call, ast.Call)
-                for node in [*call.args, *(kw.value for kw in call.keywords)]:
-                    ast.literal_eval(node)
-            except (SyntaxError, ValueError):
-                raise BenchmarkError(
-                    path,
-                    f"{args!r} is not a literal argument list",
-                    line=lineno,
-                    snippet=sid,
-                    field="input",
-                ) from None
-            safe_id = re.sub(r"[^A-Za-z0-9_.]", "_", sid)
-            snippets.append(
-                Snippet(
-                    id=safe_id,
-                    code=code,
-                    entry="f",
-                    category="cruxeval",
-                    path=path,
-                    line=lineno,
-                    inputs=(args,),
-                    input_ids=("i0",),
-                    recorded_outputs=(str(row["output"]),),
-                    examples=0,
-                )
-            )
-    if not snippets:
-        raise BenchmarkError(path, "the file holds no rows")
-    return snippets
+                snippet = _cruxeval_row(path, lineno, raw_line, seen)
+            except BenchmarkError as exc:
+                loaded.problems.append(exc)
+                continue
+            seen[snippet.id] = lineno
+            loaded.snippets.append(snippet)
+    if not loaded.snippets and not loaded.problems:
+        loaded.problems.append(BenchmarkError(path, "the file holds no rows"))
+    return loaded
+
+
+def _cruxeval_row(path: Path, lineno: int, raw_line: str, seen: Mapping[str, int]) -> Snippet:
+    try:
+        row = json.loads(raw_line)
+    except json.JSONDecodeError as exc:
+        raise BenchmarkError(
+            path, f"invalid JSON: {exc.msg} (column {exc.colno})", line=lineno
+        ) from None
+    if not isinstance(row, dict):
+        raise BenchmarkError(path, "each line must be a JSON object", line=lineno)
+    raw_id = row.get("id", f"line{lineno}")
+    sid = str(raw_id) if isinstance(raw_id, (str, int)) else f"line{lineno}"
+
+    def fail(message: str, fld: str | None) -> BenchmarkError:
+        return BenchmarkError(path, message, line=lineno, snippet=sid, field=fld)
+
+    missing = [k for k in CRUXEVAL_FIELDS if k not in row]
+    if missing:
+        raise fail(f"row lacks {missing}; CRUXEval rows have code, input, output, id", missing[0])
+    for name in CRUXEVAL_FIELDS:
+        if not isinstance(row[name], str):
+            raise fail(f"must be a string, not {type(row[name]).__name__}", name)
+    safe_id = re.sub(r"[^A-Za-z0-9_.]", "_", sid)
+    if safe_id in seen:
+        raise fail(f"duplicate id (first at line {seen[safe_id]})", "id")
+    code = row["code"]
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError) as exc:
+        detail = getattr(exc, "msg", str(exc))
+        raise fail(f"the code does not parse: {detail}", "code") from None
+    if not any(isinstance(n, ast.FunctionDef) and n.name == "f" for n in tree.body):
+        raise fail("CRUXEval code must define f", "code")
+    args = row["input"]
+    try:
+        call = ast.parse(f"f({args}\n)", mode="eval").body
+    except (SyntaxError, ValueError):
+        raise fail(f"{args!r} is not a Python argument list", "input") from None
+    if not isinstance(call, ast.Call):  # e.g. "1)(2": parses, but not as one call of f
+        raise fail(f"{args!r} is not a Python argument list", "input")
+    for name in ("output",):
+        try:
+            ast.parse(row[name], mode="eval")
+        except (SyntaxError, ValueError):
+            raise fail(f"{row[name]!r} is not a Python expression", name) from None
+    return Snippet(
+        id=safe_id,
+        code=code,
+        entry="f",
+        category="cruxeval",
+        path=path,
+        line=lineno,
+        inputs=(args,),
+        input_ids=("i0",),
+        recorded_outputs=(row["output"],),
+        examples=0,
+        dialect=CRUXEVAL,
+    )

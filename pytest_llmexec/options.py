@@ -305,7 +305,8 @@ def _number(config: pytest.Config, flag: str, kind: type, minimum: float) -> Any
     try:
         number = kind(value)
     except (TypeError, ValueError):
-        raise pytest.UsageError(f"{flag}={value}: expected a number") from None
+        expected = "a whole number" if kind is int else "a number"
+        raise pytest.UsageError(f"{flag}={value}: expected {expected}") from None
     if number < minimum:
         raise pytest.UsageError(f"{flag}={value}: must be at least {minimum:g}")
     return number

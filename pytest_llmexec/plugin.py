@@ -14,20 +14,22 @@ from typing import Any
 
 import pytest
 
-from . import inputs, inputs_shrink
+from . import inputs
 from . import options as opts
-from .benchmark import BenchmarkError, Case, Snippet, load_cruxeval, load_yaml, looks_like_benchmark
+from .benchmark import BenchmarkError, Case, Snippet, looks_like_benchmark, read_benchmark
 from .engine import CaseResult, Engine
 from .execution import describe as describe_executor
 from .execution import make_executor
 from .execution.api import NONDETERMINISTIC
 from .execution.truth_cache import with_truth_cache
 from .gating import GatePlugin
+from .inputs import shrink as inputs_shrink
 from .providers import Model, ModelError, ModelSettings, is_api_model, make_models, warm_up
 from .providers.pacing import RetryPolicy
 from .report import html as html_report
 from .report import json_report, terminal
 from .strategies import PromptOptions, get_strategy
+from .version import __version__
 
 PROPERTY = "llmexec"
 STATE_KEY = pytest.StashKey["LLMExec"]()
@@ -167,7 +169,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("xdist"):
         from .sharing import SharingHooks
 
-        config.pluginmanager.register(SharingHooks(), "llmexec-sharing")
+        config.pluginmanager.register(SharingHooks(settings.active), "llmexec-sharing")
     gate_settings = opts.gate_settings_from(config)
     if gate_settings.configured:
         config.pluginmanager.register(GatePlugin(config, gate_settings, state), "llmexec-gate")
@@ -186,6 +188,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     s = state.settings
     return (
         [
+            f"llmexec: pytest-llmexec {__version__}",
             f"llmexec: models={','.join(s.models)} strategies={','.join(s.strategies)} "
             f"samples={s.samples} concurrency={s.concurrency} timeout={s.timeout:g}s "
             f"examples={s.examples} seed={s.seed}" + (f" shrink={s.shrink}" if s.shrink else ""),
@@ -254,15 +257,32 @@ class BenchmarkFile(pytest.File):
                 "pass --llm-model=NAME (for example --llm-model=oracle) or set llm_model in "
                 "the ini file"
             )
-        try:
-            if self.path.suffix.lower() == ".jsonl":
-                snippets = load_cruxeval(self.path)
-            else:
-                snippets = load_yaml(self.path)
-        except BenchmarkError as exc:
-            raise CollectionProblem(_relative(str(exc), self.path, self.config)) from None
-        for snippet in snippets:
+        loaded = read_benchmark(self.path)
+        if loaded.problems and not loaded.snippets:  # nothing to run: a collection error
+            raise CollectionProblem(
+                "\n".join(_relative(str(p), self.path, self.config) for p in loaded.problems)
+            )
+        for snippet in loaded.snippets:
             yield from self._items(state, snippet)
+        for problem in loaded.problems:  # one failing test per bad row: the rest still runs
+            yield self._broken(state, problem)
+
+    def _broken(self, state: LLMExec, problem: BenchmarkError) -> pytest.Item:
+        name = f"line{problem.line}" if problem.line is not None else "file"
+        item = BrokenEntry.from_parent(
+            self,
+            name=name,
+            nodeid=f"{self.nodeid}::{name}",
+            message=_relative(str(problem), self.path, self.config),
+        )
+        # selected by the usual -m expressions, so a bad row is not filtered away unseen
+        for mark in (
+            "llmexec",
+            *state.settings.strategies,
+            *map(marker_name, state.settings.models),
+        ):
+            item.add_marker(mark)
+        return item
 
     def _items(self, state: LLMExec, snippet: Snippet) -> Iterator[pytest.Item]:
         state.register_marker(snippet.category, f"snippets of the category {snippet.category}")
@@ -306,6 +326,30 @@ class BenchmarkFile(pytest.File):
         if isinstance(excinfo.value, CollectionProblem):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
+
+
+class BrokenEntry(pytest.Item):
+    """A benchmark row or snippet that could not be loaded: it fails with its message.
+
+    The rest of the file still collects and runs; the run's exit status is non-zero.
+    """
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = message
+
+    def runtest(self) -> None:
+        raise CollectionProblem(self.message)
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
+        if isinstance(excinfo.value, CollectionProblem):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.path.name}: {self.message}"
 
 
 class LLMFailure(Exception):
@@ -428,8 +472,12 @@ def pytest_runtestloop(session: pytest.Session) -> None:
 
 
 def run_header(state: LLMExec) -> dict[str, Any]:
-    """The report's ``run`` section: every setting in force, the provider ones included."""
-    return {**state.settings.header(), "providers": state.provider_settings.to_json()}
+    """The report's ``run`` section: the plugin's version and every setting in force."""
+    return {
+        "version": __version__,
+        **state.settings.header(),
+        "providers": state.provider_settings.to_json(),
+    }
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -32,12 +32,13 @@ import pytest
 SHARE_KEY = "llmexec_share"
 
 
-def wanted(config: pytest.Config) -> bool:
-    """Whether this controller should distribute by fixed shares."""
-    from .plugin import _state
+def wanted(config: pytest.Config, active: bool) -> bool:
+    """Whether this controller should distribute by fixed shares.
 
-    state = _state(config)
-    return state is not None and state.settings.active and config.getvalue("dist") == "load"
+    *active*: whether the run has models to ask (the plugin knows; this module
+    does not reach back into it).
+    """
+    return active and config.getvalue("dist") == "load"
 
 
 def worker_index(node_id: str) -> int | None:
@@ -104,13 +105,16 @@ if LoadScheduling is not None:
 class SharingHooks:
     """Controller hooks, registered only when xdist is present."""
 
+    def __init__(self, active: bool) -> None:
+        self.active = active
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        if wanted(node.config):
+        if wanted(node.config, self.active):
             node.workerinput[SHARE_KEY] = True
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
-        if LoadScheduling is not None and wanted(config):
+        if LoadScheduling is not None and wanted(config, self.active):
             return ShareScheduling(config, log)
         return None

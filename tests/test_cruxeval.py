@@ -122,14 +122,17 @@ def test_jsonl_not_given_explicitly_is_not_collected(pytester: pytest.Pytester) 
     ("line", "message"),
     [
         ("not json", "crux.jsonl:1: invalid JSON*"),
-        ('{"code": "def f(x): return x", "input": "1", "id": "a"}', "crux.jsonl:1: row lacks*"),
+        (
+            '{"code": "def f(x): return x", "input": "1", "id": "a"}',
+            "crux.jsonl:1: snippet 'a': field 'output': row lacks*",
+        ),
         (
             '{"code": "def g(x): return x", "input": "1", "output": "1", "id": "a"}',
             "crux.jsonl:1: snippet 'a': field 'code': CRUXEval code must define f",
         ),
         (
-            '{"code": "def f(x): return x", "input": "len(x)", "output": "1", "id": "a"}',
-            "crux.jsonl:1: snippet 'a': field 'input': *not a literal argument list",
+            '{"code": "def f(x): return x", "input": "1, (", "output": "1", "id": "a"}',
+            "crux.jsonl:1: snippet 'a': field 'input': *is not a Python argument list",
         ),
     ],
 )

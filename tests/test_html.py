@@ -16,6 +16,7 @@ from helpers import write_json
 
 from pytest_llmexec.report import html
 from pytest_llmexec.report.aggregate import summary
+from pytest_llmexec.report.complexity import complexity_class, complexity_rank
 
 # A snippet whose code holds markup, inputs that try to break out of an attribute and
 # out of a comment, and replies (below) that try to close the page's script elements.
@@ -463,7 +464,7 @@ def test_nondeterministic_cases_are_listed_but_not_scored() -> None:
     ],
 )
 def test_complexities_are_ordered_by_growth(order: list[str]) -> None:
-    ranks = [html.complexity_rank(text) for text in order]
+    ranks = [complexity_rank(text) for text in order]
     assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
 
 
@@ -493,7 +494,7 @@ def test_complexities_are_ordered_by_growth(order: list[str]) -> None:
     ],
 )
 def test_complexity_classes(texts: list[str], label: str) -> None:
-    assert {text: html.complexity_class(text) for text in texts} == dict.fromkeys(texts, label)
+    assert {text: complexity_class(text) for text in texts} == dict.fromkeys(texts, label)
 
 
 def test_api_run_shows_iip_steps_tokens_and_cost(

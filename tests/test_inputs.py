@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from helpers import read_report
 
-from pytest_llmexec.inputs_types import bind
+from pytest_llmexec.inputs.types import bind
 
 ORACLE = ("-p", "llmexec", "--llm-model=oracle", "-p", "no:cacheprovider")
 

@@ -8,8 +8,8 @@ from random import Random
 import pytest
 from hypothesis import strategies as st
 
-from pytest_llmexec.inputs_draw import Rejected, draw, snippet_seed
-from pytest_llmexec.inputs_types import (
+from pytest_llmexec.inputs.draw import Rejected, draw, snippet_seed
+from pytest_llmexec.inputs.types import (
     Kind,
     bind,
     kind_from_annotation,

@@ -295,7 +295,15 @@ def test_ini_twin_and_command_line_precedence(pytester: pytest.Pytester) -> None
         (("--llm-model=replay", "--llm-replay=missing.json"), "*no such file*missing.json*"),
         (("--llm-model=oracle", "--llm-strategy=vp,telepathy"), "*telepathy*unknown strategy*"),
         (("--llm-model=oracle", "--llm-samples=0"), "*--llm-samples=0: must be at least 1*"),
-        (("--llm-model=oracle", "--llm-samples=many"), "*--llm-samples=many: expected a number*"),
+        (
+            ("--llm-model=oracle", "--llm-samples=many"),
+            "*--llm-samples=many: expected a whole number*",
+        ),
+        (
+            ("--llm-model=oracle", "--llm-samples=3.5"),
+            "*--llm-samples=3.5: expected a whole number*",
+        ),
+        (("--llm-model=oracle", "--llm-timeout=soon"), "*--llm-timeout=soon: expected a number*"),
     ],
 )
 def test_usage_errors(pytester: pytest.Pytester, args: tuple[str, ...], message: str) -> None:

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from pytest_llmexec.benchmark import Snippet
-from pytest_llmexec.inputs_types import missing_kinds, plan
+from pytest_llmexec.inputs.types import missing_kinds, plan
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"

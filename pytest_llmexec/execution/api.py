@@ -23,7 +23,14 @@ HARNESS = "harness error"
 
 @dataclass(frozen=True)
 class Call:
-    """Run ``entry(*args)`` of *code*; *args* is Python argument text."""
+    """Run ``entry(*args)`` of *code*; *args* is Python argument text.
+
+    *args* is read as literals, or with *expressions* evaluated in the module's
+    namespace after the code ran (CRUXEval inputs such as ``dict(a=1), 'b'``).
+    *prelude* gives the code LeetCode's imports; a CRUXEval row runs without them.
+    A *program* call runs the code alone (CRUXEval's ``assert`` checks): ``ok``
+    with the value ``None`` when it completes, ``raised`` otherwise.
+    """
 
     code: str
     entry: str
@@ -33,6 +40,15 @@ class Call:
     trace: bool = False  # record locals after each step of the entry (for IIP)
     #: the IIP steps as (first line, last line) of the entry's body, 1-based lines of the code
     steps: tuple[tuple[int, int], ...] | None = None
+    expressions: bool = False
+    prelude: bool = True
+    program: bool = False
+
+    def options(self) -> dict[str, bool]:
+        """The evaluation flags that differ from the defaults (requests and cache keys)."""
+        flags = {"expressions": self.expressions, "prelude": self.prelude, "program": self.program}
+        defaults = {"expressions": False, "prelude": True, "program": False}
+        return {k: v for k, v in flags.items() if v != defaults[k]}
 
 
 @dataclass(frozen=True)

@@ -254,6 +254,11 @@ def prelude_namespace() -> dict[str, Any]:
     return namespace
 
 
+def bare_namespace() -> dict[str, Any]:
+    """The globals of a CRUXEval row: nothing but the builtins, as CRUXEval runs it."""
+    return {"__name__": "__snippet__", "__builtins__": __builtins__}
+
+
 def compile_snippet(text: str) -> Any:
     return compile(text, "<snippet>", "exec")
 
@@ -266,6 +271,17 @@ def _parse_args(text: str) -> tuple[list[Any], dict[str, Any]]:
     args = [ast.literal_eval(a) for a in call.args]
     kwargs = {str(kw.arg): ast.literal_eval(kw.value) for kw in call.keywords}
     return args, kwargs
+
+
+def _eval_args(text: str, namespace: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """Evaluate argument text in the module's namespace, as CRUXEval's ``f(<input>)`` does.
+
+    The collector is a lambda compiled here, so the namespace gains no name; the
+    line break lets a trailing comment in the text end before the parenthesis.
+    """
+    collect = compile(f"(lambda *a, **k: (a, k))({text}\n)", "<input>", "eval")
+    args, kwargs = eval(collect, namespace)
+    return list(args), dict(kwargs)
 
 
 def _needs_binding(target: Any) -> bool:
@@ -303,16 +319,25 @@ def run_call(
     *namespace* is a prepared prelude namespace and *code* the snippet already
     compiled (the fork server keeps both); the namespace is copied, never changed.
     """
-    namespace = prelude_namespace() if namespace is None else dict(namespace)
+    if not request.get("prelude", True):
+        namespace = bare_namespace()
+    else:
+        namespace = prelude_namespace() if namespace is None else dict(namespace)
     stdout = CappedWriter()
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = stdout
     steps_state: Any = None
     try:
         exec(code if code is not None else compile_snippet(request["code"]), namespace)
+        if request.get("program"):  # the code was the whole check: it completed
+            sys.stdout, sys.stderr = saved
+            return {"status": "ok", "value": "None", "stdout": stdout.getvalue()}
         owner, _, name = request["entry"].rpartition(".")
         target = getattr(namespace[owner](), name) if owner else namespace[name]
-        args, kwargs = _parse_args(request["args"])
+        if request.get("expressions"):
+            args, kwargs = _eval_args(request["args"], namespace)
+        else:
+            args, kwargs = _parse_args(request["args"])
         score = request.get("score")
         by_name: dict[str, Any] = {}
         if score or _needs_binding(target):

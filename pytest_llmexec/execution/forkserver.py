@@ -221,6 +221,7 @@ def request_of(call: Call) -> dict[str, Any]:
         "score": call.score,
         "trace": call.trace,
         "steps": [list(step) for step in call.steps] if call.steps else None,
+        **call.options(),
     }
 
 

@@ -42,6 +42,7 @@ class SubprocessExecutor:
                 "score": call.score,
                 "trace": call.trace,
                 "steps": call.steps,
+                **call.options(),
             }
         )
         started = time.perf_counter()

@@ -55,6 +55,7 @@ def truth_key(call: Call, executor_version: str) -> str:
             "timeout": call.timeout,
             "python": sys.version.split()[0],
             "executor": executor_version,
+            **call.options(),  # absent when default: older cache entries stay valid
         },
         sort_keys=True,
         separators=(",", ":"),

@@ -7,14 +7,17 @@ an xdist run and a plain run aggregate exactly the same data.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .complexity import complexity_class
+from .records import Record, run_key, scored
 from .stats import ks_for, pass_at_k, wilson
+from .strategy import run_extras, step_summary
+from .usage import usage_summary
 
-Record = Mapping[str, Any]
+__all__ = ["DIMENSIONS", "Group", "Record", "breakdown", "group_by", "run_key", "scored", "summary"]
 
 LENGTH_BUCKETS = ((1, 10), (11, 20), (21, 40), (41, None))
 
@@ -27,11 +30,6 @@ def length_bucket(lines: int) -> str:
         elif low <= lines <= high:
             return f"{low}-{high} lines"
     return f"{lines} lines"
-
-
-def scored(record: Record) -> bool:
-    """Whether a record counts towards accuracy (nondeterministic cases do not)."""
-    return record.get("truth_status") != "nondeterministic"
 
 
 @dataclass
@@ -100,10 +98,6 @@ def group_by(records: Iterable[Record], key: Callable[[Record], str]) -> dict[st
     return dict(groups)
 
 
-def run_key(record: Record) -> str:
-    return f"{record['model']}/{record['strategy']}"
-
-
 DIMENSIONS: dict[str, Callable[[Record], str]] = {
     "category": lambda r: str(r.get("category") or "-"),
     "code length": lambda r: length_bucket(int(r.get("lines") or 0)),
@@ -135,8 +129,6 @@ def summary(records: list[Record]) -> dict[str, Any]:
         if scored(record):
             overall.add(record)
     runs = group_by(records, run_key)
-    from .strategy import run_extras, step_summary  # strategy.py builds on this module
-
     extras = run_extras(records)
     return {
         "overall": overall.to_json(),
@@ -163,12 +155,6 @@ def summary(records: list[Record]) -> dict[str, Any]:
         "recorded_mismatches": sorted(
             {r["snippet"] for r in records if r.get("recorded_mismatch")}
         ),
-        "usage": _usage_summary(records),
+        "usage": usage_summary(records),
         "steps": step_summary(records),
     }
-
-
-def _usage_summary(records: list[Record]) -> dict[str, Any]:
-    from .usage import usage_summary  # usage.py builds on this module
-
-    return usage_summary(records)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from statistics import median
 from typing import Any
 
-from .aggregate import Record, run_key, scored
+from .records import Record, run_key, scored
 
 COST_FIELDS = ("input_tokens", "output_tokens", "cached_tokens")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .aggregate import Record, run_key
+from .records import Record, run_key
 
 TOKENS = ("input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens")
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .benchmark import BenchmarkError, Snippet
-from .inputs_draw import DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUE, DEFAULT_MIN_VALUE
+from ..benchmark import BenchmarkError, Snippet
+from .draw import DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUE, DEFAULT_MIN_VALUE
 
 DEFAULT_ALPHABET = "abcde"  # few letters, so repeats, palindromes and anagrams occur
 DEFAULT_MAX_RESULT = 200  # characters of the result's repr

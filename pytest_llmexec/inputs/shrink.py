@@ -23,11 +23,11 @@ from hypothesis.internal.conjecture.choice import (
 )
 from hypothesis.internal.conjecture.shrinker import sort_key
 
-from .benchmark import Case
-from .engine import WRONG, CaseResult
-from .inputs import Generated, Runner, invalid
-from .inputs_draw import Rejected, replay
-from .inputs_types import Plan, args_text
+from ..benchmark import Case
+from ..engine import WRONG, CaseResult
+from .draw import Rejected, replay
+from .generate import Generated, Runner, invalid
+from .types import Plan, args_text
 
 #: Most candidates drawn again and executed per shrink step (executions are cheap, not free).
 MAX_CANDIDATES = 64

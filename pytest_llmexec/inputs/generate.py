@@ -1,6 +1,6 @@
 """Hypothesis-generated extra inputs for a snippet (ids ``h0``, ``h1``, ...).
 
-`inputs_types` says what to draw for a snippet, `inputs_draw` draws it
+`types` says what to draw for a snippet, `draw` draws it
 reproducibly from ``--llm-seed`` and the snippet id; this module keeps a drawn
 input only when it repeats no declared or earlier input and executing it gives a
 deterministic, small result (or an exception the snippet declares in ``raises``).
@@ -16,10 +16,10 @@ from typing import Any, Protocol
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
-from .benchmark import Case, Snippet
-from .execution import Outcome
-from .inputs_draw import Rejected, draw_traced, snippet_seed
-from .inputs_types import (
+from ..benchmark import Case, Snippet
+from ..execution import Outcome
+from .draw import Rejected, draw_traced, snippet_seed
+from .types import (
     Plan,
     args_text,
     arguments,
@@ -51,7 +51,7 @@ class Generated:
     draws: int = 0
     discarded: Counter[str] = field(default_factory=Counter)
     problem: str | None = None  # why nothing could be drawn at all
-    #: what `inputs_shrink` needs: the plan, the strategy, each case's choices by input id
+    #: what `shrink` needs: the plan, the strategy, each case's choices by input id
     plan: Plan | None = None
     strategy: st.SearchStrategy[dict[str, Any]] | None = None
     choices: dict[str, tuple[Any, ...]] = field(default_factory=dict)
