@@ -68,7 +68,7 @@ class ForkServer:
     Subclasses run another server script (`script`) with other start options.
     """
 
-    script = SERVER
+    script: Path | None = None  # None: SERVER, read when the server starts
 
     def __init__(
         self, seed: int = 0, *, memory: int = DEFAULT_MEMORY, sandbox: bool | None = None
@@ -88,7 +88,14 @@ class ForkServer:
         """Start the server, or raise `ServerError` saying why it did not come up."""
         self.stop()
         tag = os.environ.get("LLMEXEC_SERVER_TAG")
-        argv = [sys.executable, "-S", "-s", "-B", str(self.script), json.dumps(self.options())]
+        argv = [
+            sys.executable,
+            "-S",
+            "-s",
+            "-B",
+            str(self.script or SERVER),
+            json.dumps(self.options()),
+        ]
         if tag:
             argv.append(tag)  # lets tests find our processes in /proc
         self._stderr = tempfile.TemporaryFile(prefix="llmexec-server-")  # noqa: SIM115 - kept open
