@@ -78,6 +78,7 @@ class ForkServer:
         self.sandbox = sandbox_enabled() if sandbox is None else sandbox
         self.proc: subprocess.Popen[bytes] | None = None
         self.layers: tuple[str, ...] = ()
+        self.notes: tuple[str, ...] = ()  # why an optional layer is off
         self.python = ""
         self.base: str | None = None  # the server's working directory, outside a namespace
         self.hello: dict[str, Any] = {}
@@ -119,6 +120,7 @@ class ForkServer:
             self.kill()
             raise ServerError(f"the fork server did not start: {problem}")
         self.layers = tuple(hello["layers"])
+        self.notes = tuple(str(note) for note in hello.get("notes") or ())
         self.base = hello.get("base")
         self.python = str(hello.get("python", ""))
         self.hello = hello
@@ -276,6 +278,11 @@ class ForkServerExecutor:
     @property
     def layers(self) -> tuple[str, ...]:
         return self.primary.layers
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Why an optional sandbox layer is off, for the report header."""
+        return self.primary.notes
 
     def run(self, call: Call) -> Outcome:
         request = request_of(call)

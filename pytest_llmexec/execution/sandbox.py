@@ -151,6 +151,22 @@ def setup_namespaces(
     return layers
 
 
+def under_tmp(keep: Sequence[str]) -> list[str]:
+    """The paths of *keep* that lie under ``/tmp``: a private ``/tmp`` would hide them.
+
+    The server's own files (the interpreter, this package) must stay visible, so
+    when one of them is under ``/tmp`` that directory keeps its shared view, and
+    with it ``/`` stays writable (`setup_namespaces` then sets neither
+    ``private-tmp`` nor ``read-only-root``).
+    """
+    tmp = os.path.realpath("/tmp")
+    found = []
+    for path in dict.fromkeys(os.path.realpath(p) for p in keep):
+        if path == tmp or path.startswith(tmp + "/"):
+            found.append(path)
+    return found
+
+
 # --------------------------------------------------------------------------- seccomp
 
 # x86_64 system call numbers (other architectures get no seccomp layer).
