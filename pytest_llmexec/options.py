@@ -15,6 +15,8 @@ import pytest
 
 from .strategies import KNOWN as KNOWN_STRATEGIES
 from .strategies import STRATEGIES
+from .tasks import DEFAULT as DEFAULT_TASK
+from .tasks import TASKS
 
 CACHE_MODES = ("use", "only", "refresh", "off")
 DEFAULT_BASELINE = "llmexec-baseline.json"
@@ -47,6 +49,14 @@ OPTIONS: tuple[Option, ...] = (
         "prompting strategies, comma-separated: vp, cot, iip (default: vp)",
         default="vp",
         metavar="vp,cot,iip",
+    ),
+    Option(
+        "--llm-task",
+        "llm_task",
+        "what the model predicts, comma-separated: output (what a call returns), input "
+        "(a call that returns a given output) (default: output)",
+        default=DEFAULT_TASK,
+        metavar="output,input",
     ),
     Option(
         "--llm-iip-max-steps",
@@ -83,7 +93,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--llm-replay",
         "llm_replay",
-        "generations file for the 'replay' model ({snippet id: [answers]})",
+        "generations file for the 'replay' model ({snippet id: [answers]}); one per task "
+        "with output=PATH,input=PATH",
         metavar="PATH",
     ),
     Option(
@@ -328,6 +339,9 @@ class Settings:
     seed: int = 0  # seed of the generated inputs
     shrink: int = 0  # extra model calls per wrong generated case to find a smaller input
     html: Path | None = None  # --llm-html: the self-contained HTML report
+    tasks: tuple[str, ...] = (DEFAULT_TASK,)  # --llm-task: output, input prediction
+    #: --llm-replay=output=PATH,input=PATH: a generations file per task
+    replay_by_task: dict[str, Path] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -338,6 +352,7 @@ class Settings:
         return {
             "models": list(self.models),
             "strategies": list(self.strategies),
+            "tasks": list(self.tasks),
             "samples": self.samples,
             "concurrency": self.concurrency,
             "timeout": self.timeout,
@@ -351,8 +366,34 @@ class Settings:
         }
 
     def template_hashes(self) -> dict[str, str]:
-        """Each strategy's template hash: a prompt change shows in the header and report."""
-        return {name: STRATEGIES[name]().template_hash for name in self.strategies}
+        """Each strategy's template hash per task (``vp``, ``vp/input``): a prompt change
+        shows in the header and report."""
+        hashes: dict[str, str] = {}
+        for task in self.tasks:
+            for name in self.strategies:
+                strategy = STRATEGIES[name]()
+                if task in strategy.tasks:
+                    label = name if task == DEFAULT_TASK else f"{name}/{task}"
+                    hashes[label] = strategy.template_hash_for(task)
+        return hashes
+
+    def runs(self) -> list[tuple[str, str]]:
+        """The (strategy, task) pairs that make tests: a strategy asks the tasks it can."""
+        return [
+            (strategy, task)
+            for task in self.tasks
+            for strategy in self.strategies
+            if task in STRATEGIES[strategy]().tasks
+        ]
+
+    def skipped_runs(self) -> list[tuple[str, str]]:
+        """The (strategy, task) pairs asked for that the strategy cannot ask."""
+        return [
+            (strategy, task)
+            for task in self.tasks
+            for strategy in self.strategies
+            if task not in STRATEGIES[strategy]().tasks
+        ]
 
 
 def settings_from(config: pytest.Config) -> Settings:
@@ -372,21 +413,24 @@ def settings_from(config: pytest.Config) -> Settings:
             )
     if not strategies:
         raise pytest.UsageError("--llm-strategy: give at least one of vp, cot, iip")
+    tasks = _tasks(config, strategies)
     report = raw_value(config, "--llm-report")
     html = raw_value(config, "--llm-html")
     if html and (Path(config.invocation_params.dir) / html).is_dir():
         raise pytest.UsageError(
             f"--llm-html={html}: is a directory; give a file name such as report.html"
         )
-    replay = raw_value(config, "--llm-replay")
     root = Path(config.invocation_params.dir)
+    replay, replay_by_task = _replay(config, root)
     return Settings(
         models=models,
         strategies=strategies,
         samples=_number(config, "--llm-samples", int, 1),
         report=(root / report) if report else None,
         html=(root / html) if html else None,
-        replay=(root / replay) if replay else None,
+        replay=replay,
+        replay_by_task=replay_by_task,
+        tasks=tasks,
         base_url=raw_value(config, "--llm-base-url"),
         api_key_env=raw_value(config, "--llm-api-key-env"),
         concurrency=_number(config, "--llm-concurrency", int, 1),
@@ -397,6 +441,45 @@ def settings_from(config: pytest.Config) -> Settings:
         seed=_number(config, "--llm-seed", int, 0),
         shrink=_number(config, "--llm-shrink", int, 0),
     )
+
+
+def _tasks(config: pytest.Config, strategies: tuple[str, ...]) -> tuple[str, ...]:
+    tasks = tuple(dict.fromkeys(_split(raw_value(config, "--llm-task"))))
+    if not tasks:
+        raise pytest.UsageError("--llm-task: give at least one of " + ", ".join(TASKS))
+    for name in tasks:
+        if name not in TASKS:
+            raise pytest.UsageError(
+                f"--llm-task={name}: unknown task; choose from {', '.join(TASKS)}"
+            )
+        able = [s for s in strategies if name in STRATEGIES[s]().tasks]
+        if not able:
+            raise pytest.UsageError(
+                f"--llm-task={name}: none of the strategies {', '.join(strategies)} asks it "
+                f"(iip predicts outputs only); add --llm-strategy=vp or cot"
+            )
+    return tasks
+
+
+def _replay(config: pytest.Config, root: Path) -> tuple[Path | None, dict[str, Path]]:
+    """``PATH`` (every task) or ``output=PATH,input=PATH`` (a file per task)."""
+    raw = raw_value(config, "--llm-replay")
+    if not raw:
+        return None, {}
+    items = [item.strip() for item in str(raw).split(",") if item.strip()]
+    by_task: dict[str, Path] = {}
+    for item in items:
+        task, sep, path = item.partition("=")
+        if sep and task in TASKS and path:
+            by_task[task] = root / path
+    if not by_task:
+        return root / str(raw), {}
+    if len(by_task) != len(items):
+        raise pytest.UsageError(
+            f"--llm-replay={raw}: give PATH, or TASK=PATH items ({', '.join(TASKS)}) "
+            "separated by commas"
+        )
+    return None, by_task
 
 
 DESCRIBE_LANGUAGES = ("en", "zh")

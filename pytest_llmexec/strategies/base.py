@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from ..benchmark import Case
 
@@ -48,9 +49,26 @@ class Strategy(Protocol):
     name: str
 
     @property
-    def template_hash(self) -> str: ...
+    def tasks(self) -> tuple[str, ...]:
+        """The tasks (tasks/) this strategy can ask: each has a template of its own."""
+        ...
 
-    def prompt(self, case: Case, options: PromptOptions) -> Prompt: ...
+    @property
+    def template_hash(self) -> str:
+        """The hash of the output task's templates."""
+        ...
+
+    def template_hash_for(self, task: str) -> str: ...
+
+    def prompt(
+        self,
+        case: Case,
+        options: PromptOptions,
+        task: str = "output",
+        fields: Mapping[str, str] | None = None,
+    ) -> Prompt:
+        """The turns asking *task* of *case*; *fields* are the task's placeholders."""
+        ...
 
 
 def load_template(name: str) -> str:
@@ -113,27 +131,47 @@ def case_texts(case: Case, options: PromptOptions) -> tuple[str, ...]:
 
 
 class SingleTurn:
-    """A one-turn strategy: its template filled with the code and the call.
+    """A one-turn strategy: its template filled with the code and the task's fields.
 
-    VP and CoT differ only in their template; subclasses name it.
+    VP and CoT differ only in their templates; subclasses name them: *template*
+    for output prediction, *task_templates* for the other tasks.
     """
 
     name: str = ""
     template: str = ""
+    task_templates: ClassVar[Mapping[str, str]] = {}
+
+    @property
+    def templates(self) -> dict[str, str]:
+        return {"output": self.template, **self.task_templates}
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return tuple(self.templates)
 
     @property
     def template_hash(self) -> str:
         return templates_hash(self.template)
 
-    def prompt(self, case: Case, options: PromptOptions) -> Prompt:
-        texts = case_texts(case, options)
+    def template_hash_for(self, task: str) -> str:
+        return templates_hash(self.templates[task])
+
+    def prompt(
+        self,
+        case: Case,
+        options: PromptOptions,
+        task: str = "output",
+        fields: Mapping[str, str] | None = None,
+    ) -> Prompt:
+        values = dict(fields) if fields is not None else {"call": case.call}
+        texts = (*case_texts(case, options), *values.values())
         tag = pick_tag("ANSWER", *texts)
         text = fill(
-            load_template(self.template),
+            load_template(self.templates[task]),
             description=description_block(case, options),
             fence=fence(*texts),
             code=case.snippet.code.rstrip(),
-            call=case.call,
             tag=tag,
+            **values,
         )
         return Prompt(turns=(text,), answer_tag=tag)
