@@ -216,9 +216,8 @@ def _read_yaml(path: Path, text: str | None) -> Loaded:
     try:
         data = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise BenchmarkError(path, f"YAML syntax error: {exc.problem or exc}", line=line) from None
+        line, message = _yaml_problem(exc, text)
+        raise BenchmarkError(path, f"YAML syntax error: {message}", line=line) from None
     except yaml.YAMLError as exc:
         raise BenchmarkError(path, f"YAML error: {exc}") from None
     if not isinstance(data, dict) or "snippets" not in data:
@@ -264,6 +263,33 @@ def _read_yaml(path: Path, text: str | None) -> Loaded:
     return loaded
 
 
+def category_from_file_name(path: Path) -> str | None:
+    """A file's default category: ``Dynamic-Programming.yaml`` -> ``dynamic_programming``."""
+    name = re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_")
+    return name if _CATEGORY_RE.match(name) else None
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int | None, str]:
+    """The line where a YAML error starts, and PyYAML's message with its context.
+
+    A problem found at the end of the stream (an unclosed bracket or quote) is
+    marked past the last line; the line to fix is where the construct began,
+    which PyYAML gives as the context ("while parsing a flow sequence").
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    last = max(len(text.splitlines()), 1)
+    at_end = problem is not None and (problem.line + 1 > last or problem.index >= len(text))
+    if problem is not None and not (at_end and context is not None):
+        line: int | None = min(problem.line + 1, last)
+    else:
+        line = context.line + 1 if context is not None else None
+    message = str(exc.problem or exc)
+    if exc.context:
+        where = f" at line {context.line + 1}" if context is not None else ""
+        message += f" ({exc.context}{where})"
+    return line, message
+
+
 def _snippet_from_yaml(path: Path, raw: Any, defaults: Mapping[str, Any]) -> Snippet:
     if not isinstance(raw, dict):
         raise BenchmarkError(path, "each entry of 'snippets' must be a mapping")
@@ -292,6 +318,14 @@ def _snippet_from_yaml(path: Path, raw: Any, defaults: Mapping[str, Any]) -> Sni
     entry = _resolve_entry(tree, merged.get("entry"), fail)
 
     category = merged.get("category")
+    if category is None:
+        category = category_from_file_name(path)
+        if category is None:
+            raise fail(
+                f"no 'category' given, and the file name {path.name!r} does not make one; "
+                "add 'category: <name>' at the top of the file or to the snippet",
+                "category",
+            )
     if not isinstance(category, str) or not _CATEGORY_RE.match(category):
         raise fail("'category' must be a lower-case name such as dynamic_programming", "category")
     difficulty = merged.get("difficulty")
@@ -312,12 +346,13 @@ def _snippet_from_yaml(path: Path, raw: Any, defaults: Mapping[str, Any]) -> Sni
     if not all(isinstance(v, str) for v in description.values()):
         raise fail("'description' values must be strings", "description")
 
-    params = _entry_params(tree, entry)
+    signature = _entry_signature(tree, entry)
+    params = signature.names
     raw_inputs = merged.get("inputs")
     if not isinstance(raw_inputs, list) or not raw_inputs:
         raise fail("'inputs' must be a non-empty list of argument mappings or strings", "inputs")
     inputs = tuple(
-        _input_text(item, index, params, lambda m, i: fail(f"input {i}: {m}", "inputs"))
+        _input_text(item, index, signature, lambda m, i: fail(f"input {i}: {m}", "inputs"))
         for index, item in enumerate(raw_inputs)
     )
     raises = merged.get("raises") or []
@@ -423,7 +458,48 @@ def _resolve_entry(tree: ast.Module, entry: Any, fail: Any) -> str:
     )
 
 
-def _entry_params(tree: ast.Module, entry: str) -> list[str]:
+@dataclass(frozen=True)
+class _Signature:
+    """What an entry point accepts, read from its ``def`` (without ``self``)."""
+
+    positional: tuple[str, ...] = ()  # positional-only first, then positional-or-keyword
+    positional_only: int = 0
+    keyword_only: tuple[str, ...] = ()
+    optional: frozenset[str] = frozenset()  # parameters with a default
+    star_args: bool = False
+    star_kwargs: bool = False
+    known: bool = False  # False when the entry's def could not be found
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.positional, *self.keyword_only]
+
+    def problem(self, n_positional: int, keywords: Sequence[str]) -> str | None:
+        """Why a call with these arguments would not bind, in the words of the dict checks."""
+        if not self.known:
+            return None
+        if n_positional > len(self.positional) and not self.star_args:
+            return (
+                f"{n_positional} positional arguments given; "
+                f"the entry takes {len(self.positional)}: {list(self.positional)}"
+            )
+        given = set(self.positional[:n_positional])
+        by_position = self.positional[self.positional_only :]
+        accepted = {*by_position, *self.keyword_only}
+        unknown = [k for k in keywords if k not in accepted]
+        if unknown and not self.star_kwargs:
+            return f"unknown argument(s) {unknown}; the entry takes {self.names}"
+        twice = [k for k in keywords if k in given]
+        if twice:
+            return f"argument(s) {twice} given both by position and by name"
+        given |= set(keywords)
+        missing = [p for p in self.names if p not in given and p not in self.optional]
+        if missing:
+            return f"missing argument(s) {missing}"
+        return None
+
+
+def _entry_signature(tree: ast.Module, entry: str) -> _Signature:
     owner, _, name = entry.rpartition(".")
     body: Sequence[ast.stmt] = tree.body
     if owner:
@@ -431,23 +507,36 @@ def _entry_params(tree: ast.Module, entry: str) -> list[str]:
         body = cls.body
     for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            args = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
-            if owner and args and args[0] == "self":
-                args = args[1:]
-            return args
-    return []
+            args = node.args
+            positional = [a.arg for a in args.posonlyargs + args.args]
+            positional_only = len(args.posonlyargs)
+            defaults = positional[len(positional) - len(args.defaults) :] if args.defaults else []
+            if owner and positional and positional[0] == "self":
+                positional = positional[1:]
+                positional_only = max(positional_only - 1, 0)
+            keyword_only = [a.arg for a in args.kwonlyargs]
+            optional = {*defaults}
+            optional |= {a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d}
+            return _Signature(
+                positional=tuple(positional),
+                positional_only=positional_only,
+                keyword_only=tuple(keyword_only),
+                optional=frozenset(optional),
+                star_args=args.vararg is not None,
+                star_kwargs=args.kwarg is not None,
+                known=True,
+            )
+    return _Signature()
 
 
-def _input_text(item: Any, index: int, params: list[str], fail: Any) -> str:
-    """Turn one declared input into Python argument text, validating it."""
+def _input_text(item: Any, index: int, signature: _Signature, fail: Any) -> str:
+    """Turn one declared input into Python argument text, checking it binds to the entry."""
+    params = signature.names
     if isinstance(item, dict):
         item = {k: v for k, v in item.items() if k != "__line__"}
-        unknown = [k for k in item if k not in params]
-        if params and unknown:
-            raise fail(f"unknown argument(s) {unknown}; the entry takes {params}", index)
-        missing = [p for p in params if p not in item]
-        if missing:
-            raise fail(f"missing argument(s) {missing}", index)
+        problem = signature.problem(0, list(item))
+        if problem:
+            raise fail(problem, index)
         return ", ".join(f"{k}={_python_literal(v)}" for k, v in item.items())
     if isinstance(item, str):
         try:
@@ -467,6 +556,9 @@ def _input_text(item: Any, index: int, params: list[str], fail: Any) -> str:
             kw.arg is None for kw in call.keywords
         ):
             raise fail("star arguments are not allowed", index)
+        problem = signature.problem(len(call.args), [kw.arg for kw in call.keywords if kw.arg])
+        if problem:
+            raise fail(problem, index)
         return item.strip()
     if isinstance(item, list) and len(params) == 1:
         return _python_literal(item)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from .strategies import KNOWN as KNOWN_STRATEGIES
-from .strategies import STRATEGIES
+from .strategies import STRATEGIES, TemplateError, Templates, get_strategy
 from .tasks import DEFAULT as DEFAULT_TASK
 from .tasks import TASKS
 
@@ -57,6 +57,14 @@ OPTIONS: tuple[Option, ...] = (
         "(a call that returns a given output) (default: output)",
         default=DEFAULT_TASK,
         metavar="output,input",
+    ),
+    Option(
+        "--llm-templates",
+        "llm_templates",
+        "folder of prompt templates to use instead of the built-in ones (vp.txt, cot.txt, "
+        "iip_first.txt, iip_step.txt, iip_final.txt, vp_input.txt, cot_input.txt: those "
+        "of the strategies and tasks run)",
+        metavar="DIR",
     ),
     Option(
         "--llm-iip-max-steps",
@@ -316,7 +324,8 @@ def _number(config: pytest.Config, flag: str, kind: type, minimum: float) -> Any
     try:
         number = kind(value)
     except (TypeError, ValueError):
-        raise pytest.UsageError(f"{flag}={value}: expected a number") from None
+        expected = "a whole number" if kind is int else "a number"
+        raise pytest.UsageError(f"{flag}={value}: expected {expected}") from None
     if number < minimum:
         raise pytest.UsageError(f"{flag}={value}: must be at least {minimum:g}")
     return number
@@ -342,6 +351,7 @@ class Settings:
     tasks: tuple[str, ...] = (DEFAULT_TASK,)  # --llm-task: output, input prediction
     #: --llm-replay=output=PATH,input=PATH: a generations file per task
     replay_by_task: dict[str, Path] = field(default_factory=dict)
+    templates: Path | None = None  # --llm-templates: the user's template folder
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -363,15 +373,20 @@ class Settings:
             "seed": self.seed,
             "shrink": self.shrink,
             "template_hashes": self.template_hashes(),
+            "templates": str(self.templates) if self.templates else "built-in",
         }
+
+    def template_set(self) -> Templates:
+        return Templates(self.templates)
 
     def template_hashes(self) -> dict[str, str]:
         """Each strategy's template hash per task (``vp``, ``vp/input``): a prompt change
         shows in the header and report."""
+        templates = self.template_set()
         hashes: dict[str, str] = {}
         for task in self.tasks:
             for name in self.strategies:
-                strategy = STRATEGIES[name]()
+                strategy = get_strategy(name, templates)
                 if task in strategy.tasks:
                     label = name if task == DEFAULT_TASK else f"{name}/{task}"
                     hashes[label] = strategy.template_hash_for(task)
@@ -383,7 +398,7 @@ class Settings:
             (strategy, task)
             for task in self.tasks
             for strategy in self.strategies
-            if task in STRATEGIES[strategy]().tasks
+            if task in _tasks_of(strategy)
         ]
 
     def skipped_runs(self) -> list[tuple[str, str]]:
@@ -392,8 +407,12 @@ class Settings:
             (strategy, task)
             for task in self.tasks
             for strategy in self.strategies
-            if task not in STRATEGIES[strategy]().tasks
+            if task not in _tasks_of(strategy)
         ]
+
+
+def _tasks_of(strategy: str) -> tuple[str, ...]:
+    return STRATEGIES[strategy](None).tasks
 
 
 def settings_from(config: pytest.Config) -> Settings:
@@ -422,6 +441,17 @@ def settings_from(config: pytest.Config) -> Settings:
         )
     root = Path(config.invocation_params.dir)
     replay, replay_by_task = _replay(config, root)
+    templates = raw_value(config, "--llm-templates")
+    template_dir = (root / templates) if templates else None
+    try:  # every file the run reads, checked now: a broken template is one clear error
+        checked = Templates(template_dir)
+        for name in strategies:
+            strategy = get_strategy(name, checked)
+            for task in tasks:
+                if task in strategy.tasks:
+                    strategy.template_hash_for(task)  # reads and checks the files
+    except TemplateError as exc:
+        raise pytest.UsageError(str(exc)) from None
     return Settings(
         models=models,
         strategies=strategies,
@@ -440,6 +470,7 @@ def settings_from(config: pytest.Config) -> Settings:
         examples=_number(config, "--llm-examples", int, 0),
         seed=_number(config, "--llm-seed", int, 0),
         shrink=_number(config, "--llm-shrink", int, 0),
+        templates=template_dir,
     )
 
 
@@ -452,7 +483,7 @@ def _tasks(config: pytest.Config, strategies: tuple[str, ...]) -> tuple[str, ...
             raise pytest.UsageError(
                 f"--llm-task={name}: unknown task; choose from {', '.join(TASKS)}"
             )
-        able = [s for s in strategies if name in STRATEGIES[s]().tasks]
+        able = [s for s in strategies if name in _tasks_of(s)]
         if not able:
             raise pytest.UsageError(
                 f"--llm-task={name}: none of the strategies {', '.join(strategies)} asks it "

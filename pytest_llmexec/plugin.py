@@ -30,6 +30,7 @@ from .report import html as html_report
 from .report import json_report, terminal
 from .strategies import PromptOptions, get_strategy
 from .tasks import DEFAULT as DEFAULT_TASK
+from .version import __version__
 
 PROPERTY = "llmexec"
 STATE_KEY = pytest.StashKey["LLMExec"]()
@@ -113,10 +114,11 @@ class LLMExec:
             executor = with_truth_cache(  # --llm-cache=off bypasses the truth cache too
                 make_executor(), self.provider_settings.cache, self.provider_settings.cache_dir
             )
+            templates = self.settings.template_set()
             self._engine = Engine(
                 executor,
                 self.models,
-                {name: get_strategy(name) for name in self.settings.strategies},
+                {name: get_strategy(name, templates) for name in self.settings.strategies},
                 samples=self.settings.samples,
                 options=PromptOptions(
                     describe=self.settings.describe, iip_max_steps=self.settings.iip_max_steps
@@ -191,12 +193,14 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     s = state.settings
     return (
         [
+            f"llmexec: pytest-llmexec {__version__}",
             f"llmexec: models={','.join(s.models)} strategies={','.join(s.strategies)} "
             + (f"tasks={','.join(s.tasks)} " if s.tasks != (DEFAULT_TASK,) else "")
             + f"samples={s.samples} concurrency={s.concurrency} timeout={s.timeout:g}s "
             f"examples={s.examples} seed={s.seed}" + (f" shrink={s.shrink}" if s.shrink else ""),
             "llmexec templates: "
             + " ".join(f"{name}={digest}" for name, digest in s.template_hashes().items())
+            + (f" dir={s.templates}" if s.templates else "")
             + (f" iip-max-steps={s.iip_max_steps}" if "iip" in s.strategies else "")
             + (f" describe={s.describe}" if s.describe else ""),
         ]
@@ -488,8 +492,12 @@ def pytest_runtestloop(session: pytest.Session) -> None:
 
 
 def run_header(state: LLMExec) -> dict[str, Any]:
-    """The report's ``run`` section: every setting in force, the provider ones included."""
-    return {**state.settings.header(), "providers": state.provider_settings.to_json()}
+    """The report's ``run`` section: the plugin's version and every setting in force."""
+    return {
+        "version": __version__,
+        **state.settings.header(),
+        "providers": state.provider_settings.to_json(),
+    }
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -168,7 +168,7 @@ def test_markers_select_one_strategy(pytester: pytest.Pytester) -> None:
     "option, message",
     [
         ("--llm-iip-max-steps=0", "--llm-iip-max-steps=0: must be at least 1"),
-        ("--llm-iip-max-steps=many", "--llm-iip-max-steps=many: expected a number"),
+        ("--llm-iip-max-steps=many", "--llm-iip-max-steps=many: expected a whole number"),
         ("--llm-describe=fr", "--llm-describe=fr: choose en, zh or none"),
         ("--llm-strategy=vp,tot", "--llm-strategy=tot: unknown strategy"),
     ],

@@ -28,4 +28,6 @@ def describe(executor: Executor) -> str:
     reason = getattr(executor, "reason", "")
     if reason:
         text += f" (fork server unavailable: {reason})"
+    for note in getattr(executor, "notes", ()):
+        text += f" ({note})"
     return text

@@ -112,6 +112,7 @@ class Server:
         self.parent = int(options["parent"])
         self.pid = os.getpid()
         self.layers = ["process", "limits", "clean-env", "tmpdir"]
+        self.notes: list[str] = []  # why a layer is off, for the report header
         self.uid: int | None = None
         self.seccomp: sandbox.SeccompTemplate | None = None
         self.capabilities: sandbox.NoCapabilities | None = None
@@ -147,6 +148,12 @@ class Server:
         if self.use_sandbox:
             keep = [sys.prefix, sys.base_prefix, sys.exec_prefix, HERE]
             self.layers += sandbox.setup_namespaces(keep)
+            hidden = sandbox.under_tmp(keep)
+            if "netns" in self.layers and "private-tmp" not in self.layers and hidden:
+                self.notes.append(
+                    "private-tmp and read-only-root off: the interpreter or the package is "
+                    f"under /tmp ({', '.join(hidden)}); install them elsewhere to have them"
+                )
             stdlib = os.path.dirname(os.__file__)
             if os.geteuid() == 0 and sandbox.readable_by_anyone([stdlib, HERE]):
                 self.uid = sandbox.sandbox_uid(self.pid)
@@ -185,6 +192,7 @@ class Server:
                 "hello": True,
                 "pid": self.pid,
                 "layers": self.layers,
+                "notes": self.notes,
                 "python": sys.version.split()[0],
                 # the parent removes it if we die; not when private (it is in our namespace)
                 "base": None if "private-tmp" in self.layers else self.base,

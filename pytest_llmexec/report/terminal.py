@@ -48,6 +48,7 @@ def run_table(records: Sequence[Record]) -> list[str]:
         "95% CI",
         "unparseable",
         "error",
+        "truncated",
         *passk,
     ]
     rows = []
@@ -63,6 +64,7 @@ def run_table(records: Sequence[Record]) -> list[str]:
                 f"[{100 * low:.1f}, {100 * high:.1f}]",
                 str(group.unparseable),
                 str(group.error),
+                str(group.truncated),
                 *[f"{100 * values[k]:.2f}%" if k in values else "-" for k in passk],
             ]
         )

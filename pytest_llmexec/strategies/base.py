@@ -1,9 +1,15 @@
 """What a prompting strategy is: a case in, a conversation to hold out.
 
 A strategy returns the user turns of a conversation; the model's replies go
-between them. Templates are text files beside this module, and the hash of a
+between them. Templates are text files (`templates`), and the hash of a
 strategy's templates goes into cache keys and reports, so a prompt change is
 visible and never served from a stale cache.
+
+Every turn also says where a reply must end: its stop sequences (the closing
+tag of the block the turn asks for, so that a model cannot go on to write the
+next turn itself) and its default output-token limit, set well above what any
+sane answer needs so that only a runaway reply reaches it (`--llm-max-tokens`
+overrides it for every turn).
 """
 
 from __future__ import annotations
@@ -12,10 +18,12 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import ClassVar, Protocol
 
 from ..benchmark import Case
+from .templating import Templates, fill
+
+__all__ = ["Prompt", "PromptOptions", "SingleTurn", "Strategy", "Templates", "fill"]
 
 
 @dataclass(frozen=True)
@@ -43,10 +51,36 @@ class Prompt:
     #: mark only that one); OpenAI caches prefixes by itself. Report the cached
     #: input tokens the API returns in ``Usage.cached_tokens``.
     cache_prefix: bool = False
+    #: per turn: the stop sequences of its reply (empty: none)
+    stops: tuple[tuple[str, ...], ...] = field(default=())
+    #: per turn: the default most output tokens of its reply (0: the provider's default)
+    max_tokens: tuple[int, ...] = field(default=())
+
+    def stop(self, turn: int) -> tuple[str, ...]:
+        return self.stops[turn] if turn < len(self.stops) else ()
+
+    def limit(self, turn: int) -> int:
+        return self.max_tokens[turn] if turn < len(self.max_tokens) else 0
+
+    def closed(self, turn: int, text: str) -> str:
+        """*text* with the closing tag back that a stop sequence cut off.
+
+        APIs leave the matched stop sequence out of the reply; put it back so the
+        conversation (resent in later turns of IIP) and the report read as written.
+        """
+        for stop in self.stop(turn):
+            if stop.startswith("[/") and text.rfind("[" + stop[2:]) > text.rfind(stop):
+                return text + stop
+        return text
 
 
 class Strategy(Protocol):
     name: str
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The template files it reads."""
+        ...
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -69,26 +103,6 @@ class Strategy(Protocol):
     ) -> Prompt:
         """The turns asking *task* of *case*; *fields* are the task's placeholders."""
         ...
-
-
-def load_template(name: str) -> str:
-    return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
-
-
-def templates_hash(*names: str) -> str:
-    digest = hashlib.sha256()
-    for name in names:
-        digest.update(name.encode())
-        digest.update(b"\0")
-        digest.update(load_template(name).encode())
-    return digest.hexdigest()[:12]
-
-
-def fill(template: str, **values: str) -> str:
-    """Replace ``{{name}}`` placeholders; code with braces stays untouched."""
-    for key, value in values.items():
-        template = template.replace("{{" + key + "}}", value)
-    return template
 
 
 def pick_tag(base: str, *texts: str) -> str:
@@ -130,31 +144,49 @@ def case_texts(case: Case, options: PromptOptions) -> tuple[str, ...]:
     return (case.snippet.code, case.call, description_block(case, options))
 
 
+SINGLE_TURN_REQUIRED = {"code", "call"}
+SINGLE_TURN_OPTIONAL = {"description", "fence", "tag", "function"}
+#: an input-prediction template shows the true output and names the function to call
+INPUT_REQUIRED = {"code", "output"}
+INPUT_OPTIONAL = {"description", "fence", "tag", "function"}
+
+
 class SingleTurn:
     """A one-turn strategy: its template filled with the code and the task's fields.
 
-    VP and CoT differ only in their templates; subclasses name them: *template*
-    for output prediction, *task_templates* for the other tasks.
+    VP and CoT differ only in their templates and output limit; subclasses name
+    them: *template* for output prediction, *task_templates* for other tasks.
+    A template without ``{{tag}}`` (a published prompt used verbatim) is read with
+    the plain ``ANSWER`` tag.
     """
 
     name: str = ""
     template: str = ""
     task_templates: ClassVar[Mapping[str, str]] = {}
+    max_tokens: int = 0
+
+    def __init__(self, templates: Templates | None = None) -> None:
+        self.templates = templates or Templates()
 
     @property
-    def templates(self) -> dict[str, str]:
+    def task_files(self) -> dict[str, str]:
+        """task -> the template file that asks it."""
         return {"output": self.template, **self.task_templates}
 
     @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(self.task_files.values())
+
+    @property
     def tasks(self) -> tuple[str, ...]:
-        return tuple(self.templates)
+        return tuple(self.task_files)
 
     @property
     def template_hash(self) -> str:
-        return templates_hash(self.template)
+        return self.templates.hash(self.template)
 
     def template_hash_for(self, task: str) -> str:
-        return templates_hash(self.templates[task])
+        return self.templates.hash(self.task_files[task])
 
     def prompt(
         self,
@@ -165,13 +197,22 @@ class SingleTurn:
     ) -> Prompt:
         values = dict(fields) if fields is not None else {"call": case.call}
         texts = (*case_texts(case, options), *values.values())
-        tag = pick_tag("ANSWER", *texts)
+        template = self.templates.text(self.task_files[task])
+        tag = pick_tag("ANSWER", *texts) if "{{tag}}" in template else "ANSWER"
         text = fill(
-            load_template(self.templates[task]),
-            description=description_block(case, options),
-            fence=fence(*texts),
-            code=case.snippet.code.rstrip(),
-            tag=tag,
-            **values,
+            template,
+            **{
+                "description": description_block(case, options),
+                "fence": fence(*texts),
+                "code": case.snippet.code.rstrip(),
+                "tag": tag,
+                "function": case.snippet.function_name,
+                **values,
+            },
         )
-        return Prompt(turns=(text,), answer_tag=tag)
+        return Prompt(
+            turns=(text,),
+            answer_tag=tag,
+            stops=((f"[/{tag}]",),),
+            max_tokens=(self.max_tokens,),
+        )
