@@ -63,7 +63,12 @@ def server_env(seed: int) -> dict[str, str]:
 
 
 class ForkServer:
-    """One server process: `send` a request, `receive` its answer."""
+    """One server process: `send` a request, `receive` its answer.
+
+    Subclasses run another server script (`script`) with other start options.
+    """
+
+    script: Path | None = None  # None: SERVER, read when the server starts
 
     def __init__(
         self, seed: int = 0, *, memory: int = DEFAULT_MEMORY, sandbox: bool | None = None
@@ -76,19 +81,22 @@ class ForkServer:
         self.notes: tuple[str, ...] = ()  # why an optional layer is off
         self.python = ""
         self.base: str | None = None  # the server's working directory, outside a namespace
+        self.hello: dict[str, Any] = {}
         self._stderr: IO[bytes] | None = None
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:
         """Start the server, or raise `ServerError` saying why it did not come up."""
         self.stop()
-        options = {
-            "memory": self.memory,
-            "sandbox": self.sandbox,
-            "parent": os.getpid(),
-        }
         tag = os.environ.get("LLMEXEC_SERVER_TAG")
-        argv = [sys.executable, "-S", "-s", "-B", str(SERVER), json.dumps(options)]
+        argv = [
+            sys.executable,
+            "-S",
+            "-s",
+            "-B",
+            str(self.script or SERVER),
+            json.dumps(self.options()),
+        ]
         if tag:
             argv.append(tag)  # lets tests find our processes in /proc
         self._stderr = tempfile.TemporaryFile(prefix="llmexec-server-")  # noqa: SIM115 - kept open
@@ -114,7 +122,12 @@ class ForkServer:
         self.layers = tuple(hello["layers"])
         self.notes = tuple(str(note) for note in hello.get("notes") or ())
         self.base = hello.get("base")
-        self.python = str(hello["python"])
+        self.python = str(hello.get("python", ""))
+        self.hello = hello
+
+    def options(self) -> dict[str, Any]:
+        """The server's start options (its command line)."""
+        return {"memory": self.memory, "sandbox": self.sandbox, "parent": os.getpid()}
 
     @property
     def alive(self) -> bool:

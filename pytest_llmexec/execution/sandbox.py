@@ -16,7 +16,7 @@ import os
 import platform
 import resource
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -89,14 +89,18 @@ def _write(path: str, text: str) -> None:
         handle.write(text)
 
 
-def setup_namespaces(keep: Sequence[str]) -> list[str]:
+def setup_namespaces(
+    keep: Sequence[str], before_tmpfs: Callable[[], None] | None = None
+) -> list[str]:
     """Give this process (and its future children) no network and a private /tmp.
 
     Root unshares directly; anyone else tries a user namespace. Then loopback-only
     networking (the new namespace's ``lo`` is down), private tmpfs mounts over the
     world-writable directories (so nothing written there outlives the server),
     and a read-only view of ``/``. Directories holding any path in *keep* (the
-    interpreter, this package) are not hidden. Returns the layers that took effect.
+    interpreter, this package) are not hidden. *before_tmpfs* runs in the new
+    mount namespace before the private mounts hide anything (to open directories
+    that are bound back in later). Returns the layers that took effect.
     """
     layers: list[str] = []
     uid, gid = os.getuid(), os.getgid()
@@ -115,6 +119,8 @@ def setup_namespaces(keep: Sequence[str]) -> list[str]:
         _call("mount", None, b"/", None, MS_REC | MS_PRIVATE, None)
     except OSError:
         return layers
+    if before_tmpfs is not None:
+        before_tmpfs()
     kept = [os.path.realpath(p) for p in keep]
     private = []
     for directory in ("/tmp", "/var/tmp", "/dev/shm"):
@@ -248,7 +254,9 @@ def _arg_low(index: int) -> int:
     return 16 + 8 * index  # seccomp_data.args[index], low 32 bits (little endian)
 
 
-def seccomp_program(pid: int) -> bytes | None:
+def seccomp_program(
+    pid: int, *, allow_exec: bool = False, allow_fork: bool = False
+) -> bytes | None:
     """A BPF filter for process *pid* (its own group leader), or None off x86_64.
 
     Denied: new processes (fork, vfork, clone without CLONE_THREAD: threads are
@@ -256,10 +264,20 @@ def seccomp_program(pid: int) -> bytes | None:
     connect; signals to anything outside the process and its group; leaving the
     group (setsid/setpgid); new namespaces; ptrace and the other ways into
     another process or the kernel.
+
+    Compiled languages relax exactly two of these (`execution.native_server`):
+    *allow_exec* lets the child start a program (a built binary, the JVM), and
+    *allow_fork* also lets it make processes (a compiler driver runs its
+    passes as programs of their own). New namespaces stay denied either way.
     """
     if platform.machine() not in ("x86_64", "AMD64"):
         return None
     nr = X86_64
+    relaxed = set()
+    if allow_exec:
+        relaxed |= {"execve", "execveat"}
+    if allow_fork:
+        relaxed |= {"fork", "vfork"}
     code: list[tuple[int, object, object, int]] = []
     labels: dict[str, int] = {}
 
@@ -276,7 +294,8 @@ def seccomp_program(pid: int) -> bytes | None:
     op(_LD_W_ABS, 0)  # syscall number
     op(_JGE, 0x40000000, "eperm", 0)  # the x32 ABI: not for us
     for name in DENIED:
-        op(_JEQ, nr[name], "eperm", 0)
+        if name not in relaxed:
+            op(_JEQ, nr[name], "eperm", 0)
     op(_JEQ, nr["kill"], "kill", 0)
     op(_JEQ, nr["tgkill"], "tgkill", 0)
     op(_JEQ, nr["socket"], "socket", 0)
@@ -297,7 +316,7 @@ def seccomp_program(pid: int) -> bytes | None:
     label("clone")
     op(_LD_W_ABS, _arg_low(0))
     op(_JSET, CLONE_NAMESPACES, "eperm", 0)
-    op(_JSET, CLONE_THREAD, "allow", "eperm")  # threads yes, new processes no
+    op(_JSET, CLONE_THREAD, "allow", "allow" if allow_fork else "eperm")  # threads yes
     label("allow")
     op(_RET, RET_ALLOW)
     label("eperm")
@@ -333,8 +352,8 @@ class SeccompTemplate:
     page written costs a copy, so the child should touch as little as it can.
     """
 
-    def __init__(self) -> None:
-        program = seccomp_program(_PLACEHOLDER_PID)
+    def __init__(self, *, allow_exec: bool = False, allow_fork: bool = False) -> None:
+        program = seccomp_program(_PLACEHOLDER_PID, allow_exec=allow_exec, allow_fork=allow_fork)
         if program is None:
             raise OSError("no seccomp filter for this architecture")
         self.offsets: list[tuple[int, bool]] = []

@@ -1,0 +1,20 @@
+"""Languages other than Python: one module each behind `base.Language`."""
+
+from __future__ import annotations
+
+from .base import Language, LanguageError
+from .cpp import Cpp
+from .java import Java
+
+__all__ = ["Cpp", "Java", "Language", "LanguageError", "get"]
+
+_LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java}
+
+
+def get(name: str) -> Language:
+    """The language called *name* (``cpp``, ``java``); `LanguageError` lists the known ones."""
+    try:
+        return _LANGUAGES[name]()
+    except KeyError:
+        known = ", ".join(sorted(_LANGUAGES))
+        raise LanguageError(f"unknown language {name!r} (known: python, {known})") from None

@@ -1,0 +1,150 @@
+"""What a language is to the engine: how its code is built and run, how its values are written.
+
+A language module knows its toolchain and its syntax; it never starts a
+process itself. The executor (`pytest_llmexec.execution.native`) runs what a
+`Language` describes — the build and the run — in the sandbox, caches the
+built artifacts by content, and turns what happened into an `Outcome` with the
+language's help (`failure` reads its runtime's own messages). Python fits the
+same interface later: its build is empty and its run is the warm fork server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: What `Language.failure` can say about a failed run.
+ASSERTION = "assertion"
+MEMORY = "memory"
+
+
+class LanguageError(ValueError):
+    """A value or a type that cannot be written in the language (names both)."""
+
+
+@dataclass(frozen=True)
+class Build:
+    """How to build one program: in an empty working directory holding *files*."""
+
+    files: Mapping[str, bytes]
+    #: the compiler's command line, or the warm compiler's (see `warm`)
+    argv: tuple[str, ...]
+    #: what to keep of the working directory afterwards (a name ending in ``/``: its files)
+    collect: tuple[str, ...]
+    #: the name of a long-lived compiler that takes *files* as a request instead
+    warm: str | None = None
+    #: address-space limit in bytes (None: the runtime bounds its own heap)
+    memory: int | None = None
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class Run:
+    """How to run a built program: the artifacts are in the working directory."""
+
+    argv: tuple[str, ...]
+    memory: int | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Type:
+    """A parsed type: ``std::vector<long>`` is ``Type("std::vector", (Type("long"),))``."""
+
+    name: str
+    args: tuple[Type, ...] = ()
+
+    def __str__(self) -> str:
+        return self.name + (f"<{', '.join(map(str, self.args))}>" if self.args else "")
+
+
+def parse_type(text: str) -> Type:
+    """Read a generic type written with ``<...>`` (C++ and Java alike); spaces are free."""
+    tokens: list[str] = []
+    word = ""
+    for char in text:
+        if char in "<>,":
+            if word.strip():
+                tokens.append(" ".join(word.split()))
+            tokens.append(char)
+            word = ""
+        else:
+            word += char
+    if word.strip():
+        tokens.append(" ".join(word.split()))
+    position = 0
+
+    def parse() -> Type:
+        nonlocal position
+        if position >= len(tokens) or tokens[position] in "<>,":
+            raise LanguageError(f"cannot read the type {text!r}")
+        name = tokens[position]
+        position += 1
+        args: list[Type] = []
+        if position < len(tokens) and tokens[position] == "<":
+            position += 1
+            while True:
+                args.append(parse())
+                if position >= len(tokens):
+                    raise LanguageError(f"unclosed '<' in the type {text!r}")
+                if tokens[position] == ",":
+                    position += 1
+                    continue
+                if tokens[position] == ">":
+                    position += 1
+                    break
+                raise LanguageError(f"cannot read the type {text!r}")
+        return Type(name, tuple(args))
+
+    parsed = parse()
+    if position != len(tokens):
+        raise LanguageError(f"unexpected {tokens[position]!r} in the type {text!r}")
+    return parsed
+
+
+class Language(ABC):
+    """One programming language: its toolchain, its program shape, its literals."""
+
+    #: the language's name: the language marker, the CRUXEval-X file stem
+    name: str
+    #: the code fence's info string
+    fence: str
+
+    @abstractmethod
+    def toolchain(self) -> str:
+        """What identifies the toolchain and its flags: part of every artifact's cache key.
+
+        Raises `LanguageError` when the toolchain is missing, saying what to install.
+        """
+
+    def prepare(self, directory: Path) -> None:  # noqa: B027 - most languages need nothing
+        """Build the trusted, program-independent parts once (a precompiled header, the
+        harness's own wrappers) into *directory*, which the sandbox sees read-only."""
+
+    @abstractmethod
+    def build(self, program: str, shared: str) -> Build:
+        """How to build *program*; *shared* is where the sandbox sees `prepare`'s directory."""
+
+    @abstractmethod
+    def run(self, program: str, shared: str) -> Run:
+        """How to run *program*, built: its artifacts are in the working directory."""
+
+    @abstractmethod
+    def failure(self, stderr: str) -> str | None:
+        """Whether a failed run's error output says `ASSERTION` or `MEMORY` (else None)."""
+
+    @abstractmethod
+    def literal(self, value: Any, type_: str) -> str:
+        """The JSON *value* as an expression of the language's *type_*."""
+
+    def artifact_key(self, program: str) -> str:
+        """The content key of *program*'s build: language, toolchain and flags, program."""
+        digest = hashlib.sha256()
+        for part in (self.name, self.toolchain(), program):
+            digest.update(part.encode())
+            digest.update(b"\0")
+        return digest.hexdigest()
