@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from .strategies import KNOWN as KNOWN_STRATEGIES
-from .strategies import STRATEGIES
+from .strategies import STRATEGIES, TemplateError, Templates, get_strategy
 
 CACHE_MODES = ("use", "only", "refresh", "off")
 DEFAULT_BASELINE = "llmexec-baseline.json"
@@ -47,6 +47,13 @@ OPTIONS: tuple[Option, ...] = (
         "prompting strategies, comma-separated: vp, cot, iip (default: vp)",
         default="vp",
         metavar="vp,cot,iip",
+    ),
+    Option(
+        "--llm-templates",
+        "llm_templates",
+        "folder of prompt templates to use instead of the built-in ones (vp.txt, cot.txt, "
+        "iip_first.txt, iip_step.txt, iip_final.txt: those of the strategies run)",
+        metavar="DIR",
     ),
     Option(
         "--llm-iip-max-steps",
@@ -329,6 +336,7 @@ class Settings:
     seed: int = 0  # seed of the generated inputs
     shrink: int = 0  # extra model calls per wrong generated case to find a smaller input
     html: Path | None = None  # --llm-html: the self-contained HTML report
+    templates: Path | None = None  # --llm-templates: the user's template folder
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -349,11 +357,16 @@ class Settings:
             "seed": self.seed,
             "shrink": self.shrink,
             "template_hashes": self.template_hashes(),
+            "templates": str(self.templates) if self.templates else "built-in",
         }
+
+    def template_set(self) -> Templates:
+        return Templates(self.templates)
 
     def template_hashes(self) -> dict[str, str]:
         """Each strategy's template hash: a prompt change shows in the header and report."""
-        return {name: STRATEGIES[name]().template_hash for name in self.strategies}
+        templates = self.template_set()
+        return {name: get_strategy(name, templates).template_hash for name in self.strategies}
 
 
 def settings_from(config: pytest.Config) -> Settings:
@@ -381,6 +394,14 @@ def settings_from(config: pytest.Config) -> Settings:
         )
     replay = raw_value(config, "--llm-replay")
     root = Path(config.invocation_params.dir)
+    templates = raw_value(config, "--llm-templates")
+    template_dir = (root / templates) if templates else None
+    try:  # every file the run reads, checked now: a broken template is one clear error
+        checked = Templates(template_dir)
+        for name in strategies:
+            get_strategy(name, checked).template_hash  # noqa: B018 - reads and checks the files
+    except TemplateError as exc:
+        raise pytest.UsageError(str(exc)) from None
     return Settings(
         models=models,
         strategies=strategies,
@@ -397,6 +418,7 @@ def settings_from(config: pytest.Config) -> Settings:
         examples=_number(config, "--llm-examples", int, 0),
         seed=_number(config, "--llm-seed", int, 0),
         shrink=_number(config, "--llm-shrink", int, 0),
+        templates=template_dir,
     )
 
 

@@ -110,10 +110,11 @@ class LLMExec:
             executor = with_truth_cache(  # --llm-cache=off bypasses the truth cache too
                 make_executor(), self.provider_settings.cache, self.provider_settings.cache_dir
             )
+            templates = self.settings.template_set()
             self._engine = Engine(
                 executor,
                 self.models,
-                {name: get_strategy(name) for name in self.settings.strategies},
+                {name: get_strategy(name, templates) for name in self.settings.strategies},
                 samples=self.settings.samples,
                 options=PromptOptions(
                     describe=self.settings.describe, iip_max_steps=self.settings.iip_max_steps
@@ -194,6 +195,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
             f"examples={s.examples} seed={s.seed}" + (f" shrink={s.shrink}" if s.shrink else ""),
             "llmexec templates: "
             + " ".join(f"{name}={digest}" for name, digest in s.template_hashes().items())
+            + (f" dir={s.templates}" if s.templates else "")
             + (f" iip-max-steps={s.iip_max_steps}" if "iip" in s.strategies else "")
             + (f" describe={s.describe}" if s.describe else ""),
         ]

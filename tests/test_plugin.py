@@ -31,7 +31,7 @@ def test_oracle_is_perfect_and_summary_is_the_same(
     result.stdout.fnmatch_lines(
         [
             "*llmexec summary*",
-            "model/strategy*n*correct*accuracy*95% CI*unparseable*error",
+            "model/strategy*n*correct*accuracy*95% CI*unparseable*error*truncated",
             "oracle/vp*5*5*100.0%*[56.6, 100.0]*0*0",
             "accuracy by category",
             "*bit_manipulation*2/2 100.0%",
@@ -179,7 +179,7 @@ def test_failure_shows_file_code_call_expected_predicted(pytester: pytest.Pytest
         ]
     )
     assert "error: gen.json has no generations for 'count_bits[i1]'" in result.stdout.str()
-    result.stdout.fnmatch_lines(["replay/vp*5*3*60.0%*0*1"])
+    result.stdout.fnmatch_lines(["replay/vp*5*3*60.0%*0*1*0"])
 
 
 def test_last_failed_and_exitfirst(pytester: pytest.Pytester) -> None:

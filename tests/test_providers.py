@@ -143,6 +143,18 @@ def test_chat_model_body_has_temperature_seed_and_max_tokens(
     assert reply.cost > 0  # gpt-4o-mini is in the price table
 
 
+def test_chat_model_body_has_the_strategy_limit_and_stop_by_default(
+    tmp_path: Path, case: Case, openai_fake: OpenAIFake
+) -> None:
+    openai_fake.responder = lambda messages, model: "[ANSWER]3"  # cut at the stop sequence
+    conversation = converse(one("gpt-4o-mini", settings(tmp_path)), case)
+    body = openai_fake.requests[0].body
+    assert body["max_tokens"] == 512 and body["stop"] == ["[/ANSWER]"]
+    # the closing tag the stop sequence cut off is put back
+    assert conversation.replies[0].text == "[ANSWER]3[/ANSWER]"
+    assert conversation.messages[-1]["content"] == "[ANSWER]3[/ANSWER]"
+
+
 def test_reasoning_model_body_and_reasoning_tokens(
     tmp_path: Path, case: Case, openai_fake: OpenAIFake
 ) -> None:
@@ -153,6 +165,7 @@ def test_reasoning_model_body_and_reasoning_tokens(
     assert body["max_completion_tokens"] == 5000
     assert body["reasoning_effort"] == "high"
     assert "temperature" not in body and "seed" not in body and "max_tokens" not in body
+    assert "stop" not in body  # reasoning models refuse stop sequences
     usage = conversation.replies[0].usage
     assert usage.reasoning_tokens == 64
     assert usage.cached_tokens == 10
@@ -166,7 +179,8 @@ def test_anthropic_body_usage_and_thinking(
     conversation = converse(one("claude-opus-4-5", s), case)
     assert conversation.error is None
     body = anthropic_fake.requests[0].body
-    assert body["max_tokens"] == 4096 + 2048
+    assert body["max_tokens"] == 512 + 2048  # VP's limit plus the thinking budget
+    assert body["stop_sequences"] == ["[/ANSWER]"]
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
     assert body["output_config"] == {"effort": "low"}
     assert "temperature" not in body

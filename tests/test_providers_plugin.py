@@ -131,10 +131,13 @@ def test_a_failure_past_the_retries_is_an_error_verdict_and_the_run_goes_on(
 def test_truncation_is_reported(pytester: pytest.Pytester, openai_fake: OpenAIFake) -> None:
     openai_fake.fail_next(Fault(kind="truncate"))
     pytester.makefile(".yaml", bench=suite(2))
-    pytester.runpytest(*args(openai_fake, "--llm-concurrency=1"))
-    first, second = report(pytester)["cases"]
+    result = pytester.runpytest(*args(openai_fake, "--llm-concurrency=1"))
+    data = report(pytester)
+    first, second = data["cases"]
     assert first["truncated"] is True and first["verdict"] != "correct"  # half an answer
     assert second["truncated"] is False and second["verdict"] == "correct"
+    assert data["summary"]["overall"]["truncated"] == 1
+    result.stdout.fnmatch_lines(["*truncated*", "gpt-4o-mini/vp * 1"])
 
 
 def test_cache_only_needs_no_key_and_fails_a_miss_clearly(
@@ -354,7 +357,7 @@ def test_xdist_workers_share_one_budget(
     with OpenAIFake() as server:
         monkeypatch.setenv("OPENAI_API_KEY", server.key)
         (pytester.path / "prices.json").write_text(
-            json.dumps({"gpt-4o-mini": {"input": 5000, "output": 0}})
+            json.dumps({"gpt-4o-mini": {"input": 2200, "output": 0}})  # ~272 tokens
         )
         pytester.makefile(".yaml", bench=suite(12))
         pytester.runpytest_subprocess(

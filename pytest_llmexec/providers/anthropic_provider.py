@@ -1,7 +1,8 @@
 """Anthropic messages.
 
 The body has ``max_tokens`` (required by the API: ``--llm-max-tokens``, else
-4096 plus the thinking budget), the system prompt apart from the turns, an
+the strategy's limit for the turn, or 4096, plus the thinking budget), the
+turn's ``stop_sequences``, the system prompt apart from the turns, an
 optional ``thinking`` budget (``--llm-thinking-budget``) and an optional
 ``output_config.effort`` (``--llm-reasoning-effort``). The Anthropic SDK 2.x
 takes no sampling parameters (no temperature, no seed), so none are sent.
@@ -33,12 +34,19 @@ class AnthropicModel(APIModel):
                 f"--llm-reasoning-effort={s.reasoning_effort}: Anthropic models take "
                 f"{', '.join(EFFORTS)}"
             )
-        self.max_tokens = s.max_tokens or DEFAULT_MAX_TOKENS + (s.thinking_budget or 0)
-        if s.thinking_budget is not None and s.thinking_budget >= self.max_tokens:
+        if (
+            s.max_tokens is not None
+            and s.thinking_budget is not None
+            and s.thinking_budget >= s.max_tokens
+        ):
             raise ModelError(
                 f"--llm-thinking-budget={s.thinking_budget}: must be below --llm-max-tokens "
-                f"({self.max_tokens})"
+                f"({s.max_tokens})"
             )
+
+    def limit(self, task: Task) -> int:
+        s = self.settings
+        return s.max_tokens or (task.max_tokens or DEFAULT_MAX_TOKENS) + (s.thinking_budget or 0)
 
     def request_body(self, messages: list[dict[str, Any]], task: Task) -> dict[str, Any]:
         s = self.settings
@@ -63,9 +71,11 @@ class AnthropicModel(APIModel):
             }
         body: dict[str, Any] = {
             "model": self.api_name,
-            "max_tokens": self.max_tokens,
+            "max_tokens": self.limit(task),
             "messages": turns,
         }
+        if task.stop:
+            body["stop_sequences"] = list(task.stop)
         if system:
             body["system"] = system
         if s.thinking_budget is not None:

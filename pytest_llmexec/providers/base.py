@@ -7,7 +7,7 @@ computed by a run of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..benchmark import Case
@@ -76,6 +76,16 @@ class Task:
     prompt: Prompt
     sample: int = 0
     reference: Outcome | None = None  # for the oracle only: a separate run's outcome
+    turn: int = 0  # the index of the user turn being answered (its stops and token limit)
+
+    @property
+    def stop(self) -> tuple[str, ...]:
+        return self.prompt.stop(self.turn)
+
+    @property
+    def max_tokens(self) -> int:
+        """The strategy's default output limit for this turn (0: none)."""
+        return self.prompt.limit(self.turn)
 
 
 class ModelError(Exception):
@@ -110,13 +120,15 @@ class ChatModel(Model):
         conversation = Conversation()
         if task.prompt.system:
             conversation.messages.append({"role": "system", "content": task.prompt.system})
-        for turn in task.prompt.turns:
+        for index, turn in enumerate(task.prompt.turns):
             conversation.messages.append({"role": "user", "content": turn})
             try:
-                reply = await self.complete(list(conversation.messages), task)
+                reply = await self.complete(list(conversation.messages), replace(task, turn=index))
             except ModelError as exc:
                 conversation.error = str(exc)
                 return conversation
+            if not reply.truncated:
+                reply.text = task.prompt.closed(index, reply.text)
             conversation.replies.append(reply)
             conversation.messages.append({"role": "assistant", "content": reply.text})
         return conversation

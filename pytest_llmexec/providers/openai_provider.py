@@ -2,9 +2,12 @@
 LM Studio) reached through ``--llm-base-url``.
 
 Reasoning models (o1, o3, o4, gpt-5 except its ``-chat`` variants) take
-``max_completion_tokens`` and ``reasoning_effort`` and refuse a temperature
-and a seed; the others get ``temperature`` (0 by default), ``max_tokens`` and
-the seed, which compatible servers understand too.
+``max_completion_tokens`` and ``reasoning_effort`` and refuse a temperature,
+a seed and stop sequences; their output limit is ``--llm-max-tokens`` alone,
+since their hidden reasoning counts against it. The others get
+``temperature`` (0 by default), ``max_tokens`` (``--llm-max-tokens``, else the
+strategy's limit for the turn), the turn's ``stop`` sequences and the seed,
+which compatible servers understand too.
 """
 
 from __future__ import annotations
@@ -43,8 +46,11 @@ class OpenAIModel(APIModel):
                 body["reasoning_effort"] = s.reasoning_effort
         else:
             body["temperature"] = s.temperature
-            if s.max_tokens is not None:
-                body["max_tokens"] = s.max_tokens
+            limit = s.max_tokens or task.max_tokens
+            if limit:
+                body["max_tokens"] = limit
+            if task.stop:
+                body["stop"] = list(task.stop)
             if s.seed is not None:
                 body["seed"] = s.seed + task.sample
         return body

@@ -39,6 +39,7 @@ class Group:
     wrong: int = 0
     unparseable: int = 0
     error: int = 0
+    truncated: int = 0  # tests with a reply cut off at the output-token limit
     pass_sums: dict[int, float] = field(default_factory=dict)
     pass_n: int = 0
 
@@ -53,6 +54,8 @@ class Group:
             self.unparseable += 1
         else:
             self.error += 1
+        if record.get("truncated"):
+            self.truncated += 1
         samples = int(record.get("n_samples") or 0)
         if samples > 1:
             self.pass_n += 1
@@ -82,6 +85,7 @@ class Group:
             "wrong": self.wrong,
             "unparseable": self.unparseable,
             "error": self.error,
+            "truncated": self.truncated,
             "accuracy": self.accuracy,
             "ci95": [low, high],
         }

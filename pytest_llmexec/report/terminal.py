@@ -46,6 +46,7 @@ def run_table(records: Sequence[Record]) -> list[str]:
         "95% CI",
         "unparseable",
         "error",
+        "truncated",
         *passk,
     ]
     rows = []
@@ -61,6 +62,7 @@ def run_table(records: Sequence[Record]) -> list[str]:
                 f"[{100 * low:.1f}, {100 * high:.1f}]",
                 str(group.unparseable),
                 str(group.error),
+                str(group.truncated),
                 *[_pct(values[k]) if k in values else "-" for k in passk],
             ]
         )

@@ -1,9 +1,15 @@
 """What a prompting strategy is: a case in, a conversation to hold out.
 
 A strategy returns the user turns of a conversation; the model's replies go
-between them. Templates are text files beside this module, and the hash of a
+between them. Templates are text files (`templates`), and the hash of a
 strategy's templates goes into cache keys and reports, so a prompt change is
 visible and never served from a stale cache.
+
+Every turn also says where a reply must end: its stop sequences (the closing
+tag of the block the turn asks for, so that a model cannot go on to write the
+next turn itself) and its default output-token limit, set well above what any
+sane answer needs so that only a runaway reply reaches it (`--llm-max-tokens`
+overrides it for every turn).
 """
 
 from __future__ import annotations
@@ -11,10 +17,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Protocol
 
 from ..benchmark import Case
+from .templating import Templates, fill
+
+__all__ = ["Prompt", "PromptOptions", "SingleTurn", "Strategy", "Templates", "fill"]
 
 
 @dataclass(frozen=True)
@@ -42,35 +50,41 @@ class Prompt:
     #: mark only that one); OpenAI caches prefixes by itself. Report the cached
     #: input tokens the API returns in ``Usage.cached_tokens``.
     cache_prefix: bool = False
+    #: per turn: the stop sequences of its reply (empty: none)
+    stops: tuple[tuple[str, ...], ...] = field(default=())
+    #: per turn: the default most output tokens of its reply (0: the provider's default)
+    max_tokens: tuple[int, ...] = field(default=())
+
+    def stop(self, turn: int) -> tuple[str, ...]:
+        return self.stops[turn] if turn < len(self.stops) else ()
+
+    def limit(self, turn: int) -> int:
+        return self.max_tokens[turn] if turn < len(self.max_tokens) else 0
+
+    def closed(self, turn: int, text: str) -> str:
+        """*text* with the closing tag back that a stop sequence cut off.
+
+        APIs leave the matched stop sequence out of the reply; put it back so the
+        conversation (resent in later turns of IIP) and the report read as written.
+        """
+        for stop in self.stop(turn):
+            if stop.startswith("[/") and text.rfind("[" + stop[2:]) > text.rfind(stop):
+                return text + stop
+        return text
 
 
 class Strategy(Protocol):
     name: str
 
     @property
+    def files(self) -> tuple[str, ...]:
+        """The template files it reads."""
+        ...
+
+    @property
     def template_hash(self) -> str: ...
 
     def prompt(self, case: Case, options: PromptOptions) -> Prompt: ...
-
-
-def load_template(name: str) -> str:
-    return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
-
-
-def templates_hash(*names: str) -> str:
-    digest = hashlib.sha256()
-    for name in names:
-        digest.update(name.encode())
-        digest.update(b"\0")
-        digest.update(load_template(name).encode())
-    return digest.hexdigest()[:12]
-
-
-def fill(template: str, **values: str) -> str:
-    """Replace ``{{name}}`` placeholders; code with braces stays untouched."""
-    for key, value in values.items():
-        template = template.replace("{{" + key + "}}", value)
-    return template
 
 
 def pick_tag(base: str, *texts: str) -> str:
@@ -112,28 +126,49 @@ def case_texts(case: Case, options: PromptOptions) -> tuple[str, ...]:
     return (case.snippet.code, case.call, description_block(case, options))
 
 
+SINGLE_TURN_REQUIRED = {"code", "call"}
+SINGLE_TURN_OPTIONAL = {"description", "fence", "tag", "function"}
+
+
 class SingleTurn:
     """A one-turn strategy: its template filled with the code and the call.
 
-    VP and CoT differ only in their template; subclasses name it.
+    VP and CoT differ only in their template and output limit; subclasses name them.
+    A template without ``{{tag}}`` (a published prompt used verbatim) is read with
+    the plain ``ANSWER`` tag.
     """
 
     name: str = ""
     template: str = ""
+    max_tokens: int = 0
+
+    def __init__(self, templates: Templates | None = None) -> None:
+        self.templates = templates or Templates()
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (self.template,)
 
     @property
     def template_hash(self) -> str:
-        return templates_hash(self.template)
+        return self.templates.hash(self.template)
 
     def prompt(self, case: Case, options: PromptOptions) -> Prompt:
         texts = case_texts(case, options)
-        tag = pick_tag("ANSWER", *texts)
+        template = self.templates.text(self.template)
+        tag = pick_tag("ANSWER", *texts) if "{{tag}}" in template else "ANSWER"
         text = fill(
-            load_template(self.template),
+            template,
             description=description_block(case, options),
             fence=fence(*texts),
             code=case.snippet.code.rstrip(),
             call=case.call,
             tag=tag,
+            function=case.snippet.function_name,
         )
-        return Prompt(turns=(text,), answer_tag=tag)
+        return Prompt(
+            turns=(text,),
+            answer_tag=tag,
+            stops=((f"[/{tag}]",),),
+            max_tokens=(self.max_tokens,),
+        )

@@ -28,22 +28,39 @@ from .base import (
     case_texts,
     description_block,
     fence,
-    fill,
-    load_template,
     numbered,
     pick_tag,
-    templates_hash,
 )
+from .templating import Templates, fill, register
 
 FIRST, STEP, FINAL = "iip_first.txt", "iip_step.txt", "iip_final.txt"
+_STEP_VALUES = {"fence", "function", "n", "state"}
+register(
+    FIRST,
+    "the first IIP turn",
+    {"numbered", "call", "step"},
+    {"description", *_STEP_VALUES},
+)
+register(STEP, "an IIP step turn", {"lines"}, {"index", "first", "last", *_STEP_VALUES})
+register(FINAL, "the last IIP turn", set(), {"tag", "function"})
+#: a state dict, or the trace of a loop before it; and the final answer
+STEP_MAX_TOKENS = 1024
+FINAL_MAX_TOKENS = 512
 
 
 class Iterative:
     name = "iip"
 
+    def __init__(self, templates: Templates | None = None) -> None:
+        self.templates = templates or Templates()
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (FIRST, STEP, FINAL)
+
     @property
     def template_hash(self) -> str:
-        return templates_hash(FIRST, STEP, FINAL)
+        return self.templates.hash(*self.files)
 
     def prompt(self, case: Case, options: PromptOptions) -> Prompt:
         snippet = case.snippet
@@ -51,6 +68,8 @@ class Iterative:
         texts = case_texts(case, options)
         answer_tag = pick_tag("ANSWER", *texts)
         state_tag = pick_tag("STATE", *texts)
+        if not any("{{state}}" in self.templates.text(name) for name in (FIRST, STEP)):
+            state_tag = "STATE"  # a template of the user's that writes the tag itself
         common = {
             "fence": fence(*texts),
             "function": snippet.function_name,
@@ -59,7 +78,7 @@ class Iterative:
         }
         step_turns = [
             fill(
-                load_template(STEP),
+                self.templates.text(STEP),
                 index=str(index),
                 first=str(first),
                 last=str(last),
@@ -69,20 +88,25 @@ class Iterative:
             for index, (first, last) in enumerate(steps, 1)
         ]
         opening = fill(
-            load_template(FIRST),
+            self.templates.text(FIRST),
             description=description_block(case, options),
             numbered=numbered(snippet.code),
             call=case.call,
             step=step_turns[0],
             **common,
         )
-        final = fill(load_template(FINAL), tag=answer_tag)
+        final_template = self.templates.text(FINAL)
+        if "{{tag}}" not in final_template:
+            answer_tag = "ANSWER"  # a template of the user's that writes the tag itself
+        final = fill(final_template, tag=answer_tag, function=snippet.function_name)
         return Prompt(
             turns=(opening.rstrip(), *step_turns[1:], final.rstrip()),
             answer_tag=answer_tag,
             state_tag=state_tag,
             steps=steps,
             cache_prefix=True,
+            stops=(*[(f"[/{state_tag}]",)] * len(steps), (f"[/{answer_tag}]",)),
+            max_tokens=(*[STEP_MAX_TOKENS] * len(steps), FINAL_MAX_TOKENS),
         )
 
 

@@ -41,14 +41,16 @@ def solve(messages: list[dict[str, Any]], model: str) -> str:
     if isinstance(prompt, list):  # Anthropic content blocks
         prompt = "".join(block.get("text", "") for block in prompt)
     blocks = [m.group(2) for m in _BLOCK.finditer(prompt)]
-    inline = _INLINE_CALL.search(prompt)
+    inline = _INLINE_CALL.findall(prompt)
     tag = _TAG.search(prompt)
-    call = blocks[1] if len(blocks) > 1 else inline.group(1) if inline else None
-    if not (blocks and call and tag):
+    # the case comes last, after any worked examples: its code block and its call line
+    call = inline[-1] if inline else blocks[-1] if len(blocks) > 1 else None
+    code = blocks[-1] if inline else blocks[-2] if len(blocks) > 1 else None
+    if not (code and call and tag):
         return "I cannot tell."
     namespace: dict[str, Any] = {}
     try:
-        exec(_PRELUDE + blocks[0], namespace)
+        exec(_PRELUDE + code, namespace)
         value = eval(call, namespace)
         answer = repr(value)
     except Exception as exc:

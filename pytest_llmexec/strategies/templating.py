@@ -1,0 +1,142 @@
+"""Prompt templates: text files with ``{{name}}`` placeholders, built-in or the user's own.
+
+A strategy names the files it reads and, for each, the placeholders it fills
+(`register`). `Templates` reads them from the package's ``templates/`` folder
+or from the folder given with ``--llm-templates=DIR``, so that a published
+prompt can be run verbatim. Every file is checked when the run starts: a file
+that is missing, not UTF-8, names a placeholder its strategy does not fill, or
+lacks one that it needs (the code, the call) is a `TemplateError` naming the
+file and line, never a prompt that quietly asks the wrong thing. The hash of
+the files a strategy reads goes into the header, the report and cache keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
+
+
+class TemplateError(Exception):
+    """A template file that cannot be used; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one template file is for and which placeholders it may and must hold."""
+
+    purpose: str  # "the VP prompt", shown in errors
+    required: frozenset[str]
+    optional: frozenset[str]
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return self.required | self.optional
+
+
+#: file name -> what it must hold; filled by the strategies (and tasks) that read them
+SPECS: dict[str, Spec] = {}
+
+
+def register(name: str, purpose: str, required: set[str], optional: set[str]) -> None:
+    SPECS[name] = Spec(purpose, frozenset(required), frozenset(optional))
+
+
+def builtin_dir() -> Path:
+    return Path(str(resources.files(__package__) / "templates"))
+
+
+class Templates:
+    """The template files of a run: the built-in ones, or those of *directory*."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
+        self._texts: dict[str, str] = {}
+
+    @property
+    def source(self) -> str:
+        return "built-in" if self.directory is None else str(self.directory)
+
+    def text(self, name: str) -> str:
+        """The checked text of the file *name*; a `TemplateError` says what is wrong."""
+        text = self._texts.get(name)
+        if text is None:
+            text = self._read(name)
+            check(name, text, self._shown(name))
+            self._texts[name] = text
+        return text
+
+    def hash(self, *names: str) -> str:
+        digest = hashlib.sha256()
+        for name in names:
+            digest.update(name.encode())
+            digest.update(b"\0")
+            digest.update(self.text(name).encode())
+        return digest.hexdigest()[:12]
+
+    def _shown(self, name: str) -> str:
+        return name if self.directory is None else str(self.directory / name)
+
+    def _read(self, name: str) -> str:
+        if self.directory is None:
+            return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
+        path = self.directory / name
+        purpose = SPECS[name].purpose if name in SPECS else "a template"
+        if not self.directory.is_dir():
+            raise TemplateError(
+                f"--llm-templates={self.directory}: not a directory; give the folder that "
+                f"holds the template files (the built-in ones are in {builtin_dir()})"
+            )
+        if not path.is_file():
+            raise TemplateError(
+                f"--llm-templates={self.directory}: no {name} ({purpose}), which this run "
+                f"needs; copy it from {builtin_dir()} and edit it"
+            )
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise TemplateError(
+                f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
+        except OSError as exc:
+            raise TemplateError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def check(name: str, text: str, shown: str) -> None:
+    """Raise a `TemplateError` when *text* cannot serve as the template *name*."""
+    spec = SPECS.get(name)
+    if spec is None:
+        return
+    if not text.strip():
+        raise TemplateError(f"{shown}: empty; it is {spec.purpose}")
+    found: set[str] = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in PLACEHOLDER.finditer(line):
+            key = match.group(1)
+            if key not in spec.allowed:
+                raise TemplateError(
+                    f"{shown}:{number}: unknown placeholder {match.group(0)}; {spec.purpose} "
+                    f"takes {', '.join('{{' + k + '}}' for k in sorted(spec.allowed))}"
+                )
+            if match.group(0) != "{{" + key + "}}":
+                raise TemplateError(
+                    f"{shown}:{number}: write the placeholder as {{{{{key}}}}}, without spaces"
+                )
+            found.add(key)
+    missing = sorted(spec.required - found)
+    if missing:
+        raise TemplateError(
+            f"{shown}: {spec.purpose} must hold "
+            + ", ".join("{{" + k + "}}" for k in missing)
+            + " (the model would not see the case)"
+        )
+
+
+def fill(template: str, **values: str) -> str:
+    """Replace ``{{name}}`` placeholders in one pass; code with braces stays untouched, and
+    a value holding ``{{...}}`` text (code, a call) is never filled again."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)

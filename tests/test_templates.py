@@ -1,0 +1,153 @@
+"""Prompt templates: the built-in ones measure the model, a user's folder replaces them."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pytest_llmexec.benchmark import load_cruxeval
+from pytest_llmexec.strategies import PromptOptions, TemplateError, Templates, get_strategy
+from pytest_llmexec.strategies.templating import builtin_dir, fill
+from tests.fakes import OpenAIFake
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+BUILTIN_FILES = ("vp.txt", "cot.txt", "iip_first.txt", "iip_step.txt", "iip_final.txt")
+
+
+def _rows(tmp_path: Path) -> Path:
+    path = tmp_path / "rows.jsonl"
+    rows = [
+        {"id": "sample_0", "code": "def f(x):\n    return x * 3", "input": "4", "output": "12"},
+        {
+            "id": "sample_1",
+            "code": "def f(s):\n    return s[::-1]",
+            "input": "'ab'",
+            "output": "'ba'",
+        },
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_no_template_shows_an_answer_shaped_placeholder() -> None:
+    """A model copies what looks like an answer: only worked examples show answers, each a
+    real literal on a program of its own."""
+    for name in BUILTIN_FILES:
+        text = (builtin_dir() / name).read_text()
+        assert "[1, 2]" not in text and "ExceptionName" not in text, name
+        assert "for example [" not in text, name
+    for name in ("vp.txt", "cot.txt"):
+        answers = re.findall(
+            r"(?m)^(?:Reply: )?\[\{\{tag\}\}\](.*)\[/\{\{tag\}\}\]$",
+            (builtin_dir() / name).read_text(),
+        )
+        examples = [a for a in answers if a not in ("", "...")]
+        assert len(examples) >= 2, name
+        for answer in examples:
+            ast.literal_eval(answer)  # a worked answer is a literal, not a placeholder
+
+
+def test_prompts_carry_stop_sequences_and_limits(tmp_path: Path) -> None:
+    case = load_cruxeval(_rows(tmp_path))[0].cases()[0]
+    vp = get_strategy("vp").prompt(case, PromptOptions())
+    assert vp.stop(0) == ("[/ANSWER]",) and vp.limit(0) == 512
+    cot = get_strategy("cot").prompt(case, PromptOptions())
+    assert cot.stop(0) == ("[/ANSWER]",) and cot.limit(0) == 2048
+    iip = get_strategy("iip").prompt(case, PromptOptions())
+    last = len(iip.turns) - 1
+    assert all(iip.stop(t) == ("[/STATE]",) and iip.limit(t) == 1024 for t in range(last))
+    assert iip.stop(last) == ("[/ANSWER]",) and iip.limit(last) == 512
+    assert iip.closed(0, "[STATE]{'x': 4}") == "[STATE]{'x': 4}[/STATE]"
+    assert iip.closed(0, "[STATE]{'x': 4}[/STATE]") == "[STATE]{'x': 4}[/STATE]"
+    assert iip.closed(0, "no block") == "no block"
+
+
+def test_fill_is_one_pass() -> None:
+    """Code that holds ``{{call}}`` is shown as it is, never filled again."""
+    assert fill("{{code}} / {{call}}", code="x = '{{call}}'", call="f()") == "x = '{{call}}' / f()"
+
+
+def _folder(tmp_path: Path, **files: str) -> Path:
+    folder = tmp_path / "prompts"
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / f"{name}.txt").write_text(text)
+    return folder
+
+
+def _hash(strategy: str, folder: Path) -> str:
+    return get_strategy(strategy, Templates(folder)).template_hash
+
+
+def test_a_missing_file_unknown_or_missing_placeholder_is_a_clear_error(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, vp="{{code}}\n{{call}}\n")
+    with pytest.raises(TemplateError, match=r"no cot.txt \(the CoT prompt\).*copy it from"):
+        _hash("cot", folder)
+    _folder(tmp_path, vp="{{code}}\nCall: {{cal}}\n")
+    with pytest.raises(TemplateError, match=r"vp.txt:2: unknown placeholder \{\{cal\}\}"):
+        _hash("vp", folder)
+    _folder(tmp_path, vp="Just {{call}}\n")
+    with pytest.raises(TemplateError, match=r"vp.txt: the VP prompt must hold \{\{code\}\}"):
+        _hash("vp", folder)
+    _folder(tmp_path, vp="{{ code }} {{call}}")
+    with pytest.raises(TemplateError, match=r"without spaces"):
+        _hash("vp", folder)
+    with pytest.raises(TemplateError, match="not a directory"):
+        _hash("vp", tmp_path / "nowhere")
+
+
+def test_user_templates_run_verbatim_through_the_plugin(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A published prompt used as it is: it writes [ANSWER] itself, has no {{tag}}."""
+    folder = _folder(
+        pytester.path,
+        vp="[PYTHON]\n{{code}}\n[/PYTHON]\nCall: `{{call}}`\nAnswer in [ANSWER] and [/ANSWER].\n",
+    )
+    rows = _rows(pytester.path)
+    with OpenAIFake() as server:
+        monkeypatch.setenv("OPENAI_API_KEY", server.key)
+        server.responder = lambda messages, model: (
+            "[ANSWER]" + ("12" if "x * 3" in messages[-1]["content"] else "'ba'")
+        )
+        result = pytester.runpytest(
+            "-p",
+            "llmexec",
+            str(rows),
+            "--llm-model=gpt-4o-mini",
+            f"--llm-base-url={server.url}",
+            f"--llm-templates={folder.name}",
+            "--llm-report=report.json",
+        )
+        sent = server.requests[0].body
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([f"llmexec templates: vp=* dir={folder}"])
+    assert sent["messages"][0]["content"].startswith("[PYTHON]\ndef f(")
+    assert sent["stop"] == ["[/ANSWER]"] and sent["max_tokens"] == 512
+    data = json.loads((pytester.path / "report.json").read_text())
+    assert data["run"]["templates"] == str(folder)
+    builtin = get_strategy("vp").template_hash
+    assert {c["template_hash"] for c in data["cases"]} != {builtin}
+
+
+def test_a_broken_template_folder_stops_the_run_with_one_error(pytester: pytest.Pytester) -> None:
+    _folder(pytester.path, vp="{{code}} {{call}}")
+    rows = _rows(pytester.path)
+    result = pytester.runpytest(
+        "-p",
+        "llmexec",
+        str(rows),
+        "--llm-model=oracle",
+        "--llm-strategy=vp,iip",
+        "--llm-templates=prompts",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --llm-templates=*prompts: no iip_first.txt*"])
+    pytester.makeini("[pytest]\nllm_templates = elsewhere\n")
+    result = pytester.runpytest("-p", "llmexec", str(rows), "--llm-model=oracle")
+    result.stderr.fnmatch_lines(["ERROR: --llm-templates=*elsewhere: not a directory*"])
