@@ -54,6 +54,7 @@ def java(function: str, check: str = "f();") -> str:
 class Runner:
     def __init__(self, sandbox: bool, cache: Path) -> None:
         self.tag = f"llmexec-test-{uuid.uuid4().hex[:12]}"
+        self.sandbox = sandbox
         os.environ["LLMEXEC_SERVER_TAG"] = self.tag
         os.environ["OPENAI_API_KEY"] = SECRET
         try:
@@ -79,12 +80,16 @@ def server_dirs() -> set[Path]:
     }
 
 
+@pytest.fixture(scope="module")
+def native_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache directory for the module: the precompiled header is made once."""
+    return tmp_path_factory.mktemp("native-cache")
+
+
 @pytest.fixture(scope="module", params=[True, False], ids=["sandbox", "no-sandbox"])
-def runner(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Runner]:
+def runner(request: pytest.FixtureRequest, native_cache: Path) -> Iterator[Runner]:
     before = server_dirs()
-    runner = Runner(request.param, tmp_path_factory.mktemp("native-cache"))
+    runner = Runner(request.param, native_cache)
     yield runner
     runner.executor.close()
     assert tagged_processes(runner.tag) == [], "a process outlived the executor"
@@ -149,7 +154,7 @@ def test_builds_are_cached_by_content(runner: Runner) -> None:
     first = runner.executor.build(CPP, program)
     again = runner.executor.build(CPP, program)
     assert first.outcome is None and again.files == first.files
-    fresh = NativeExecutor([CPP], cache_dir=runner.executor.root.parent, sandbox=False)
+    fresh = NativeExecutor([CPP], cache_dir=runner.executor.root.parent, sandbox=runner.sandbox)
     try:  # another executor (another run) reads it from the cache directory
         assert fresh.build(CPP, program).cached
         assert fresh.run(CPP, program).status == "ok"
@@ -375,3 +380,61 @@ def test_no_secret_reaches_the_compiler_or_the_program(runner: Runner) -> None:
     for text in (shown.value, compiled.detail, printed.value):
         assert SECRET not in (text or "")
         assert "API_KEY" not in (text or "")
+
+
+# --------------------------------------------------------------------------- CRUXEval-X rows
+
+FIXTURES = Path(__file__).with_name("fixtures") / "cruxeval_x"
+
+
+def rows(language: str) -> list[dict[str, str]]:
+    import json
+
+    return [json.loads(line) for line in (FIXTURES / f"{language}.jsonl").read_text().splitlines()]
+
+
+def answered(row: dict[str, str], task: str, answer: str) -> str:
+    """The row's program with *answer* in place of ``????`` (CRUXEval-X's scoring)."""
+    end = row[f"{task}_reasoning"]
+    return row["code"][: row["code"].rindex(end.splitlines()[0])] + end.replace("????", answer)
+
+
+@pytest.fixture(scope="module")
+def sandboxed(native_cache: Path) -> Iterator[NativeExecutor]:
+    executor = NativeExecutor([CPP, JAVA], cache_dir=native_cache)
+    yield executor
+    executor.close()
+
+
+@pytest.mark.parametrize("name", ["cpp", "java"])
+def test_every_fixture_row_reproduces_its_recorded_output(
+    sandboxed: NativeExecutor, name: str
+) -> None:
+    language = CPP if name == "cpp" else JAVA
+    for row in rows(name):
+        outcome = sandboxed.run(language, row["code"])
+        assert outcome.status == "ok", (row["id"], outcome)
+
+
+@pytest.mark.parametrize(
+    ("name", "task", "answer", "status"),
+    [
+        ("cpp", "output", "(std::vector<long>({4, 8}))", "ok"),
+        ("cpp", "output", "(std::vector<long>({4, 9}))", ASSERTION_FAILED),
+        ("cpp", "output", "[4, 8]", COMPILE_ERROR),
+        ("cpp", "input", "candidate((std::vector<long>({2, 4, 5})))", "ok"),
+        ("cpp", "input", "candidate((std::vector<long>({2})))", ASSERTION_FAILED),
+        ("java", "output", "(new ArrayList<Long>(Arrays.asList(4l, 8l)))", "ok"),
+        ("java", "output", "(new ArrayList<Long>(Arrays.asList(4l, 8l, 1l)))", ASSERTION_FAILED),
+        ("java", "output", "[4, 8]", COMPILE_ERROR),
+        ("java", "input", "f(new ArrayList<Long>(Arrays.asList(2l, 3l, 4l)))", "ok"),
+        ("java", "input", "f(new ArrayList<Long>(Arrays.asList(1l)))", ASSERTION_FAILED),
+    ],
+)
+def test_answers_in_place_of_the_placeholder(
+    sandboxed: NativeExecutor, name: str, task: str, answer: str, status: str
+) -> None:
+    row = rows(name)[0]  # double_evens([1, 2, 3, 4]) == [4, 8]
+    program = answered(row, task, answer)
+    assert "????" not in program
+    assert sandboxed.run(CPP if name == "cpp" else JAVA, program).status == status

@@ -125,8 +125,13 @@ class NativeExecutor:
 
     # ------------------------------------------------------------------ build
     def build(self, language: Language, program: str) -> Built:
-        """*program*'s artifacts, from the cache or built now in the sandbox."""
-        key = language.artifact_key(program)
+        """*program*'s artifacts, from the cache or built now in the sandbox.
+
+        The key adds the sandbox layers to the language's own: a layer can change
+        what a build sees (a hidden /tmp, a denied call).
+        """
+        layers = ",".join(self.layers)
+        key = hashlib.sha256(f"{language.artifact_key(program)} {layers}".encode()).hexdigest()
         with self._lock:
             built = self._memory.get(key) or self._read(key)
             if built is not None:
