@@ -24,8 +24,11 @@ from pytest_llmexec.execution.native import (
 from pytest_llmexec.languages import Cpp, Java
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("g++") is None or shutil.which("javac") is None,
-    reason="needs g++ and a JDK (apt-get install g++ openjdk-17-jdk-headless)",
+    shutil.which("g++") is None
+    or shutil.which("javac") is None
+    or not Path("/usr/share/java/javatuples.jar").is_file(),
+    reason="needs g++, a JDK and javatuples "
+    "(apt-get install g++ openjdk-17-jdk-headless libjavatuples-java; .ci/run does)",
 )
 
 CPP, JAVA = Cpp(), Java()
