@@ -32,7 +32,7 @@ def test_the_header_says_why_private_tmp_is_off(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_demo(pytester)
-    here = _executor_line(pytester.runpytest_subprocess(*ORACLE))
+    here = _executor_line(pytester.runpytest_subprocess(*ORACLE, "demo.yaml"))
     if "private-tmp" not in here:
         pytest.skip(f"no private /tmp on this machine in the first place: {here}")
     assert "under /tmp" not in here
@@ -43,7 +43,7 @@ def test_the_header_says_why_private_tmp_is_off(
     if not under_tmp([str(site)]):
         pytest.skip(f"pytester's directory {site} is not under /tmp")
     monkeypatch.setenv("PYTHONPATH", str(site))
-    result = pytester.runpytest_subprocess(*ORACLE)
+    result = pytester.runpytest_subprocess(*ORACLE, "demo.yaml")
     result.assert_outcomes(passed=5)
     line = _executor_line(result)
     assert "private-tmp" not in line.split()[2] and "read-only-root" not in line.split()[2]

@@ -94,7 +94,7 @@ def make_model(name: str, settings: ModelSettings, services: Services | None = N
     if name == "replay":
         from .replay import Replay
 
-        return Replay(settings.replay)
+        return Replay(settings.replay, settings.replay_by_task)
     provider, api_name = route(name, settings.base_url)
     if services is None:
         services = Services(settings)

@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class ModelSettings:
     """Everything from the command line that shapes how models are reached."""
 
     replay: Path | None = None
+    replay_by_task: Mapping[str, Path] = field(default_factory=dict)  # task -> generations
     base_url: str | None = None
     api_key_env: str | None = None
     concurrency: int = 8

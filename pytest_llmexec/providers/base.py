@@ -76,6 +76,8 @@ class Task:
     prompt: Prompt
     sample: int = 0
     reference: Outcome | None = None  # for the oracle only: a separate run's outcome
+    task: str = "output"  # what is asked (tasks/): output or input prediction
+    answer: str | None = None  # for the oracle only: its answer, from the reference
     turn: int = 0  # the index of the user turn being answered (its stops and token limit)
 
     @property
