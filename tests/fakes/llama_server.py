@@ -65,6 +65,7 @@ def main() -> None:
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            print("fake llama-server: received a completion request", flush=True)
             time.sleep(float(os.environ.get("FAKE_LLAMA_DELAY", "0")))
             text = solve(body["messages"], body.get("model", ""))
             for stop in body.get("stop") or []:
