@@ -151,3 +151,13 @@ def test_a_broken_template_folder_stops_the_run_with_one_error(pytester: pytest.
     pytester.makeini("[pytest]\nllm_templates = elsewhere\n")
     result = pytester.runpytest("-p", "llmexec", str(rows), "--llm-model=oracle")
     result.stderr.fnmatch_lines(["ERROR: --llm-templates=*elsewhere: not a directory*"])
+
+
+def test_a_cruxeval_row_answered_as_a_completed_assertion_is_scored_on_its_value() -> None:
+    """CRUXEval's prompts ask for ``assert f(...) == value``; its scoring reads the value."""
+    from pytest_llmexec.tasks.cruxeval import answer_text
+
+    assert answer_text("assert f(7, 3) == 4\n", "ANSWER") == "4"
+    assert answer_text("[ANSWER]assert f('a==b') == 'x'[/ANSWER]", "ANSWER") == "'x'"
+    assert answer_text("f('abc')", "ANSWER") == "f('abc')"  # a bare call stays a call
+    assert answer_text("[1, 2]", "ANSWER") == "[1, 2]"

@@ -31,9 +31,34 @@ def answer_text(reply: str, tag: str) -> str:
     block = answer_block(reply, tag)
     if block is not None:
         inner = fence_content(block)
-        return (inner if inner is not None else block).strip()
+        return _assertion_value((inner if inner is not None else block).strip())
     inner = fence_content(reply)
-    return inner.strip() if inner is not None else reply
+    return _assertion_value(inner.strip() if inner is not None else reply)
+
+
+def _assertion_value(text: str) -> str:
+    """The right-hand side when *text* is one ``assert <call> == <value>`` statement.
+
+    CRUXEval's own prompts ask for the completed assertion, and its scoring
+    reads the value after ``==``; anything else is returned as it is.
+    """
+    try:
+        with AST_LOCK:
+            tree = ast.parse(text.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assert):
+        return text
+    test = tree.body[0].test
+    if not (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and isinstance(test.left, ast.Call)
+    ):
+        return text
+    value = ast.get_source_segment(text.strip(), test.comparators[0])
+    return value if value is not None else text
 
 
 def check(case: Case, expected: Expected, answer: str, run: Runner, timeout: float) -> Scored:
