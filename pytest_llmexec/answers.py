@@ -124,6 +124,12 @@ def answer_block(text: str, tag: str = "ANSWER") -> str | None:
     return None
 
 
+def fence_content(text: str) -> str | None:
+    """The content of the last fenced code block of *text*, if any."""
+    fences = _FENCE_RE.findall(text)
+    return str(fences[-1]) if fences else None
+
+
 def extract_answer(reply: str, tag: str = "ANSWER") -> str:
     """The answer text of a reply: last [ANSWER] block, fence, assert, or the whole reply."""
     block = answer_block(reply, tag)

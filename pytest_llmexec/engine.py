@@ -17,18 +17,17 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from .answers import NotALiteral, Raised, equal, parse_answer, parse_literal
+from .answers import NotALiteral, Raised, equal, parse_literal
 from .benchmark import Case
 from .execution import Call, Executor, Outcome
 from .providers import Conversation, Model, Task, Usage
 from .strategies import Prompt, PromptOptions, Strategy
 from .strategies.iip import check_steps, first_divergent
+from .tasks import TASKS, Expected
+from .tasks import Task as PredictionTask
+from .verdicts import CORRECT, ERROR, UNPARSEABLE, VERDICTS, WRONG
 
-CORRECT = "correct"
-WRONG = "wrong"
-UNPARSEABLE = "unparseable"
-ERROR = "error"
-VERDICTS = (CORRECT, WRONG, UNPARSEABLE, ERROR)
+__all__ = ["CORRECT", "ERROR", "UNPARSEABLE", "VERDICTS", "WRONG", "CaseResult", "Engine"]
 _NON_CORRECT_ORDER = {WRONG: 0, UNPARSEABLE: 1, ERROR: 2}
 
 
@@ -76,6 +75,7 @@ class CaseResult:
     first_divergent_step: int | None = None
     step_checks: list[dict[str, Any]] = field(default_factory=list)
     step_problem: str = ""
+    task: str = "output"
 
     @property
     def step_accuracy(self) -> float | None:
@@ -109,6 +109,7 @@ class CaseResult:
             "generated": self.case.generated,
             "model": self.model,
             "strategy": self.strategy,
+            "task": self.task,
             "template_hash": self.template_hash,
             "category": snippet.category,
             "difficulty": snippet.difficulty,
@@ -210,8 +211,10 @@ class Engine:
         samples: int = 1,
         options: PromptOptions | None = None,
         default_timeout: float = 5.0,
+        tasks: dict[str, PredictionTask] | None = None,
     ) -> None:
         self.default_timeout = default_timeout
+        self.tasks = tasks if tasks is not None else dict(TASKS)
         self.executor = executor
         self.models = models
         self.strategies = strategies
@@ -219,7 +222,9 @@ class Engine:
         self.options = options or PromptOptions()
         self._truths: dict[Call, Outcome] = {}
         self._references: dict[Call, Outcome] = {}
-        self._pending: dict[tuple[str, str, str], Future[list[Conversation]]] = {}
+        self._pending: dict[
+            tuple[str, str, str, str], tuple[Future[list[Conversation]], Prompt]
+        ] = {}
         self._loop: _LoopThread | None = None
 
     # ------------------------------------------------------------------ truth
@@ -249,77 +254,110 @@ class Engine:
             self._loop = _LoopThread()
         return self._loop
 
-    def _start(self, case: Case, model_name: str, strategy_name: str) -> Future[list[Conversation]]:
-        key = (case.key + "@" + str(case.snippet.path), model_name, strategy_name)
-        future = self._pending.get(key)
-        if future is not None:
-            return future
+    def _start(
+        self, case: Case, model_name: str, strategy_name: str, task_name: str = "output"
+    ) -> tuple[Future[list[Conversation]], Prompt]:
+        key = (case.key + "@" + str(case.snippet.path), model_name, strategy_name, task_name)
+        pending = self._pending.get(key)
+        if pending is not None:
+            return pending
         model = self.models[model_name]
         strategy = self.strategies[strategy_name]
-        prompt = strategy.prompt(case, self.options)
+        task = self.tasks[task_name]
+        fields: dict[str, str] | None = None
+        if task.needs_truth:  # the question shows the true result (input prediction)
+            expected = self.expected(case)
+            if not isinstance(expected, Expected):  # no question to ask: evaluate says why
+                done: Future[list[Conversation]] = Future()
+                done.set_result([])
+                self._pending[key] = (done, Prompt(turns=()))
+                return self._pending[key]
+            fields = task.fields(case, expected)
+        prompt = strategy.prompt(case, self.options, task_name, fields)
         reference = (
             self.reference(case, trace=bool(prompt.steps), steps=prompt.steps)
             if model.wants_reference
             else None
         )
-        tasks = [
-            Task(case, strategy_name, prompt, sample=i, reference=reference)
+        answer = task.oracle_answer(case, reference) if reference is not None else None
+        requests = [
+            Task(
+                case,
+                strategy_name,
+                prompt,
+                sample=i,
+                reference=reference,
+                task=task_name,
+                answer=answer,
+            )
             for i in range(self.samples)
         ]
 
         async def run_all() -> list[Conversation]:
-            return list(await asyncio.gather(*(model.converse(t) for t in tasks)))
+            return await model.converse_samples(requests)
 
         future = self._loop_thread().submit(run_all())
-        self._pending[key] = future
-        return future
+        self._pending[key] = (future, prompt)
+        return self._pending[key]
 
-    def prefetch(self, triples: Iterable[tuple[Case, str, str]]) -> None:
-        """Start the conversations of tests before they run, so they overlap."""
-        for case, model_name, strategy_name in triples:
-            self._start(case, model_name, strategy_name)
+    def prefetch(self, tests: Iterable[tuple[Case, str, str, str]]) -> None:
+        """Start the conversations of tests (case, model, strategy, task) before they run."""
+        for case, model_name, strategy_name, task_name in tests:
+            self._start(case, model_name, strategy_name, task_name)
 
     # ------------------------------------------------------------------ verdict
-    def evaluate(self, case: Case, model_name: str, strategy_name: str) -> CaseResult:
+    def expected(self, case: Case) -> Expected | str:
+        """The true outcome as the tasks score it, or why the snippet gave none."""
+        truth = self.truth(case)
+        value: Any
+        if truth.ok and truth.value is not None:
+            try:
+                value = parse_literal(truth.value)
+            except NotALiteral:
+                return f"the snippet's result does not read back: {truth.value[:200]}"
+            text = truth.value
+        elif truth.status == "raised" and truth.exc_type in case.snippet.raises:
+            value = Raised(truth.exc_type)
+            text = repr(value)
+        else:
+            return f"the snippet itself gave no result: {truth.verdict}" + (
+                f" ({truth.detail})" if truth.detail else ""
+            )
+        check = text
+        if case.recorded_output is not None and not _recorded_mismatch(case, value):
+            check = case.recorded_output  # CRUXEval's assert uses the row's own text
+        return Expected(value=value, text=text, check=check)
+
+    def evaluate(
+        self, case: Case, model_name: str, strategy_name: str, task_name: str = "output"
+    ) -> CaseResult:
         strategy = self.strategies[strategy_name]
+        task = self.tasks[task_name]
         truth = self.truth(case)
         result = CaseResult(
             case=case,
             model=model_name,
             strategy=strategy_name,
-            template_hash=strategy.template_hash,
+            template_hash=strategy.template_hash_for(task_name),
             verdict=ERROR,
             expected=None,
             truth=truth,
+            task=task_name,
         )
-        expected: Any
-        if truth.ok and truth.value is not None:
-            try:
-                expected = parse_literal(truth.value)
-            except NotALiteral:
-                result.error = f"the snippet's result does not read back: {truth.value[:200]}"
-                return result
-            result.expected = truth.value
-        elif truth.status == "raised" and truth.exc_type in case.snippet.raises:
-            expected = Raised(truth.exc_type)
-            result.expected = repr(expected)
-        else:
-            result.error = f"the snippet itself gave no result: {truth.verdict}" + (
-                f" ({truth.detail})" if truth.detail else ""
-            )
+        expected = self.expected(case)
+        if not isinstance(expected, Expected):
+            result.error = expected
             return result
+        result.expected = expected.text
         if case.recorded_output is not None:
-            try:
-                result.recorded_mismatch = not equal(parse_literal(case.recorded_output), expected)
-            except NotALiteral:
-                result.recorded_mismatch = True
+            result.recorded_mismatch = _recorded_mismatch(case, expected.value)
 
-        key = (case.key + "@" + str(case.snippet.path), model_name, strategy_name)
-        future = self._start(case, model_name, strategy_name)
+        key = (case.key + "@" + str(case.snippet.path), model_name, strategy_name, task_name)
+        future, prompt = self._start(case, model_name, strategy_name, task_name)
         conversations = future.result()
         self._pending.pop(key, None)
-        prompt = strategy.prompt(case, self.options)
         tag = prompt.answer_tag
+        timeout = case.snippet.timeout or self.default_timeout
         for conversation in conversations:
             result.calls += len(conversation.replies)
             for reply in conversation.replies:
@@ -333,15 +371,10 @@ class Engine:
                 problem = conversation.error or "the model gave no reply"
                 result.samples.append(SampleResult(ERROR, None, None, problem))
                 continue
-            parsed = parse_answer(conversation.final, tag)
-            if not parsed.ok:
-                result.samples.append(
-                    SampleResult(UNPARSEABLE, parsed.text, conversation.final, parsed.problem)
-                )
-            elif equal(parsed.value, expected):
-                result.samples.append(SampleResult(CORRECT, parsed.text, conversation.final))
-            else:
-                result.samples.append(SampleResult(WRONG, parsed.text, conversation.final))
+            scored = task.score(conversation.final, tag, case, expected, self.executor.run, timeout)
+            result.samples.append(
+                SampleResult(scored.verdict, scored.predicted, conversation.final, scored.problem)
+            )
         if conversations:
             result.conversation = conversations[0].messages
             replies = [r for c in conversations for r in c.replies]
@@ -390,6 +423,15 @@ class Engine:
                     self._loop.submit(model.aclose()).result(timeout=5)
             self._loop.close()
         self.executor.close()
+
+
+def _recorded_mismatch(case: Case, value: Any) -> bool:
+    """Whether the dataset's recorded output differs from real execution."""
+    assert case.recorded_output is not None
+    try:
+        return not equal(parse_literal(case.recorded_output), value)
+    except NotALiteral:
+        return True
 
 
 def _case_verdict(samples: list[SampleResult]) -> str:

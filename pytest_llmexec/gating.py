@@ -31,6 +31,7 @@ from .report.baseline import (
     plan_update,
     relative_path,
 )
+from .tasks import DEFAULT as DEFAULT_TASK
 
 if TYPE_CHECKING:
     from .plugin import LLMExec
@@ -118,7 +119,11 @@ class GatePlugin:
             sorted({relative_path(root / arg.split("::", 1)[0], rootdir) for arg in config.args})
         )
         s = self.state.settings
-        return Selection(paths, s.models, s.strategies, tuple(filters))
+        labels = tuple(
+            strategy if task == DEFAULT_TASK else f"{strategy}/{task}"
+            for strategy, task in s.runs()
+        )
+        return Selection(paths, s.models, labels, tuple(filters))
 
     def accept_command(self) -> str:
         args = [

@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 
+from .providers.llamacpp import label as model_label
 from .strategies import KNOWN as KNOWN_STRATEGIES
 from .strategies import STRATEGIES, TemplateError, Templates, get_strategy
+from .tasks import DEFAULT as DEFAULT_TASK
+from .tasks import TASKS
 
 CACHE_MODES = ("use", "only", "refresh", "off")
 DEFAULT_BASELINE = "llmexec-baseline.json"
@@ -37,7 +40,8 @@ OPTIONS: tuple[Option, ...] = (
         "--llm-model",
         "llm_model",
         "model(s) to evaluate, repeatable or comma-separated: oracle, replay, "
-        "gpt-4o, claude-..., openai:NAME, anthropic:NAME",
+        "gpt-4o, claude-..., openai:NAME, anthropic:NAME, llamacpp:PATH.gguf (a llama-server "
+        "the run starts and stops)",
         metavar="NAME[,NAME]",
         append=True,
     ),
@@ -49,10 +53,19 @@ OPTIONS: tuple[Option, ...] = (
         metavar="vp,cot,iip",
     ),
     Option(
+        "--llm-task",
+        "llm_task",
+        "what the model predicts, comma-separated: output (what a call returns), input "
+        "(a call that returns a given output) (default: output)",
+        default=DEFAULT_TASK,
+        metavar="output,input",
+    ),
+    Option(
         "--llm-templates",
         "llm_templates",
         "folder of prompt templates to use instead of the built-in ones (vp.txt, cot.txt, "
-        "iip_first.txt, iip_step.txt, iip_final.txt: those of the strategies run)",
+        "iip_first.txt, iip_step.txt, iip_final.txt, vp_input.txt, cot_input.txt: those "
+        "of the strategies and tasks run)",
         metavar="DIR",
     ),
     Option(
@@ -90,7 +103,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--llm-replay",
         "llm_replay",
-        "generations file for the 'replay' model ({snippet id: [answers]})",
+        "generations file for the 'replay' model ({snippet id: [answers]}); one per task "
+        "with output=PATH,input=PATH",
         metavar="PATH",
     ),
     Option(
@@ -98,6 +112,12 @@ OPTIONS: tuple[Option, ...] = (
         "llm_base_url",
         "base URL of an OpenAI-compatible server (passed to the SDK)",
         metavar="URL",
+    ),
+    Option(
+        "--llm-server",
+        "llm_server",
+        "the llama-server binary for llamacpp: models (default: llama-server on PATH)",
+        metavar="PATH",
     ),
     Option(
         "--llm-api-key-env",
@@ -321,7 +341,7 @@ def _number(config: pytest.Config, flag: str, kind: type, minimum: float) -> Any
 
 @dataclass(frozen=True)
 class Settings:
-    models: tuple[str, ...]
+    models: tuple[str, ...]  # as ids and markers name them (a llamacpp: model by its stem)
     strategies: tuple[str, ...]
     samples: int
     report: Path | None
@@ -336,7 +356,12 @@ class Settings:
     seed: int = 0  # seed of the generated inputs
     shrink: int = 0  # extra model calls per wrong generated case to find a smaller input
     html: Path | None = None  # --llm-html: the self-contained HTML report
+    tasks: tuple[str, ...] = (DEFAULT_TASK,)  # --llm-task: output, input prediction
+    #: --llm-replay=output=PATH,input=PATH: a generations file per task
+    replay_by_task: dict[str, Path] = field(default_factory=dict)
     templates: Path | None = None  # --llm-templates: the user's template folder
+    model_specs: dict[str, str] = field(default_factory=dict)  # name -> as given
+    server: str | None = None  # --llm-server: the llama-server binary
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -347,6 +372,7 @@ class Settings:
         return {
             "models": list(self.models),
             "strategies": list(self.strategies),
+            "tasks": list(self.tasks),
             "samples": self.samples,
             "concurrency": self.concurrency,
             "timeout": self.timeout,
@@ -364,14 +390,53 @@ class Settings:
         return Templates(self.templates)
 
     def template_hashes(self) -> dict[str, str]:
-        """Each strategy's template hash: a prompt change shows in the header and report."""
+        """Each strategy's template hash per task (``vp``, ``vp/input``): a prompt change
+        shows in the header and report."""
         templates = self.template_set()
-        return {name: get_strategy(name, templates).template_hash for name in self.strategies}
+        hashes: dict[str, str] = {}
+        for task in self.tasks:
+            for name in self.strategies:
+                strategy = get_strategy(name, templates)
+                if task in strategy.tasks:
+                    label = name if task == DEFAULT_TASK else f"{name}/{task}"
+                    hashes[label] = strategy.template_hash_for(task)
+        return hashes
+
+    def runs(self) -> list[tuple[str, str]]:
+        """The (strategy, task) pairs that make tests: a strategy asks the tasks it can."""
+        return [
+            (strategy, task)
+            for task in self.tasks
+            for strategy in self.strategies
+            if task in _tasks_of(strategy)
+        ]
+
+    def skipped_runs(self) -> list[tuple[str, str]]:
+        """The (strategy, task) pairs asked for that the strategy cannot ask."""
+        return [
+            (strategy, task)
+            for task in self.tasks
+            for strategy in self.strategies
+            if task not in _tasks_of(strategy)
+        ]
+
+
+def _tasks_of(strategy: str) -> tuple[str, ...]:
+    return STRATEGIES[strategy](None).tasks
 
 
 def settings_from(config: pytest.Config) -> Settings:
     """Read and validate every setting; a bad value is a `pytest.UsageError`."""
-    models = tuple(dict.fromkeys(_split(raw_value(config, "--llm-model"))))
+    specs: dict[str, str] = {}
+    for spec in dict.fromkeys(_split(raw_value(config, "--llm-model"))):
+        name = model_label(spec)
+        if name in specs:
+            raise pytest.UsageError(
+                f"--llm-model: {specs[name]} and {spec} would both be named {name}; "
+                "rename one of the files"
+            )
+        specs[name] = spec
+    models = tuple(specs)
     strategies = tuple(dict.fromkeys(_split(raw_value(config, "--llm-strategy"))))
     for name in strategies:
         if name not in KNOWN_STRATEGIES:
@@ -386,20 +451,24 @@ def settings_from(config: pytest.Config) -> Settings:
             )
     if not strategies:
         raise pytest.UsageError("--llm-strategy: give at least one of vp, cot, iip")
+    tasks = _tasks(config, strategies)
     report = raw_value(config, "--llm-report")
     html = raw_value(config, "--llm-html")
     if html and (Path(config.invocation_params.dir) / html).is_dir():
         raise pytest.UsageError(
             f"--llm-html={html}: is a directory; give a file name such as report.html"
         )
-    replay = raw_value(config, "--llm-replay")
     root = Path(config.invocation_params.dir)
+    replay, replay_by_task = _replay(config, root)
     templates = raw_value(config, "--llm-templates")
     template_dir = (root / templates) if templates else None
     try:  # every file the run reads, checked now: a broken template is one clear error
         checked = Templates(template_dir)
         for name in strategies:
-            get_strategy(name, checked).template_hash  # noqa: B018 - reads and checks the files
+            strategy = get_strategy(name, checked)
+            for task in tasks:
+                if task in strategy.tasks:
+                    strategy.template_hash_for(task)  # reads and checks the files
     except TemplateError as exc:
         raise pytest.UsageError(str(exc)) from None
     return Settings(
@@ -408,7 +477,9 @@ def settings_from(config: pytest.Config) -> Settings:
         samples=_number(config, "--llm-samples", int, 1),
         report=(root / report) if report else None,
         html=(root / html) if html else None,
-        replay=(root / replay) if replay else None,
+        replay=replay,
+        replay_by_task=replay_by_task,
+        tasks=tasks,
         base_url=raw_value(config, "--llm-base-url"),
         api_key_env=raw_value(config, "--llm-api-key-env"),
         concurrency=_number(config, "--llm-concurrency", int, 1),
@@ -419,7 +490,48 @@ def settings_from(config: pytest.Config) -> Settings:
         seed=_number(config, "--llm-seed", int, 0),
         shrink=_number(config, "--llm-shrink", int, 0),
         templates=template_dir,
+        model_specs=specs,
+        server=raw_value(config, "--llm-server"),
     )
+
+
+def _tasks(config: pytest.Config, strategies: tuple[str, ...]) -> tuple[str, ...]:
+    tasks = tuple(dict.fromkeys(_split(raw_value(config, "--llm-task"))))
+    if not tasks:
+        raise pytest.UsageError("--llm-task: give at least one of " + ", ".join(TASKS))
+    for name in tasks:
+        if name not in TASKS:
+            raise pytest.UsageError(
+                f"--llm-task={name}: unknown task; choose from {', '.join(TASKS)}"
+            )
+        able = [s for s in strategies if name in _tasks_of(s)]
+        if not able:
+            raise pytest.UsageError(
+                f"--llm-task={name}: none of the strategies {', '.join(strategies)} asks it "
+                f"(iip predicts outputs only); add --llm-strategy=vp or cot"
+            )
+    return tasks
+
+
+def _replay(config: pytest.Config, root: Path) -> tuple[Path | None, dict[str, Path]]:
+    """``PATH`` (every task) or ``output=PATH,input=PATH`` (a file per task)."""
+    raw = raw_value(config, "--llm-replay")
+    if not raw:
+        return None, {}
+    items = [item.strip() for item in str(raw).split(",") if item.strip()]
+    by_task: dict[str, Path] = {}
+    for item in items:
+        task, sep, path = item.partition("=")
+        if sep and task in TASKS and path:
+            by_task[task] = root / path
+    if not by_task:
+        return root / str(raw), {}
+    if len(by_task) != len(items):
+        raise pytest.UsageError(
+            f"--llm-replay={raw}: give PATH, or TASK=PATH items ({', '.join(TASKS)}) "
+            "separated by commas"
+        )
+    return None, by_task
 
 
 DESCRIBE_LANGUAGES = ("en", "zh")

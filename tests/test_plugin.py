@@ -336,7 +336,7 @@ def test_samples_majority_and_pass_at_k(pytester: pytest.Pytester) -> None:
     run = read_report(pytester)["summary"]["runs"]["replay/vp"]
     # pass@1 = mean of c/n = (2/3 + 1/3 + 1 + 0 + 1) / 5
     assert run["pass_at_k"]["pass@1"] == pytest.approx((2 / 3 + 1 / 3 + 1 + 0 + 1) / 5)
-    result.stdout.fnmatch_lines(["model/strategy*pass@1", "replay/vp*60.0%*60.0%"])
+    result.stdout.fnmatch_lines(["model/strategy*pass@1", "replay/vp*60.0%*60.00%"])
 
 
 def test_json_report_is_valid_json_even_with_odd_values(pytester: pytest.Pytester) -> None:

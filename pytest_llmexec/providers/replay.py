@@ -2,12 +2,16 @@
 
 ``{"<snippet id>": ["answer for sample 0", "answer for sample 1", ...]}``; for a
 snippet with several inputs the key ``"<snippet id>[<input id>]"`` is used, and
-the bare snippet id only when the snippet has a single input.
+the bare snippet id only when the snippet has a single input. An answer is the
+text a model would have replied: a value for output prediction (``"[1, 2]"``),
+a whole call for input prediction (``"f('abc')"``), as CRUXEval publishes them.
+One file serves every task, or ``output=PATH,input=PATH`` gives one per task.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from .base import Conversation, Model, ModelError, Reply, Task
@@ -16,34 +20,41 @@ from .base import Conversation, Model, ModelError, Reply, Task
 class Replay(Model):
     name = "replay"
 
-    def __init__(self, path: Path | None) -> None:
-        if path is None:
+    def __init__(self, path: Path | None, by_task: Mapping[str, Path] | None = None) -> None:
+        by_task = dict(by_task or {})
+        if path is None and not by_task:
             raise ModelError("the model 'replay' needs --llm-replay=PATH (a generations file)")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ModelError(f"--llm-replay: no such file: {path}") from None
-        except json.JSONDecodeError as exc:
-            raise ModelError(
-                f"--llm-replay: {path}:{exc.lineno}: invalid JSON ({exc.msg})"
-            ) from None
-        if not isinstance(data, dict) or not all(
-            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in data.values()
-        ):
-            raise ModelError(f'--llm-replay: {path}: expected {{"<snippet id>": ["answer", ...]}}')
-        self.path = _display(path)
-        self.generations: dict[str, list[str]] = data
+        self.files = {task: _read(file) for task, file in by_task.items()}
+        self.default = _read(path) if path is not None else None
+        shown = [_display(path)] if path is not None else []
+        shown += [f"{task}={_display(file)}" for task, file in by_task.items()]
+        self.path = ", ".join(shown)
+
+    @property
+    def generations(self) -> dict[str, list[str]]:
+        """The generations of the file that serves every task (or the output task)."""
+        if self.default is not None:
+            return self.default
+        return next(iter(self.files.values()), {})
 
     def describe(self) -> str:
         return f"replay ({self.path})"
 
+    def _source(self, task: Task) -> tuple[dict[str, list[str]] | None, str]:
+        if task.task in self.files:
+            return self.files[task.task], self.path
+        return self.default, self.path
+
     def _answers(self, task: Task) -> list[str] | None:
+        generations, _ = self._source(task)
+        if generations is None:
+            return None
         case = task.case
-        keyed = self.generations.get(case.key)
+        keyed = generations.get(case.key)
         if keyed is not None:
             return keyed
         if len(case.snippet.inputs) == 1 and not case.generated:
-            return self.generations.get(case.snippet.id)
+            return generations.get(case.snippet.id)
         return None
 
     async def converse(self, task: Task) -> Conversation:
@@ -51,7 +62,12 @@ class Replay(Model):
             messages=[{"role": "user", "content": t} for t in task.prompt.turns[-1:]]
         )
         answers = self._answers(task)
-        if answers is None:
+        if self._source(task)[0] is None:
+            conversation.error = (
+                f"--llm-replay gives no generations file for the {task.task} task "
+                f"(give {task.task}=PATH)"
+            )
+        elif answers is None:
             conversation.error = f"{self.path} has no generations for {task.case.key!r}" + (
                 f" or {task.case.snippet.id!r}" if len(task.case.snippet.inputs) == 1 else ""
             )
@@ -65,6 +81,20 @@ class Replay(Model):
             conversation.replies.append(Reply(text=text, model_id="replay", cache_hit=True))
             conversation.messages.append({"role": "assistant", "content": text})
         return conversation
+
+
+def _read(path: Path) -> dict[str, list[str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"--llm-replay: no such file: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"--llm-replay: {path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in data.values()
+    ):
+        raise ModelError(f'--llm-replay: {path}: expected {{"<snippet id>": ["answer", ...]}}')
+    return data
 
 
 def _display(path: Path) -> str:

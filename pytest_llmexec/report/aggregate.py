@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .complexity import complexity_class
-from .records import Record, run_key, scored
+from .records import Record, run_key, run_parts, scored
 from .stats import ks_for, pass_at_k, wilson
 from .strategy import run_extras, step_summary
 from .usage import usage_summary
@@ -126,6 +126,17 @@ def breakdown(
     return {k: dict(v) for k, v in table.items()}
 
 
+#: How pass@k is computed, stated in the JSON summary and under the terminal table.
+PASS_AT_K_METHOD = (
+    "unbiased estimator 1 - C(n-c, k) / C(n, k) per case, n = the samples (generations) "
+    "of the case and c = the correct ones, averaged over cases (as CRUXEval and HumanEval)"
+)
+
+
+def _task(record: Record) -> str:
+    return str(record.get("task") or "output")
+
+
 def summary(records: list[Record]) -> dict[str, Any]:
     """The ``summary`` section of the JSON report."""
     overall = Group()
@@ -133,16 +144,13 @@ def summary(records: list[Record]) -> dict[str, Any]:
         if scored(record):
             overall.add(record)
     runs = group_by(records, run_key)
+    parts = {run_key(r): run_parts(r) for r in records}
     extras = run_extras(records)
-    return {
+    data: dict[str, Any] = {
         "overall": overall.to_json(),
+        "tasks": {task: g.to_json() for task, g in sorted(group_by(records, _task).items())},
         "runs": {
-            key: {
-                "model": key.rsplit("/", 1)[0],
-                "strategy": key.rsplit("/", 1)[1],
-                **group.to_json(),
-                **extras.get(key, {}),
-            }
+            key: {**parts[key], **group.to_json(), **extras.get(key, {})}
             for key, group in sorted(runs.items())
         },
         "by": {
@@ -162,3 +170,6 @@ def summary(records: list[Record]) -> dict[str, Any]:
         "usage": usage_summary(records),
         "steps": step_summary(records),
     }
+    if overall.pass_n:
+        data["pass_at_k_method"] = PASS_AT_K_METHOD
+    return data

@@ -22,16 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from .aggregate import Group, Record, run_key, scored
+from .records import strategy_label
 
 FORMAT = "pytest-llmexec baseline"
 VERSION = 1
-Key = tuple[str, str, str]  # (nodeid, model, strategy)
+Key = tuple[str, str, str]  # (nodeid, model, strategy label: "vp", or "vp/input")
 
 # What a baseline keeps of each record: enough to pair, explain a flip and diff by hand.
 CASE_FIELDS = (
     "nodeid",
     "model",
     "strategy",
+    "task",
     "snippet",
     "category",
     "verdict",
@@ -50,7 +52,7 @@ class BaselineError(Exception):
 
 
 def key_of(record: Record) -> Key:
-    return (str(record["nodeid"]), str(record["model"]), str(record["strategy"]))
+    return (str(record["nodeid"]), str(record["model"]), strategy_label(record))
 
 
 def case_entry(record: Record) -> dict[str, Any]:
@@ -155,7 +157,7 @@ def templates(entries: Iterable[Record]) -> dict[str, list[str]]:
     out: dict[str, set[str]] = {}
     for entry in entries:
         if entry.get("template_hash"):
-            out.setdefault(str(entry["strategy"]), set()).add(str(entry["template_hash"]))
+            out.setdefault(strategy_label(entry), set()).add(str(entry["template_hash"]))
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
@@ -177,7 +179,7 @@ class Selection:
 
     paths: tuple[str, ...]  # rootdir-relative, POSIX; "." is the whole rootdir
     models: tuple[str, ...]
-    strategies: tuple[str, ...]
+    strategies: tuple[str, ...]  # strategy labels: "vp", "vp/input"
     filters: tuple[str, ...] = ()  # why only some collected cases ran: -k, -m, --lf, -x ...
 
     @property

@@ -19,6 +19,24 @@ def scored(record: Record) -> bool:
     return record.get("truth_status") != "nondeterministic"
 
 
+def strategy_label(record: Record) -> str:
+    """The strategy and, for tasks other than output prediction, the task: ``vp/input``.
+
+    The gate and the baseline pair and group on it, so tasks never mix."""
+    task = record.get("task") or "output"
+    return str(record["strategy"]) if task == "output" else f"{record['strategy']}/{task}"
+
+
 def run_key(record: Record) -> str:
-    """The run (model x strategy) a record belongs to: ``model/strategy``."""
-    return f"{record['model']}/{record['strategy']}"
+    """The run a record belongs to: ``model/strategy`` for output prediction (as before
+    tasks existed), ``model/strategy/task`` for the other tasks, kept apart everywhere."""
+    return f"{record['model']}/{strategy_label(record)}"
+
+
+def run_parts(record: Record) -> dict[str, str]:
+    """The model, strategy and task of a record's run (model names may hold ``/``)."""
+    return {
+        "model": str(record["model"]),
+        "strategy": str(record["strategy"]),
+        "task": str(record.get("task") or "output"),
+    }

@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from .aggregate import (
     DIMENSIONS,
+    PASS_AT_K_METHOD,
     Group,
     Record,
     breakdown,
@@ -38,8 +39,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def run_table(records: Sequence[Record]) -> list[str]:
     runs = group_by(records, run_key)
     passk = sorted({k for g in runs.values() for k in g.pass_at()}, key=lambda s: int(s[5:]))
+    tasks = any((r.get("task") or "output") != "output" for r in records)
     header = [
-        "model/strategy",
+        "model/strategy/task" if tasks else "model/strategy",
         "n",
         "correct",
         "accuracy",
@@ -63,10 +65,13 @@ def run_table(records: Sequence[Record]) -> list[str]:
                 str(group.unparseable),
                 str(group.error),
                 str(group.truncated),
-                *[_pct(values[k]) if k in values else "-" for k in passk],
+                *[f"{100 * values[k]:.2f}%" if k in values else "-" for k in passk],
             ]
         )
-    return _table(header, rows)
+    lines = _table(header, rows)
+    if passk:  # say how, since published pass@k figures are compared with these
+        lines.append(f"pass@k: {PASS_AT_K_METHOD}")
+    return lines
 
 
 def dimension_table(records: Sequence[Record], name: str, fn: Callable[[Record], str]) -> list[str]:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from ..benchmark import Case
 from .templating import Templates, fill
@@ -82,9 +83,26 @@ class Strategy(Protocol):
         ...
 
     @property
-    def template_hash(self) -> str: ...
+    def tasks(self) -> tuple[str, ...]:
+        """The tasks (tasks/) this strategy can ask: each has a template of its own."""
+        ...
 
-    def prompt(self, case: Case, options: PromptOptions) -> Prompt: ...
+    @property
+    def template_hash(self) -> str:
+        """The hash of the output task's templates."""
+        ...
+
+    def template_hash_for(self, task: str) -> str: ...
+
+    def prompt(
+        self,
+        case: Case,
+        options: PromptOptions,
+        task: str = "output",
+        fields: Mapping[str, str] | None = None,
+    ) -> Prompt:
+        """The turns asking *task* of *case*; *fields* are the task's placeholders."""
+        ...
 
 
 def pick_tag(base: str, *texts: str) -> str:
@@ -128,43 +146,69 @@ def case_texts(case: Case, options: PromptOptions) -> tuple[str, ...]:
 
 SINGLE_TURN_REQUIRED = {"code", "call"}
 SINGLE_TURN_OPTIONAL = {"description", "fence", "tag", "function"}
+#: an input-prediction template shows the true output and names the function to call
+INPUT_REQUIRED = {"code", "output"}
+INPUT_OPTIONAL = {"description", "fence", "tag", "function"}
 
 
 class SingleTurn:
-    """A one-turn strategy: its template filled with the code and the call.
+    """A one-turn strategy: its template filled with the code and the task's fields.
 
-    VP and CoT differ only in their template and output limit; subclasses name them.
+    VP and CoT differ only in their templates and output limit; subclasses name
+    them: *template* for output prediction, *task_templates* for other tasks.
     A template without ``{{tag}}`` (a published prompt used verbatim) is read with
     the plain ``ANSWER`` tag.
     """
 
     name: str = ""
     template: str = ""
+    task_templates: ClassVar[Mapping[str, str]] = {}
     max_tokens: int = 0
 
     def __init__(self, templates: Templates | None = None) -> None:
         self.templates = templates or Templates()
 
     @property
+    def task_files(self) -> dict[str, str]:
+        """task -> the template file that asks it."""
+        return {"output": self.template, **self.task_templates}
+
+    @property
     def files(self) -> tuple[str, ...]:
-        return (self.template,)
+        return tuple(self.task_files.values())
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return tuple(self.task_files)
 
     @property
     def template_hash(self) -> str:
         return self.templates.hash(self.template)
 
-    def prompt(self, case: Case, options: PromptOptions) -> Prompt:
-        texts = case_texts(case, options)
-        template = self.templates.text(self.template)
+    def template_hash_for(self, task: str) -> str:
+        return self.templates.hash(self.task_files[task])
+
+    def prompt(
+        self,
+        case: Case,
+        options: PromptOptions,
+        task: str = "output",
+        fields: Mapping[str, str] | None = None,
+    ) -> Prompt:
+        values = dict(fields) if fields is not None else {"call": case.call}
+        texts = (*case_texts(case, options), *values.values())
+        template = self.templates.text(self.task_files[task])
         tag = pick_tag("ANSWER", *texts) if "{{tag}}" in template else "ANSWER"
         text = fill(
             template,
-            description=description_block(case, options),
-            fence=fence(*texts),
-            code=case.snippet.code.rstrip(),
-            call=case.call,
-            tag=tag,
-            function=case.snippet.function_name,
+            **{
+                "description": description_block(case, options),
+                "fence": fence(*texts),
+                "code": case.snippet.code.rstrip(),
+                "tag": tag,
+                "function": case.snippet.function_name,
+                **values,
+            },
         )
         return Prompt(
             turns=(text,),

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from .base import SINGLE_TURN_OPTIONAL, SINGLE_TURN_REQUIRED, SingleTurn
+from collections.abc import Mapping
+from typing import ClassVar
+
+from .base import (
+    INPUT_OPTIONAL,
+    INPUT_REQUIRED,
+    SINGLE_TURN_OPTIONAL,
+    SINGLE_TURN_REQUIRED,
+    SingleTurn,
+)
 from .templating import register
 
 register("cot.txt", "the CoT prompt", SINGLE_TURN_REQUIRED, SINGLE_TURN_OPTIONAL)
+register("cot_input.txt", "the CoT input-prediction prompt", INPUT_REQUIRED, INPUT_OPTIONAL)
 
 
 class ChainOfThought(SingleTurn):
     name = "cot"
     template = "cot.txt"
+    task_templates: ClassVar[Mapping[str, str]] = {"input": "cot_input.txt"}
     #: a trace of every iteration before the answer
     max_tokens = 2048

@@ -15,7 +15,7 @@ missing or unparseable ``[STATE]`` block is a mismatch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,12 @@ FINAL_MAX_TOKENS = 512
 
 
 class Iterative:
+    """Output prediction only: the steps trace a run forwards from a known input, which
+    input prediction does not have (it must find the input), so ``iip`` with
+    ``--llm-task=input`` collects no tests and says so."""
+
     name = "iip"
+    tasks = ("output",)
 
     def __init__(self, templates: Templates | None = None) -> None:
         self.templates = templates or Templates()
@@ -62,7 +67,16 @@ class Iterative:
     def template_hash(self) -> str:
         return self.templates.hash(*self.files)
 
-    def prompt(self, case: Case, options: PromptOptions) -> Prompt:
+    def template_hash_for(self, task: str) -> str:
+        return self.template_hash
+
+    def prompt(
+        self,
+        case: Case,
+        options: PromptOptions,
+        task: str = "output",
+        fields: Mapping[str, str] | None = None,
+    ) -> Prompt:
         snippet = case.snippet
         steps = cut_steps(snippet.code, snippet.entry, options.iip_max_steps)
         texts = case_texts(case, options)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from .base import SINGLE_TURN_OPTIONAL, SINGLE_TURN_REQUIRED, SingleTurn
+from collections.abc import Mapping
+from typing import ClassVar
+
+from .base import (
+    INPUT_OPTIONAL,
+    INPUT_REQUIRED,
+    SINGLE_TURN_OPTIONAL,
+    SINGLE_TURN_REQUIRED,
+    SingleTurn,
+)
 from .templating import register
 
 register("vp.txt", "the VP prompt", SINGLE_TURN_REQUIRED, SINGLE_TURN_OPTIONAL)
+register("vp_input.txt", "the VP input-prediction prompt", INPUT_REQUIRED, INPUT_OPTIONAL)
 
 
 class Vanilla(SingleTurn):
     name = "vp"
     template = "vp.txt"
+    task_templates: ClassVar[Mapping[str, str]] = {"input": "vp_input.txt"}
     #: a literal answer in its tags: the longest result of the shipped suite is 470
     #: characters (about 200 tokens)
     max_tokens = 512

@@ -1,0 +1,90 @@
+"""CRUXEval's own scoring rule, for rows of a CRUXEval file, both tasks.
+
+CRUXEval runs ``<code>\nassert <output> == <answer>`` and counts the answer
+correct when that program completes: Python ``==`` after evaluating both sides
+with the row's code, so ``1 == 1.0 == True`` and a tuple is not a list. The
+answer text goes in as written, so the published figures come out exactly.
+The program runs in the sandboxed child with a bare namespace, as CRUXEval's
+does; only when the check is a comparison of two literals is it decided here
+by parsing (never evaluating) them, which gives the same result without a run.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from ..answers import AST_LOCK, answer_block, fence_content
+from ..benchmark import Case
+from ..execution import Call
+from ..execution.api import OK, RAISED
+from ..verdicts import CORRECT, UNPARSEABLE, WRONG
+from .base import Expected, Runner, Scored
+
+
+def answer_text(reply: str, tag: str) -> str:
+    """The answer: the last [TAG] block, else the last code fence, else the reply as written.
+
+    A published generation (``"f('abc')"``, ``"[1, 2]"``) has neither, so it is
+    used verbatim, as CRUXEval uses it.
+    """
+    block = answer_block(reply, tag)
+    if block is not None:
+        inner = fence_content(block)
+        return (inner if inner is not None else block).strip()
+    inner = fence_content(reply)
+    return inner.strip() if inner is not None else reply
+
+
+def check(case: Case, expected: Expected, answer: str, run: Runner, timeout: float) -> Scored:
+    """CRUXEval's verdict on *answer*: correct when ``assert <output> == <answer>`` holds."""
+    statement = f"assert {expected.check} == {answer}"
+    literal = _literal_comparison(statement)
+    if literal is not None:
+        return Scored(CORRECT if literal else WRONG, answer)
+    program = f"{case.snippet.code}\n{statement}"
+    outcome = run(
+        Call(
+            code=program,
+            entry="",
+            args="",
+            timeout=timeout,
+            prelude=case.snippet.prelude,
+            program=True,
+        )
+    )
+    if outcome.status == OK:
+        return Scored(CORRECT, answer)
+    if outcome.status == RAISED and outcome.exc_type == "SyntaxError":
+        return Scored(UNPARSEABLE, answer, f"the answer does not parse: {outcome.detail}"[:300])
+    if outcome.status == RAISED and outcome.exc_type == "AssertionError":
+        return Scored(WRONG, answer)
+    return Scored(
+        WRONG, answer, f"checking the answer gave {outcome.verdict}: {outcome.detail}"[:300]
+    )
+
+
+def _literal_comparison(statement: str) -> bool | None:
+    """``left == right`` of two literals, decided without running; None when it needs a run."""
+    try:
+        with AST_LOCK:
+            module = ast.parse(statement)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None  # the child reports the SyntaxError as CRUXEval would see it
+    if len(module.body) != 1 or not isinstance(module.body[0], ast.Assert):
+        return None
+    test = module.body[0]
+    if test.msg is not None or not isinstance(test.test, ast.Compare):
+        return None
+    compare = test.test
+    if len(compare.ops) != 1 or not isinstance(compare.ops[0], ast.Eq):
+        return None
+    try:
+        left: Any = ast.literal_eval(compare.left)
+        right: Any = ast.literal_eval(compare.comparators[0])
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    try:
+        return bool(left == right)
+    except RecursionError:
+        return None
