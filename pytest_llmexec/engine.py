@@ -294,7 +294,7 @@ class Engine:
         ]
 
         async def run_all() -> list[Conversation]:
-            return list(await asyncio.gather(*(model.converse(t) for t in requests)))
+            return await model.converse_samples(requests)
 
         future = self._loop_thread().submit(run_all())
         self._pending[key] = (future, prompt)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from .providers.llamacpp import label as model_label
 from .strategies import KNOWN as KNOWN_STRATEGIES
 from .strategies import STRATEGIES, TemplateError, Templates, get_strategy
 from .tasks import DEFAULT as DEFAULT_TASK
@@ -39,7 +40,8 @@ OPTIONS: tuple[Option, ...] = (
         "--llm-model",
         "llm_model",
         "model(s) to evaluate, repeatable or comma-separated: oracle, replay, "
-        "gpt-4o, claude-..., openai:NAME, anthropic:NAME",
+        "gpt-4o, claude-..., openai:NAME, anthropic:NAME, llamacpp:PATH.gguf (a llama-server "
+        "the run starts and stops)",
         metavar="NAME[,NAME]",
         append=True,
     ),
@@ -110,6 +112,12 @@ OPTIONS: tuple[Option, ...] = (
         "llm_base_url",
         "base URL of an OpenAI-compatible server (passed to the SDK)",
         metavar="URL",
+    ),
+    Option(
+        "--llm-server",
+        "llm_server",
+        "the llama-server binary for llamacpp: models (default: llama-server on PATH)",
+        metavar="PATH",
     ),
     Option(
         "--llm-api-key-env",
@@ -333,7 +341,7 @@ def _number(config: pytest.Config, flag: str, kind: type, minimum: float) -> Any
 
 @dataclass(frozen=True)
 class Settings:
-    models: tuple[str, ...]
+    models: tuple[str, ...]  # as ids and markers name them (a llamacpp: model by its stem)
     strategies: tuple[str, ...]
     samples: int
     report: Path | None
@@ -352,6 +360,8 @@ class Settings:
     #: --llm-replay=output=PATH,input=PATH: a generations file per task
     replay_by_task: dict[str, Path] = field(default_factory=dict)
     templates: Path | None = None  # --llm-templates: the user's template folder
+    model_specs: dict[str, str] = field(default_factory=dict)  # name -> as given
+    server: str | None = None  # --llm-server: the llama-server binary
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -417,7 +427,16 @@ def _tasks_of(strategy: str) -> tuple[str, ...]:
 
 def settings_from(config: pytest.Config) -> Settings:
     """Read and validate every setting; a bad value is a `pytest.UsageError`."""
-    models = tuple(dict.fromkeys(_split(raw_value(config, "--llm-model"))))
+    specs: dict[str, str] = {}
+    for spec in dict.fromkeys(_split(raw_value(config, "--llm-model"))):
+        name = model_label(spec)
+        if name in specs:
+            raise pytest.UsageError(
+                f"--llm-model: {specs[name]} and {spec} would both be named {name}; "
+                "rename one of the files"
+            )
+        specs[name] = spec
+    models = tuple(specs)
     strategies = tuple(dict.fromkeys(_split(raw_value(config, "--llm-strategy"))))
     for name in strategies:
         if name not in KNOWN_STRATEGIES:
@@ -471,6 +490,8 @@ def settings_from(config: pytest.Config) -> Settings:
         seed=_number(config, "--llm-seed", int, 0),
         shrink=_number(config, "--llm-shrink", int, 0),
         templates=template_dir,
+        model_specs=specs,
+        server=raw_value(config, "--llm-server"),
     )
 
 

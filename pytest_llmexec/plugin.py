@@ -24,6 +24,7 @@ from .execution.api import NONDETERMINISTIC
 from .execution.truth_cache import with_truth_cache
 from .gating import GatePlugin
 from .inputs import shrink as inputs_shrink
+from .local_servers import LocalServers
 from .providers import Model, ModelError, ModelSettings, is_api_model, make_models, warm_up
 from .providers.pacing import RetryPolicy
 from .report import html as html_report
@@ -76,6 +77,7 @@ class LLMExec:
         self.collected = 0
         self.input_notes: set[str] = set()  # snippets that got fewer generated inputs
         self.generated: dict[tuple[str, str], inputs.Generated] = {}  # for --llm-shrink
+        self.local_servers = LocalServers()
 
     @property
     def is_worker(self) -> bool:
@@ -102,11 +104,27 @@ class LLMExec:
             retry=RetryPolicy(retries=api.retries),
             seed=self.settings.seed,
             run_id=workerinput.get("testrunuid") if workerinput else None,  # a shared budget
+            endpoints=self.local_servers.endpoints,
         )
         try:
-            self.models = make_models(self.settings.models, model_settings)
+            self.models = make_models(list(self.settings.model_specs.values()), model_settings)
         except ModelError as exc:
+            self.local_servers.stop()
             raise pytest.UsageError(str(exc)) from None
+
+    def start_servers(self) -> None:
+        """Start the llama-servers of ``llamacpp:`` models (one for all xdist workers)."""
+        workers = self.config.getoption("numprocesses", None)
+        processes = workers if isinstance(workers, int) and workers > 0 else 1
+        self.local_servers.start(
+            self.config,
+            list(self.settings.model_specs.values()),
+            self.settings.server,
+            max(self.settings.concurrency * processes, self.settings.samples),
+            self.provider_settings.cache_dir,
+        )
+        if self.local_servers.endpoints and self.config.pluginmanager.hasplugin("xdist"):
+            self.config.pluginmanager.register(self.local_servers, "llmexec-local-servers")
 
     @property
     def engine(self) -> Engine:
@@ -146,6 +164,7 @@ class LLMExec:
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+        self.local_servers.stop()
 
 
 def _state(config: pytest.Config) -> LLMExec | None:
@@ -166,6 +185,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = LLMExec(config, settings)
     for model in settings.models:
         state.register_marker(marker_name(model), f"tests of the model {model}")
+    state.start_servers()
     state.build_models()
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "llmexec-state")
@@ -214,6 +234,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
             if any(map(is_api_model, state.models.values()))
             else []
         )
+        + state.local_servers.header()
         + [describe_executor(state.engine.executor)]
     )
 

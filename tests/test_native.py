@@ -21,11 +21,14 @@ from pytest_llmexec.execution.native import (
     COMPILE_ERROR,
     NativeExecutor,
 )
-from pytest_llmexec.languages import Cpp, Java
+from pytest_llmexec.languages import Cpp, Java, LanguageError
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("g++") is None or shutil.which("javac") is None,
-    reason="needs g++ and a JDK (apt-get install g++ openjdk-17-jdk-headless)",
+    shutil.which("g++") is None
+    or shutil.which("javac") is None
+    or not Path("/usr/share/java/javatuples.jar").is_file(),
+    reason="needs g++, a JDK and javatuples "
+    "(apt-get install g++ openjdk-17-jdk-headless libjavatuples-java; .ci/run does)",
 )
 
 CPP, JAVA = Cpp(), Java()
@@ -438,3 +441,61 @@ def test_answers_in_place_of_the_placeholder(
     program = answered(row, task, answer)
     assert "????" not in program
     assert sandboxed.run(CPP if name == "cpp" else JAVA, program).status == status
+
+
+# --------------------------------------------------------------------------- literals, printed back
+
+ROUND_TRIP = [
+    # (value, C++ type, Java type)
+    (True, "bool", "boolean"),
+    (-3, "long", "long"),
+    (3_000_000_000, "long", "Long"),
+    (2.5, "float", "float"),
+    (0.1, "double", "double"),
+    (float("inf"), "double", "Double"),
+    ('a"b\\\n?\x01 é 😀', "std::string", "String"),
+    ("x", "char", "char"),
+    ([1, -2], "std::vector<long>", "ArrayList<Long>"),
+    ([], "std::vector<std::string>", "ArrayList<String>"),
+    ([["a", "b"], []], "std::vector<std::vector<std::string>>", "ArrayList<ArrayList<String>>"),
+    ({"a": 1, "b": 2}, "std::map<std::string,long>", "HashMap<String,Long>"),
+    ({"7": "x"}, "std::map<long,std::string>", "HashMap<Long,String>"),
+    ([1, "x"], "std::tuple<long, std::string>", "Pair<Long, String>"),
+    ([[1, 2]], "std::vector<std::pair<long, long>>", "ArrayList<Pair<Long, Long>>"),
+    (None, "std::optional<long>", "Optional<Long>"),
+    (4, "std::optional<long>", "Optional<Long>"),
+    ([3], "std::set<long>", "HashSet<Long>"),
+]
+
+
+@pytest.mark.parametrize("name", ["cpp", "java"])
+def test_literals_compile_and_read_back_as_the_same_value(
+    sandboxed: NativeExecutor, name: str
+) -> None:
+    """Each JSON value, written as a literal, compiled, printed by the harness's printer and
+    read back, is the value it was."""
+    from pytest_llmexec.languages.cpp import PRINTER_INCLUDE
+
+    language = CPP if name == "cpp" else JAVA
+    column = 1 if name == "cpp" else 2
+    prints = "\n".join(
+        "    " + language.print_statement(language.literal(case[0], case[column]))  # type: ignore[arg-type]
+        for case in ROUND_TRIP
+    )
+    if name == "cpp":
+        program = f"#include <bits/stdc++.h>\n{PRINTER_INCLUDE}int main() {{\n{prints}\n}}\n"
+    else:
+        program = java("", prints.strip())
+    outcome = sandboxed.run(language, program)
+    assert outcome.ok, outcome.detail
+    lines = (outcome.value or "").splitlines()
+    assert len(lines) == len(ROUND_TRIP)
+    for line, case in zip(lines, ROUND_TRIP, strict=True):
+        assert language.read_value(line) == case[0], (case, line)
+
+
+def test_an_unreadable_printed_result_is_named() -> None:
+    with pytest.raises(LanguageError, match="printed no result"):
+        CPP.read_value("\n")
+    with pytest.raises(LanguageError, match="cannot read the java program's printed result"):
+        JAVA.read_value("Pair[1, 2]")

@@ -127,20 +127,21 @@ class NativeExecutor:
     def build(self, language: Language, program: str) -> Built:
         """*program*'s artifacts, from the cache or built now in the sandbox.
 
-        The key adds the sandbox layers to the language's own: a layer can change
-        what a build sees (a hidden /tmp, a denied call).
+        The key is the language's own (toolchain, program) with the build's command
+        line (every flag) and the sandbox layers: a layer can change what a build
+        sees (a hidden /tmp, a denied call).
         """
-        layers = ",".join(self.layers)
-        key = hashlib.sha256(f"{language.artifact_key(program)} {layers}".encode()).hexdigest()
         with self._lock:
-            built = self._memory.get(key) or self._read(key)
-            if built is not None:
-                return built
             if not self.server.alive:  # (a restarted server may see the shared files elsewhere)
                 self._restart()
             plan = language.build(program, self.shared(language))
             if self.build_timeout is not None:
                 plan = dataclasses.replace(plan, timeout=self.build_timeout)
+            text = "\0".join([language.artifact_key(program), *plan.argv, *self.layers])
+            key = hashlib.sha256(text.encode()).hexdigest()
+            built = self._memory.get(key) or self._read(key)
+            if built is not None:
+                return built
             request: dict[str, Any] = {
                 "argv": list(plan.argv),
                 "files": {name: b64(data) for name, data in plan.files.items()},

@@ -11,6 +11,7 @@ same interface later: its build is empty and its run is the warm fork server.
 from __future__ import annotations
 
 import hashlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -140,6 +141,22 @@ class Language(ABC):
     @abstractmethod
     def literal(self, value: Any, type_: str) -> str:
         """The JSON *value* as an expression of the language's *type_*."""
+
+    @abstractmethod
+    def print_statement(self, expression: str) -> str:
+        """A statement that prints *expression*'s value as one line of JSON (`read_value`)."""
+
+    def read_value(self, printed: str) -> Any:
+        """The value a program printed with `print_statement` (the last line it printed)."""
+        lines = [line for line in printed.splitlines() if line.strip()]
+        if not lines:
+            raise LanguageError(f"the {self.name} program printed no result")
+        try:
+            return json.loads(lines[-1])
+        except ValueError as exc:
+            raise LanguageError(
+                f"cannot read the {self.name} program's printed result {lines[-1][:200]!r}: {exc}"
+            ) from None
 
     def artifact_key(self, program: str) -> str:
         """The content key of *program*'s build: language, toolchain and flags, program."""

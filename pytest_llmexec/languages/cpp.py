@@ -9,6 +9,7 @@ under it is guarded). Every program is linked with a wrapper of ``main``
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -35,6 +36,9 @@ extern "C" int __wrap_main(int argc, char** argv, char** envp) {
 }
 """
 WRAPPER = "llmexec_main.o"
+SUPPORT = Path(__file__).with_name("cpp_support")
+#: the include line of the harness's printer (`print_statement`), found in the prepared directory
+PRINTER_INCLUDE = '#include "llmexec_print.hpp"\n'
 GiB = 1 << 30
 _INCLUDES_PCH = re.compile(r"^\s*#\s*include\s*<\s*bits/stdc\+\+\.h\s*>", re.MULTILINE)
 _CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
@@ -72,7 +76,8 @@ class Cpp(Language):
                 check=False,
             ).stdout.splitlines()
             first = version[0] if version else "unknown"
-            self._toolchain = f"{first} {STANDARD} pch wrap-main-1"
+            printer = hashlib.sha256((SUPPORT / "llmexec_print.hpp").read_bytes()).hexdigest()
+            self._toolchain = f"{first} {STANDARD} pch wrap-main-1 printer={printer[:12]}"
         return self._toolchain
 
     def prepare(self, directory: Path) -> None:
@@ -82,6 +87,7 @@ class Cpp(Language):
         link = directory / PCH_HEADER
         if not link.is_symlink():
             link.symlink_to(header)  # beside its .gch, so that later includes find it
+        shutil.copyfile(SUPPORT / "llmexec_print.hpp", directory / "llmexec_print.hpp")
         wrapper_source = directory / "llmexec_main.cpp"
         wrapper_source.write_text(WRAPPER_SOURCE)
         for argv in (
@@ -126,7 +132,7 @@ class Cpp(Language):
 
     # ------------------------------------------------------------------ build and run
     def build(self, program: str, shared: str) -> Build:
-        argv = [self.compiler_path(), STANDARD, "-pipe"]
+        argv = [self.compiler_path(), STANDARD, "-pipe", "-iquote", shared]
         if _INCLUDES_PCH.search(program):
             argv += ["-I", shared, "-include", PCH_HEADER]
         argv += ["-o", "main", "main.cpp", os.path.join(shared, WRAPPER), "-Wl,--wrap=main"]
@@ -139,6 +145,10 @@ class Cpp(Language):
 
     def run(self, program: str, shared: str) -> Run:
         return Run(argv=("./main",), memory=GiB)
+
+    def print_statement(self, expression: str) -> str:
+        """Needs `PRINTER_INCLUDE` in the program."""
+        return f"llmexec::print({expression});"
 
     def failure(self, stderr: str) -> str | None:
         if "Assertion `" in stderr and "failed" in stderr:

@@ -151,6 +151,9 @@ class Java(Language):
         match = _CLASS.search(program)
         return match.group(1) if match else "Problem"
 
+    def print_statement(self, expression: str) -> str:
+        return f"LlmexecJson.print({expression});"
+
     def failure(self, stderr: str) -> str | None:
         if "java.lang.OutOfMemoryError" in stderr:
             return MEMORY

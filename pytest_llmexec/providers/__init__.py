@@ -4,6 +4,8 @@ Model names: ``oracle``, ``replay``, ``openai:NAME``, ``anthropic:NAME``, and
 bare names routed by family: ``gpt-``, ``o1``, ``o3``, ``o4``, ``chatgpt-`` go
 to OpenAI, ``claude-`` to Anthropic; any other bare name goes to the
 OpenAI-compatible server of ``--llm-base-url`` when one is given.
+``llamacpp:PATH.gguf`` is served by a llama-server that the run starts
+(`llamacpp`), and is named by the file's stem.
 """
 
 from __future__ import annotations
@@ -85,8 +87,23 @@ def make_model(name: str, settings: ModelSettings, services: Services | None = N
     """The model named *name*; a `ModelError` says why it cannot be served.
 
     API models of one run should share one `Services` (cache, budget, pacing):
-    `make_models` does that.
+    `make_models` does that. A ``llamacpp:`` model needs its running server in
+    ``settings.endpoints``.
     """
+    if name.startswith("llamacpp:"):
+        from .llamacpp import Endpoint, LlamaCppModel, check_model_file, label
+
+        path = check_model_file(name)
+        endpoint = settings.endpoints.get(name)
+        if endpoint is None:
+            raise ModelError(f"--llm-model={name}: no llama-server was started for it")
+        return LlamaCppModel(
+            label(name),
+            label(name),
+            services or Services(settings),
+            endpoint=Endpoint.from_json(endpoint),
+            model_path=path,
+        )
     if name == "oracle":
         from .oracle import Oracle
 
@@ -117,17 +134,22 @@ def make_model(name: str, settings: ModelSettings, services: Services | None = N
 
 
 def make_models(names: tuple[str, ...] | list[str], settings: ModelSettings) -> dict[str, Model]:
-    """All models of a run, the API ones sharing one `Services`; checks prices for a budget."""
+    """All models of a run, the API ones sharing one `Services`; checks prices for a budget.
+
+    The result is keyed by each model's name (a ``llamacpp:`` model's file stem).
+    """
     services: Services | None = None
     models: dict[str, Model] = {}
-    for name in names:
-        if name not in ("oracle", "replay") and services is None:
+    for spec in names:
+        if spec not in ("oracle", "replay") and services is None:
             services = Services(settings)
-        models[name] = make_model(name, settings, services)
+        model = make_model(spec, settings, services)
+        models[model.name or spec] = model
     if settings.budget is not None and services is not None:
         for name, model in models.items():
             api_name = getattr(model, "api_name", None)
-            if api_name is not None and services.prices.find(api_name) is None:
+            local = getattr(model, "provider", "") == "llamacpp"  # costs nothing
+            if api_name is not None and not local and services.prices.find(api_name) is None:
                 raise ModelError(
                     f"--llm-budget needs the price of {name}, which is not in the price table: "
                     'add it with --llm-prices=FILE ({"' + api_name + '": {"input": USD, '

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..cache import CacheError, Entry, ResponseCache, request_key
 from ..pricing import PriceError, PriceTable, load_prices
-from .base import ChatModel, ModelError, Reply, Task, Usage
+from .base import ChatModel, ModelError, Reply, SamplesRefused, Task, Usage
 from .pacing import RetryPolicy, Transient, Window, parse_retry_after, send_paced
 
 CACHE_MODES = ("use", "only", "refresh", "off")
@@ -50,6 +50,8 @@ class ModelSettings:
     request_timeout: float = 600.0
     prices: Path | None = None
     run_id: str | None = None  # an xdist run's id: its workers share one budget ledger
+    #: the running llama-servers of llamacpp: models, by model spec (`llamacpp.Endpoint` JSON)
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -186,6 +188,7 @@ class APIModel(ChatModel):
         self.services = services
         self.settings = services.settings
         self.base_url = base_url
+        self.cache_endpoint = base_url  # what cache keys name as the server
         self._api_key = api_key  # never logged, cached or reported
         services.attach()
         self._closed = False
@@ -209,6 +212,10 @@ class APIModel(ChatModel):
         """One try; raises `pacing.Transient` or `ModelError`."""
         raise NotImplementedError
 
+    async def send_samples(self, body: dict[str, Any]) -> list[Reply]:
+        """One try of a request for ``body["n"]`` choices: a reply per choice."""
+        raise SamplesRefused
+
     # -- shared
     def client(self) -> Any:
         """The SDK's async client, made on first use (never in ``--llm-cache=only`` mode)."""
@@ -223,7 +230,7 @@ class APIModel(ChatModel):
 
     async def complete(self, messages: list[dict[str, Any]], task: Task) -> Reply:
         body = self.request_body(messages, task)
-        key = request_key(self.provider, self.api_name, self.base_url, body, task.sample)
+        key = request_key(self.provider, self.api_name, self.cache_endpoint, body, task.sample)
         mode = self.settings.cache
         store = self.services.store if mode != "off" else None
         try:
@@ -258,6 +265,72 @@ class APIModel(ChatModel):
         except CacheError as exc:
             raise ModelError(str(exc)) from None
         return reply
+
+    async def complete_samples(
+        self, messages: list[dict[str, Any]], tasks: list[Task]
+    ) -> list[Reply]:
+        """All samples of a one-turn prompt from one request with ``n``, cached per sample.
+
+        The body is sample 0's with ``n`` added; each choice is stored under its own
+        sample's key, so a rerun is served from the cache like one request per sample.
+        The usage of the request is counted on the first reply.
+        """
+        first = tasks[0]
+        body = self.request_body(messages, first)
+        body["n"] = len(tasks)
+        keys = [
+            request_key(self.provider, self.api_name, self.cache_endpoint, body, t.sample)
+            for t in tasks
+        ]
+        mode = self.settings.cache
+        store = self.services.store if mode != "off" else None
+        try:
+            if store is not None and mode in ("use", "only"):
+                stored = [store.get(key) for key in keys]
+                if all(entry is not None for entry in stored):
+                    return [reply_from_json(entry) for entry in stored if entry is not None]
+            if mode == "only":
+                raise ModelError(
+                    "--llm-cache=only: no stored replies for this request "
+                    f"({self.name}, {first.case.key}, {first.strategy}, {len(tasks)} samples); "
+                    "run once with --llm-cache=use to store them"
+                )
+            replies = await send_paced(
+                self.services.window(f"{self.provider} {self.base_url}"),
+                lambda: self._timed_samples(body),
+                self.settings.retry,
+                cap=self.services.cap,
+                before_send=self.services.check_budget,
+                priority=self.services.priority(self.name, first),
+            )
+            if len(replies) != len(tasks):
+                raise SamplesRefused  # the server ignored n
+            for task, key, reply in zip(tasks, keys, replies, strict=True):
+                reply.cost = self._price(reply)
+                self.services.charge(reply.cost)
+                if store is not None:
+                    store.put(
+                        Entry(
+                            key,
+                            self.provider,
+                            self.api_name,
+                            task.sample,
+                            body,
+                            reply_to_json(reply),
+                        )
+                    )
+        except CacheError as exc:
+            raise ModelError(str(exc)) from None
+        return replies
+
+    async def _timed_samples(self, body: dict[str, Any]) -> list[Reply]:
+        self.client()
+        self.services.sent += 1
+        started = time.perf_counter()
+        replies = await self.send_samples(body)
+        for reply in replies:
+            reply.latency = time.perf_counter() - started
+        return replies
 
     async def _timed(self, body: dict[str, Any]) -> Reply:
         self.client()  # made before the clock starts

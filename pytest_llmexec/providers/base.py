@@ -7,6 +7,7 @@ computed by a run of its own.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -108,15 +109,57 @@ class Model:
     async def converse(self, task: Task) -> Conversation:
         raise NotImplementedError
 
+    async def converse_samples(self, tasks: list[Task]) -> list[Conversation]:
+        """The conversations of every sample of one case (the same prompt, *tasks* in order)."""
+        return list(await asyncio.gather(*(self.converse(t) for t in tasks)))
+
     async def aclose(self) -> None:
         return None
 
 
+class SamplesRefused(Exception):
+    """The server would not give several samples in one request (no ``n``)."""
+
+
 class ChatModel(Model):
-    """A model reached through a chat API: the turns are sent one by one."""
+    """A model reached through a chat API: the turns are sent one by one.
+
+    Where the server honours ``n`` (`samples_in_one_request`), the samples of a
+    one-turn prompt are asked for in one request; a server that refuses it, or
+    answers with fewer choices, gets one request per sample from then on.
+    """
+
+    samples_in_one_request = False
 
     async def complete(self, messages: list[dict[str, Any]], task: Task) -> Reply:
         raise NotImplementedError
+
+    async def complete_samples(
+        self, messages: list[dict[str, Any]], tasks: list[Task]
+    ) -> list[Reply]:
+        """One reply per task from one request; `SamplesRefused` when the server will not."""
+        raise SamplesRefused
+
+    async def converse_samples(self, tasks: list[Task]) -> list[Conversation]:
+        if self.samples_in_one_request and len(tasks) > 1 and len(tasks[0].prompt.turns) == 1:
+            prompt = tasks[0].prompt
+            messages = [{"role": "system", "content": prompt.system}] if prompt.system else []
+            messages.append({"role": "user", "content": prompt.turns[0]})
+            try:
+                replies = await self.complete_samples(list(messages), tasks)
+            except SamplesRefused:
+                self.samples_in_one_request = False
+            except ModelError as exc:
+                return [Conversation(list(messages), error=str(exc)) for _ in tasks]
+            else:
+                conversations = []
+                for reply in replies:
+                    if not reply.truncated:
+                        reply.text = prompt.closed(0, reply.text)
+                    answer = {"role": "assistant", "content": reply.text}
+                    conversations.append(Conversation([*messages, answer], [reply]))
+                return conversations
+        return await super().converse_samples(tasks)
 
     async def converse(self, task: Task) -> Conversation:
         conversation = Conversation()

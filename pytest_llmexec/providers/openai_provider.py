@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from .api import APIModel, sdk_failure
-from .base import Reply, Task, Usage
+from .base import Reply, SamplesRefused, Task, Usage
 from .pacing import Transient
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -76,11 +76,28 @@ class OpenAIModel(APIModel):
             ) from None
         return self._reply(response)
 
-    def _reply(self, response: Any) -> Reply:
+    async def send_samples(self, body: dict[str, Any]) -> list[Reply]:
+        import openai
+
+        try:
+            response = await self.client().chat.completions.create(**body)
+        except openai.BadRequestError:
+            raise SamplesRefused from None  # e.g. "n" not supported: one request per sample
+        except (openai.APIError, json.JSONDecodeError) as exc:
+            raise sdk_failure(
+                exc, openai, self.base_url, self.settings.request_timeout, (429,)
+            ) from None
+        choices = getattr(response, "choices", None) or []
+        replies = [self._reply(response, index) for index in range(len(choices))]
+        for reply in replies[1:]:
+            reply.usage = Usage()  # the request's usage is counted once, on the first
+        return replies
+
+    def _reply(self, response: Any, index: int = 0) -> Reply:
         choices = getattr(response, "choices", None)
-        if not choices:
+        if not choices or len(choices) <= index:
             raise Transient(f"malformed response from {self.base_url}: no choices")
-        choice = choices[0]
+        choice = choices[index]
         message = getattr(choice, "message", None)
         if message is None:
             raise Transient(f"malformed response from {self.base_url}: no message")

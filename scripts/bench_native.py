@@ -1,0 +1,162 @@
+"""How fast C++ and Java rows are scored: the native executor against compiling from scratch.
+
+Each row of the corpus costs two programs, as one pass of a CRUXEval-X task
+does: the row's own program (the ground truth) and the program with one
+answer in place of ``????`` (here the recorded output, spelled differently, so
+that it is a program of its own that the artifact cache has never seen). The
+corpus is the fixture rows of ``tests/fixtures/cruxeval_x`` repeated with a
+distinct first line, so that every row is a distinct program.
+
+Two ways, taking turns row by row in the same run:
+
+- ``llmexec``: the native executor as the plugin uses it: the sandbox server,
+  ``bits/stdc++.h`` precompiled, a warm ``javac``, a cold artifact cache
+  (prepared once before timing; that one-time cost is printed apart);
+- ``scratch``: what the issue measured: per program a fresh directory,
+  ``g++ -std=c++17`` then the binary, or ``javac`` then ``java -ea``; no sandbox.
+
+It prints seconds per row for each way, the ratio, the projected time of one
+pass over CRUXEval-X's 733 C++ and 698 Java rows on two workers, and the
+cost of a rerun (every build cached):
+
+    python scripts/bench_native.py [--rows 20] [--languages cpp,java]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pytest_llmexec.execution.native import NativeExecutor  # noqa: E402
+from pytest_llmexec.languages import Cpp, Java, Language  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures" / "cruxeval_x"
+CRUXEVAL_X_ROWS = {"cpp": 733, "java": 698}
+JAVATUPLES = "/usr/share/java/javatuples.jar"
+#: seconds to compile and run one program from scratch on the idle 2-core machine (issue #14)
+IDLE_SCRATCH = {"cpp": 1.5, "java": 0.85}
+ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+def corpus(language: str, count: int) -> list[tuple[str, str]]:
+    """*count* rows as (truth program, answer program), every program distinct."""
+    rows = [json.loads(line) for line in (FIXTURES / f"{language}.jsonl").read_text().splitlines()]
+    comment = "//"
+    programs = []
+    for index in range(count):
+        row = rows[index % len(rows)]
+        code = f"{comment} benchmark row {index}\n{row['code']}"
+        end = row["output_reasoning"]
+        start = code.rindex(end.splitlines()[0])
+        recorded = code[start:]  # the recorded output is what stands where ???? is
+        prefix, suffix = end.split("????")
+        output = recorded[len(prefix) : len(recorded) - len(suffix)]
+        answer = code[:start] + prefix + f"({output})" + suffix
+        programs.append((code, answer))
+    return programs
+
+
+def from_scratch(language: str, program: str) -> bool:
+    """Compile and run *program* the plain way; whether it passed."""
+    with tempfile.TemporaryDirectory(prefix="llmexec-bench-") as scratch:
+        if language == "cpp":
+            Path(scratch, "main.cpp").write_text(program)
+            steps = [["g++", "-std=c++17", "-o", "main", "main.cpp"], ["./main"]]
+        else:
+            Path(scratch, "Problem.java").write_text(program)
+            steps = [
+                ["javac", "-cp", JAVATUPLES, "Problem.java"],
+                ["java", "-ea", "-cp", f".:{JAVATUPLES}", "Problem"],
+            ]
+        for step in steps:
+            done = subprocess.run(step, cwd=scratch, env=ENV, capture_output=True, check=False)
+            if done.returncode != 0:
+                return False
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=20, help="rows per language (default 20)")
+    parser.add_argument("--languages", default="cpp,java")
+    options = parser.parse_args()
+    languages: dict[str, Language] = {"cpp": Cpp(), "java": Java()}
+    chosen = [languages[name] for name in options.languages.split(",")]
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="llmexec-bench-cache-") as cache:
+        started = time.perf_counter()
+        executor = NativeExecutor(chosen, cache_dir=Path(cache))
+        prepare = time.perf_counter() - started
+        print(f"{executor.describe()}")
+        print(f"prepared once (precompiled header, harness classes, server): {prepare:.1f}s")
+        try:
+            for language in chosen:
+                measure(executor, language, options.rows)
+        finally:
+            executor.close()
+    print(f"load average at the start: {load:.1f} (2 CPUs shared with other jobs)")
+
+
+def measure(executor: NativeExecutor, language: Language, count: int) -> None:
+    programs = corpus(language.name, count)
+    ours: list[float] = []
+    scratch: list[float] = []
+    first_java = True
+    for index, pair in enumerate(programs):
+        ways = [("llmexec", ours), ("scratch", scratch)]
+        for way, times in ways if index % 2 == 0 else ways[::-1]:
+            started = time.perf_counter()
+            for program in pair:
+                if way == "scratch":
+                    passed, why = from_scratch(language.name, program), "failed from scratch"
+                else:
+                    outcome = executor.run(language, program)
+                    passed, why = outcome.ok, f"{outcome.verdict}: {outcome.detail[:300]}"
+                if not passed:
+                    raise SystemExit(f"{language.name} row {index} ({way}): {why}")
+            elapsed = time.perf_counter() - started
+            if way == "llmexec" and first_java and language.name == "java":
+                first_java = False  # the warm compiler's start-up: counted, and shown
+                print(f"java: the first row (starts the warm compiler) took {elapsed:.2f}s")
+            times.append(elapsed)
+    rerun: list[float] = []
+    for truth, answer in programs:
+        started = time.perf_counter()
+        for program in (truth, answer):
+            executor.run(language, program)
+        rerun.append(time.perf_counter() - started)
+    mean_ours, mean_scratch = statistics.fmean(ours), statistics.fmean(scratch)
+    total = CRUXEVAL_X_ROWS[language.name]
+    print(
+        f"{language.name}: {count} rows x 2 programs | "
+        f"llmexec {mean_ours:.3f} s/row (median {statistics.median(ours):.3f}) | "
+        f"scratch {mean_scratch:.3f} s/row (median {statistics.median(scratch):.3f}) | "
+        f"{mean_scratch / mean_ours:.2f}x faster | rerun (cached builds) "
+        f"{statistics.fmean(rerun):.3f} s/row"
+    )
+    ratio = mean_scratch / mean_ours
+    idle = IDLE_SCRATCH[language.name] * 2 / ratio  # two programs per row
+    print(
+        f"{language.name}: one pass over CRUXEval-X's {total} rows on 2 workers at this load: "
+        f"llmexec {mean_ours * total / 2 / 60:.1f} min, "
+        f"scratch {mean_scratch * total / 2 / 60:.1f} min"
+    )
+    print(
+        f"{language.name}: on an idle machine (from scratch {IDLE_SCRATCH[language.name]} s a "
+        f"program, the issue's figure, divided by this ratio): {idle:.2f} s/row, "
+        f"{idle * total / 2 / 60:.1f} min a pass"
+    )
+
+
+if __name__ == "__main__":
+    main()
