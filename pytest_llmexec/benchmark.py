@@ -651,11 +651,10 @@ def _cruxeval_row(path: Path, lineno: int, raw_line: str, seen: Mapping[str, int
         raise fail(f"{args!r} is not a Python argument list", "input") from None
     if not isinstance(call, ast.Call):  # e.g. "1)(2": parses, but not as one call of f
         raise fail(f"{args!r} is not a Python argument list", "input")
-    for name in ("output",):
-        try:
-            ast.parse(row[name], mode="eval")
-        except (SyntaxError, ValueError):
-            raise fail(f"{row[name]!r} is not a Python expression", name) from None
+    try:
+        ast.parse(row["output"], mode="eval")
+    except (SyntaxError, ValueError):
+        raise fail(f"{row['output']!r} is not a Python expression", "output") from None
     return Snippet(
         id=safe_id,
         code=code,

@@ -456,7 +456,8 @@ class LLMItem(pytest.Item):
 
 def _headline(result: CaseResult) -> str:
     """The first line, which pytest's short summary shows."""
-    run = f"({result.model}/{result.strategy})"
+    task = "" if result.task == DEFAULT_TASK else f"/{result.task}"
+    run = f"({result.model}/{result.strategy}{task})"
     if result.verdict == "error":
         return f"error: {result.error} {run}"
     shown = result.predicted if result.predicted is not None else "-"

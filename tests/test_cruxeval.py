@@ -142,3 +142,70 @@ def test_bad_rows_name_the_line(pytester: pytest.Pytester, line: str, message: s
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines([message])
     assert "Traceback" not in result.stdout.str()
+
+
+SEMANTICS_ROWS = [
+    {"code": "def f(x):\n    return x + 1\n", "input": "0", "output": "1", "id": "sample_0"},
+    {
+        "code": "def f(xs):\n    return list(xs)\n",
+        "input": "(1, 2)",
+        "output": "[1, 2]",
+        "id": "sample_1",
+    },
+    {
+        "code": "def f(s):\n    return s * 2\n",
+        "input": "'ab'",
+        "output": "'abab'",
+        "id": "sample_2",
+    },
+]
+# (generation, correct as CRUXEval's `assert <output> == <generation>` says)
+SEMANTICS = {
+    "sample_0": [
+        ("True", True),  # 1 == True
+        ("1.0", True),  # 1 == 1.0
+        ("true", False),  # a NameError in CRUXEval: no lenient literals here
+        ("f(0)", False),  # the call itself is no answer
+        ("2 - 1", True),  # an expression, evaluated with the row's code
+        ("1, 'anything'", True),  # `assert 1 == 1, 'anything'`: the text is CRUXEval's
+        ("\n1", False),  # a leading line break breaks CRUXEval's assert
+        ("[/ANSWER]", False),
+    ],
+    "sample_1": [
+        ("(1, 2)", False),
+        ("[1, 2]", True),
+        ("[1, 2.0]", True),
+        ("[x for x in (1, 2)]", True),
+    ],
+    "sample_2": [
+        ("'ab' * 2", True),
+        ("'ab' + 'ab'", True),
+        ('"abab"', True),
+        ("'ABAB'.lower()", True),
+    ],
+}
+
+
+def test_cruxeval_rows_are_scored_as_cruxeval_scores_them(pytester: pytest.Pytester) -> None:
+    (pytester.path / "crux.jsonl").write_text(
+        "".join(json.dumps(row) + "\n" for row in SEMANTICS_ROWS), encoding="utf-8"
+    )
+    samples = max(len(v) for v in SEMANTICS.values())
+    generations = {
+        sid: [g for g, _ in pairs] + ["0"] * (samples - len(pairs))
+        for sid, pairs in SEMANTICS.items()
+    }
+    write_json(pytester, "generations.json", generations)
+    pytester.runpytest(
+        "crux.jsonl",
+        "-p",
+        "llmexec",
+        "--llm-model=replay",
+        "--llm-replay=generations.json",
+        f"--llm-samples={samples}",
+        "--llm-report=report.json",
+    )
+    for case in read_report(pytester)["cases"]:
+        got = [s["verdict"] == "correct" for s in case["samples"]]
+        want = [c for _, c in SEMANTICS[case["snippet"]]]
+        assert got[: len(want)] == want, (case["snippet"], case["samples"])

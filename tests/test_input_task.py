@@ -288,3 +288,56 @@ def test_gate_keeps_tasks_apart(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(*args, "--llm-baseline")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*oracle/vp/input*"])
+
+
+def test_html_report_keeps_tasks_apart(pytester: pytest.Pytester) -> None:
+    write_jsonl(pytester.path / "crux.jsonl", rows()[:3])
+    result = pytester.runpytest(
+        "crux.jsonl",
+        "-p",
+        "llmexec",
+        "--llm-model=oracle",
+        "--llm-task=output,input",
+        "--llm-html=report.html",
+    )
+    result.assert_outcomes(passed=6)
+    page = (pytester.path / "report.html").read_text(encoding="utf-8")
+    assert "oracle/vp/input" in page
+    assert '<select data-filter="task">' in page
+    assert page.count('data-task="input"') == 3
+
+
+@pytest.mark.parametrize("name", ["vp_input.txt", "cot_input.txt"])
+def test_input_templates_hold_worked_examples_not_placeholders(name: str) -> None:
+    """Each worked example is a function of its own, and its reply really returns the value."""
+    import ast
+    import re
+
+    from pytest_llmexec.strategies.templating import builtin_dir
+
+    text = (builtin_dir() / name).read_text(encoding="utf-8")
+    assert "f(" not in text.replace("{{function}}", "")  # nothing a CRUXEval row could copy
+    examples = re.findall(
+        r"\{\{fence\}\}python\n(def (?:.|\n)*?)\{\{fence\}\}\nReturned value: (.*)\n"
+        r"(?:Reasoning: .*\n)?Reply: \[\{\{tag\}\}\](.*)\[/\{\{tag\}\}\]",
+        text,
+    )
+    assert len(examples) == 2
+    for code, value, call in examples:
+        namespace: dict[str, object] = {}
+        exec(code, namespace)  # the template's own example, not model output
+        assert eval(call, namespace) == ast.literal_eval(value), call
+
+
+def test_a_template_folder_needs_the_input_templates(pytester: pytest.Pytester) -> None:
+    from pytest_llmexec.strategies.templating import builtin_dir
+
+    folder = pytester.path / "prompts"
+    folder.mkdir()
+    (folder / "vp.txt").write_text((builtin_dir() / "vp.txt").read_text())
+    write_jsonl(pytester.path / "crux.jsonl", rows()[:1])
+    args = ["crux.jsonl", "-p", "llmexec", "--llm-model=oracle", "--llm-templates=prompts"]
+    pytester.runpytest(*args).assert_outcomes(passed=1)
+    result = pytester.runpytest(*args, "--llm-task=output,input")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*no vp_input.txt (the VP input-prediction prompt)*"])

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..languages.base import ASSERTION, MEMORY, Language, LanguageError
+from ..languages.base import ASSERTION, MEMORY, Language
 from .api import CRASHED, HARNESS, OK, TIMEOUT, Outcome
 from .api import MEMORY as MEMORY_STATUS
 from .forkserver import ForkServer, ServerError
@@ -305,8 +305,6 @@ def prepared(language: Language, root: Path) -> Path:
         except OSError:  # another process was first: use its directory
             if not (final / ".ready").exists():
                 raise
-    except LanguageError:
-        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return final

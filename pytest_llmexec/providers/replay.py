@@ -30,23 +30,15 @@ class Replay(Model):
         shown += [f"{task}={_display(file)}" for task, file in by_task.items()]
         self.path = ", ".join(shown)
 
-    @property
-    def generations(self) -> dict[str, list[str]]:
-        """The generations of the file that serves every task (or the output task)."""
-        if self.default is not None:
-            return self.default
-        return next(iter(self.files.values()), {})
-
     def describe(self) -> str:
         return f"replay ({self.path})"
 
-    def _source(self, task: Task) -> tuple[dict[str, list[str]] | None, str]:
-        if task.task in self.files:
-            return self.files[task.task], self.path
-        return self.default, self.path
+    def _source(self, task: Task) -> dict[str, list[str]] | None:
+        """The generations that serve *task*: its own file, else the file for every task."""
+        return self.files.get(task.task, self.default)
 
     def _answers(self, task: Task) -> list[str] | None:
-        generations, _ = self._source(task)
+        generations = self._source(task)
         if generations is None:
             return None
         case = task.case
@@ -62,7 +54,7 @@ class Replay(Model):
             messages=[{"role": "user", "content": t} for t in task.prompt.turns[-1:]]
         )
         answers = self._answers(task)
-        if self._source(task)[0] is None:
+        if self._source(task) is None:
             conversation.error = (
                 f"--llm-replay gives no generations file for the {task.task} task "
                 f"(give {task.task}=PATH)"

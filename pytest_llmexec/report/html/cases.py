@@ -21,6 +21,8 @@ def browser(page: Page) -> str:
     ]
     if any(r.get("generated") is True for r in page.records):
         filters.append(("input", "input"))
+    if any(_facet(r, "task") != "output" for r in page.records):
+        filters.insert(2, ("task", "task"))
     controls = []
     for key, label in filters:
         options = sorted({_facet(r, key) for r in page.records})
@@ -47,6 +49,8 @@ def browser(page: Page) -> str:
 def _facet(record: Record, key: str) -> str:
     if key == "input":
         return "generated" if record.get("generated") is True else "declared"
+    if key == "task":
+        return as_text(record.get("task")) or "output"
     return as_text(record.get(key)) or "-"
 
 
@@ -115,11 +119,13 @@ def _case(record: Record) -> str:
     verdict = as_text(record.get("verdict")) or "-"
     attrs = "".join(
         f' data-{key}="{esc(_facet(record, key))}"'
-        for key in ("model", "strategy", "category", "verdict", "input")
+        for key in ("model", "strategy", "task", "category", "verdict", "input")
     )
     nodeid = as_text(record.get("nodeid"))
     attrs += f' data-text="{esc(nodeid.lower())}"'
     tags = [_facet(record, k) for k in ("model", "strategy", "category")]
+    if _facet(record, "task") != "output":
+        tags.insert(2, f"{_facet(record, 'task')} prediction")
     if record.get("generated") is True:
         tags.append("generated")
     if record.get("cache_hit") is True:

@@ -1,0 +1,132 @@
+"""CRUXEval-X rows (``<lang>.jsonl``): read them, put an answer in place of ``????``, score.
+
+A row is ``{id, code, input_reasoning, output_reasoning}``: ``code`` is a whole
+program whose ``main`` asserts the call's result against the recorded output;
+each reasoning text is the end of that program with ``????`` in place of the
+output (output prediction) or of the call (input prediction). The language is
+the file's stem. CRUXEval-X scores an answer by putting it in place of
+``????`` and running the program: exit 0 is correct. Here the outcomes are kept
+apart further: an answer that does not compile is unparseable, one that
+compiles and fails is wrong (`verdict`).
+
+This module only reads and writes program text; the programs run in the
+sandbox (`pytest_llmexec.execution.native`). Collecting these files as
+benchmarks is still to be wired.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..benchmark import BenchmarkError
+from ..execution.api import HARNESS, OK, Outcome
+from ..execution.native import COMPILE_ERROR
+from ..verdicts import CORRECT, ERROR, UNPARSEABLE, WRONG
+
+PLACEHOLDER = "????"
+FIELDS = ("id", "code", "input_reasoning", "output_reasoning")
+TASKS = ("output", "input")
+#: CRUXEval-X's file stems for the languages this package runs
+LANGUAGES = ("cpp", "java")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One CRUXEval-X row, split where its reasoning texts begin."""
+
+    id: str
+    language: str
+    code: str
+    #: the program before the part the reasoning texts repeat (the function, the imports)
+    head: str
+    reasoning: Mapping[str, str]  # task -> the end of the program with ????
+    #: task -> the row's own text where ???? stands: the recorded output, the call
+    recorded: Mapping[str, str]
+    line: int = 0
+
+    def program(self, task: str, answer: str) -> str:
+        """The row's program with *answer* in place of ``????`` for *task*."""
+        return self.head + self.reasoning[task].replace(PLACEHOLDER, answer, 1)
+
+
+def verdict(outcome: Outcome) -> str:
+    """The verdict of an answer's program: exit 0 is correct, not compiling is unparseable,
+    any other end (a failed assert, a crash, a limit) is wrong, a broken harness an error."""
+    if outcome.status == OK:
+        return CORRECT
+    if outcome.status == COMPILE_ERROR:
+        return UNPARSEABLE
+    if outcome.status == HARNESS:
+        return ERROR
+    return WRONG
+
+
+def read_rows(path: Path) -> tuple[list[Row], list[BenchmarkError]]:
+    """Every row of *path*, and a problem naming the line and field of each bad one."""
+    language = path.stem
+    if language not in LANGUAGES:
+        known = ", ".join(f"{name}.jsonl" for name in LANGUAGES)
+        return [], [BenchmarkError(path, f"CRUXEval-X files are named by language: {known}")]
+    rows: list[Row] = []
+    problems: list[BenchmarkError] = []
+    seen: dict[str, int] = {}
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for lineno, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                row = _row(path, lineno, text, language, seen)
+            except BenchmarkError as exc:
+                problems.append(exc)
+                continue
+            seen[row.id] = lineno
+            rows.append(row)
+    if not rows and not problems:
+        problems.append(BenchmarkError(path, "the file holds no rows"))
+    return rows, problems
+
+
+def _row(path: Path, lineno: int, text: str, language: str, seen: Mapping[str, int]) -> Row:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        message = f"invalid JSON: {exc.msg} (column {exc.colno})"
+        raise BenchmarkError(path, message, line=lineno) from None
+    if not isinstance(raw, dict):
+        raise BenchmarkError(path, "each line must be a JSON object", line=lineno)
+    rid = str(raw.get("id", f"line{lineno}"))
+
+    def fail(message: str, field: str | None) -> BenchmarkError:
+        return BenchmarkError(path, message, line=lineno, snippet=rid, field=field)
+
+    missing = [name for name in FIELDS if name not in raw]
+    if missing:
+        raise fail(f"row lacks {missing}; CRUXEval-X rows have {', '.join(FIELDS)}", missing[0])
+    for name in FIELDS:
+        if not isinstance(raw[name], str):
+            raise fail(f"must be a string, not {type(raw[name]).__name__}", name)
+    if rid in seen:
+        raise fail(f"duplicate id (first at line {seen[rid]})", "id")
+    code = raw["code"]
+    head: str | None = None
+    recorded: dict[str, str] = {}
+    reasoning: dict[str, str] = {}
+    for task in TASKS:
+        end = raw[f"{task}_reasoning"]
+        field = f"{task}_reasoning"
+        if end.count(PLACEHOLDER) != 1:
+            raise fail(f"must hold {PLACEHOLDER} exactly once", field)
+        before, after = end.split(PLACEHOLDER)
+        start = code.rfind(before)
+        if start < 0 or not code.endswith(after) or start + len(before) > len(code) - len(after):
+            raise fail(f"is not the end of the row's code with {PLACEHOLDER} in one place", field)
+        if head is not None and code[:start] != head:
+            raise fail("the two reasoning texts start at different places in the code", field)
+        head = code[:start]
+        recorded[task] = code[start + len(before) : len(code) - len(after)]
+        reasoning[task] = end
+    assert head is not None
+    return Row(rid, language, code, head, reasoning, recorded, lineno)
