@@ -42,10 +42,10 @@ def test_no_template_shows_an_answer_shaped_placeholder() -> None:
         assert "[1, 2]" not in text and "ExceptionName" not in text, name
         assert "for example [" not in text, name
     for name in ("vp.txt", "cot.txt"):
-        answers = re.findall(
-            r"(?m)^(?:Reply: )?\[\{\{tag\}\}\](.*)\[/\{\{tag\}\}\]$",
-            (builtin_dir() / name).read_text(),
-        )
+        text = (builtin_dir() / name).read_text()
+        answers = re.findall(r"(?m)^(?:Reply: )?\[\{\{tag\}\}\](.*)\[/\{\{tag\}\}\]$", text)
+        # an assertion-framed example: the completed assertion alone in the answer block
+        answers += re.findall(r"(?m)^\[\{\{tag\}\}\]\nassert .+? == (.+)\n\[/\{\{tag\}\}\]$", text)
         examples = [a for a in answers if a not in ("", "...")]
         assert len(examples) >= 2, name
         for answer in examples:

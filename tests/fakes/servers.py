@@ -27,7 +27,9 @@ from typing import Any, ClassVar
 Responder = Callable[[list[dict[str, Any]], str], str]
 
 _BLOCK = re.compile(r"(`{3,})python\n(.*?)\n\1", re.S)
+# the case's call: a "Call: `...`" line, or an assertion with ?? for the value (VP)
 _INLINE_CALL = re.compile(r"^Call: `(.*)`$", re.M)
+_ASSERT_CALL = re.compile(r"^assert (.*) == \?\?$", re.M)
 _TAG = re.compile(r"between \[(\w+)\] and \[/")
 _PRELUDE = (
     "from typing import *\nimport collections, heapq, math, bisect, itertools, functools, "
@@ -43,6 +45,11 @@ def solve(messages: list[dict[str, Any]], model: str) -> str:
     blocks = [m.group(2) for m in _BLOCK.finditer(prompt)]
     inline = _INLINE_CALL.findall(prompt)
     tag = _TAG.search(prompt)
+    asserted = _ASSERT_CALL.findall(blocks[-1]) if blocks else []
+    if not inline and asserted:  # the call stands at the end of the case's own block
+        lines = blocks[-1].splitlines()
+        blocks[-1] = "\n".join(lines[:-1])
+        inline = asserted[-1:]
     # the case comes last, after any worked examples: its code block and its call line
     call = inline[-1] if inline else blocks[-1] if len(blocks) > 1 else None
     code = blocks[-1] if inline else blocks[-2] if len(blocks) > 1 else None
