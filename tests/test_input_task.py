@@ -278,7 +278,8 @@ def test_yaml_input_replies_are_read_and_run(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=2, failed=1)  # a test passes when most samples are right
 
 
-def test_gate_keeps_tasks_apart(pytester: pytest.Pytester) -> None:
+def test_gate_keeps_tasks_apart(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)  # CI refuses to write a baseline
     write_jsonl(pytester.path / "crux.jsonl")
     args = ["crux.jsonl", "-p", "llmexec", "--llm-model=oracle", "--llm-task=output,input"]
     pytester.runpytest(*args, "--llm-update-baseline").assert_outcomes(passed=2 * len(rows()))
