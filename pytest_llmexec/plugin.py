@@ -8,6 +8,7 @@ exactly what a plain run sees, and aggregates them the same way.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,15 @@ from .execution.truth_cache import with_truth_cache
 from .gating import GatePlugin
 from .inputs import shrink as inputs_shrink
 from .local_servers import LocalServers
-from .providers import Model, ModelError, ModelSettings, is_api_model, make_models, warm_up
+from .providers import (
+    Model,
+    ModelError,
+    ModelSettings,
+    finish_warm_up,
+    is_api_model,
+    make_models,
+    warm_up,
+)
 from .providers.pacing import RetryPolicy
 from .report import html as html_report
 from .report import json_report, terminal
@@ -35,6 +44,7 @@ from .version import __version__
 
 PROPERTY = "llmexec"
 STATE_KEY = pytest.StashKey["LLMExec"]()
+WARM_UP_KEY = pytest.StashKey[list[threading.Thread]]()  # SDK imports joined at the end
 BASE_MARKERS = {
     "llmexec": "a pytest-llmexec test: a model predicts what a snippet returns",
     "vp": "vanilla prompting strategy",
@@ -190,7 +200,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "llmexec-state")
     if state.is_worker or not config.getoption("numprocesses", None):  # not a controller
-        warm_up(state.models.values())
+        config.stash[WARM_UP_KEY] = warm_up(state.models.values())
     if config.pluginmanager.hasplugin("xdist"):
         from .sharing import SharingHooks
 
@@ -201,6 +211,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    warming: list[threading.Thread] = config.stash.get(WARM_UP_KEY, [])
+    finish_warm_up(warming)
     state = _state(config)
     if state is not None:
         state.close()

@@ -30,6 +30,7 @@ __all__ = [
     "Services",
     "Task",
     "Usage",
+    "finish_warm_up",
     "is_api_model",
     "make_model",
     "make_models",
@@ -69,18 +70,34 @@ def is_api_model(model: Model) -> bool:
     return isinstance(model, APIModel)
 
 
-def warm_up(models: Iterable[Model]) -> None:
+def warm_up(models: Iterable[Model]) -> list[threading.Thread]:
     """Import the SDKs the models will use on a background thread, so that the import
-    overlaps with collection instead of delaying the first request."""
+    overlaps with collection instead of delaying the first request.
+
+    The caller joins the threads before the interpreter exits (`finish_warm_up`): a
+    daemon thread still inside an extension module's import when Python finalizes
+    aborts the process ("FATAL: exception not rethrown"), as a fast ``--co`` run showed.
+    """
     sdks = {
         m.sdk
         for m in models
         if isinstance(m, APIModel) and m.settings.cache != "only" and m.sdk not in sys.modules
     }
-    for sdk in sorted(sdks):
+    threads = [
         threading.Thread(
             target=importlib.import_module, args=(sdk,), name=f"import-{sdk}", daemon=True
-        ).start()
+        )
+        for sdk in sorted(sdks)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def finish_warm_up(threads: Iterable[threading.Thread]) -> None:
+    """Wait for the SDK imports `warm_up` started (they take a second or two at most)."""
+    for thread in threads:
+        thread.join()
 
 
 def make_model(name: str, settings: ModelSettings, services: Services | None = None) -> Model:
