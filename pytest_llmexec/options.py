@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from .benchmark import PYTHON
+from .languages import names as language_names
 from .providers.llamacpp import label as model_label
 from .strategies import KNOWN as KNOWN_STRATEGIES
 from .strategies import STRATEGIES, TemplateError, Templates, get_strategy
@@ -59,6 +61,13 @@ OPTIONS: tuple[Option, ...] = (
         "(a call that returns a given output) (default: output)",
         default=DEFAULT_TASK,
         metavar="output,input",
+    ),
+    Option(
+        "--llm-language",
+        "llm_language",
+        "languages to run, comma-separated: python, cpp, java (default: every language "
+        "the collected files hold)",
+        metavar="python,cpp,java",
     ),
     Option(
         "--llm-templates",
@@ -362,6 +371,8 @@ class Settings:
     templates: Path | None = None  # --llm-templates: the user's template folder
     model_specs: dict[str, str] = field(default_factory=dict)  # name -> as given
     server: str | None = None  # --llm-server: the llama-server binary
+    #: --llm-language: the languages that run (None: every language the files hold)
+    languages: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -384,7 +395,12 @@ class Settings:
             "shrink": self.shrink,
             "template_hashes": self.template_hashes(),
             "templates": str(self.templates) if self.templates else "built-in",
+            "languages": list(self.languages) if self.languages is not None else None,
         }
+
+    def runs_language(self, language: str) -> bool:
+        """Whether tests of *language* are collected (``--llm-language``)."""
+        return self.languages is None or language in self.languages
 
     def template_set(self) -> Templates:
         return Templates(self.templates)
@@ -492,7 +508,25 @@ def settings_from(config: pytest.Config) -> Settings:
         templates=template_dir,
         model_specs=specs,
         server=raw_value(config, "--llm-server"),
+        languages=_languages(config),
     )
+
+
+def _languages(config: pytest.Config) -> tuple[str, ...] | None:
+    """``--llm-language``: known names only; None when not given (every language)."""
+    raw = raw_value(config, "--llm-language")
+    if raw is None:
+        return None
+    chosen = tuple(dict.fromkeys(_split(raw)))
+    known = (PYTHON, *language_names())
+    unknown = [name for name in chosen if name not in known]
+    if unknown or not chosen:
+        raise pytest.UsageError(
+            f"--llm-language={raw}: "
+            + (f"unknown language {unknown[0]!r}; " if unknown else "")
+            + f"choose from {', '.join(known)}"
+        )
+    return chosen
 
 
 def _tasks(config: pytest.Config, strategies: tuple[str, ...]) -> tuple[str, ...]:

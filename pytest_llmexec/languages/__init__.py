@@ -6,7 +6,7 @@ from .base import Language, LanguageError
 from .cpp import Cpp
 from .java import Java
 
-__all__ = ["Cpp", "Java", "Language", "LanguageError", "get"]
+__all__ = ["Cpp", "Java", "Language", "LanguageError", "get", "names"]
 
 _LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java}
 
@@ -18,3 +18,8 @@ def get(name: str) -> Language:
     except KeyError:
         known = ", ".join(sorted(_LANGUAGES))
         raise LanguageError(f"unknown language {name!r} (known: python, {known})") from None
+
+
+def names() -> tuple[str, ...]:
+    """The registered languages' names: the language markers and CRUXEval-X file stems."""
+    return tuple(sorted(_LANGUAGES))
