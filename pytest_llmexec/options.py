@@ -112,8 +112,9 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--llm-replay",
         "llm_replay",
-        "generations file for the 'replay' model ({snippet id: [answers]}); one per task "
-        "with output=PATH,input=PATH",
+        "generations file for the 'replay' model ({snippet id: [answers]}, or CRUXEval-X's "
+        "published [{id, answer, res}]); one per task with output=PATH,input=PATH; a "
+        "CRUXEval-X results folder (infer_results/MODEL) gives <lang>_<task>.json per case",
         metavar="PATH",
     ),
     Option(

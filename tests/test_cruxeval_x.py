@@ -127,3 +127,17 @@ def test_a_row_is_a_native_case(name: str) -> None:
         assert row.shown(task, None).count("????") == 1
         answer = row.oracle_answer(task, None)
         assert row.answer_program(task, answer, None) == row.truth_program()
+
+
+def test_a_placeholder_for_the_arguments_stands_for_the_whole_call(tmp_path: Path) -> None:
+    """CRUXEval-X's own C++ rows write ``candidate(????)``; models answer the whole call."""
+    row = {
+        **GOOD,
+        "input_reasoning": "int main() {\n    assert(f(????) == 1);\n}\n",
+    }
+    row["code"] = "int f() { return 1; }\nint main() {\n    assert(f() == 1);\n}\n"
+    rows, problems = read_rows(write_rows(tmp_path, "cpp.jsonl", row))
+    assert problems == []
+    assert rows[0].recorded["input"] == "f()"
+    assert rows[0].program("input", "f()") == row["code"]
+    assert rows[0].shown("input", None).endswith("assert(???? == 1);\n}\n")

@@ -152,3 +152,51 @@ def test_a_broken_row_and_a_row_whose_own_program_fails_cost_only_themselves(
         assert cases[rid]["recorded_mismatch"] is True
         assert f"dataset error: the cpp program of this case {what}" in cases[rid]["error"]
         assert cases[rid]["conversation"] == []  # no model is asked about a broken row
+
+
+def test_replaying_published_results_agrees_with_their_res_row_by_row(
+    pytester: pytest.Pytester, cache_dir: Path
+) -> None:
+    """Our own results in CRUXEval-X's published shape (infer_results/<model>/<lang>_<task>
+    .json): re-scored, every row's verdict agrees with the ``res`` published beside it."""
+    copy_fixtures(pytester, "cpp.jsonl", "java.jsonl")
+    shutil.copytree(FIXTURES / "infer_results", pytester.path / "infer_results")
+    result = pytester.runpytest(
+        "cpp.jsonl",
+        "java.jsonl",
+        "-p",
+        "llmexec",
+        "--llm-model=replay",
+        "--llm-replay=infer_results/demo",
+        "--llm-task=output,input",
+        f"--llm-cache-dir={cache_dir}",
+        "--llm-report=report.json",
+        "-p",
+        "no:randomly",
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    verdicts = {(c["language"], c["task"], c["snippet"]): c for c in read_report(pytester)["cases"]}
+    assert len(verdicts) == 4 * 37
+    disagreements = []
+    seen: dict[str, int] = {}
+    for language in ("cpp", "java"):
+        for task in ("output", "input"):
+            published = json.loads(
+                (FIXTURES / "infer_results" / "demo" / f"{language}_{task}.json").read_text()
+            )
+            for item in published:
+                case = verdicts[(language, task, item["id"])]
+                seen[case["verdict"]] = seen.get(case["verdict"], 0) + 1
+                if "answer" not in item:  # published without an answer: nothing to score
+                    assert case["verdict"] == "error" and "no generations" in case["error"]
+                elif (case["verdict"] == "correct") != (item["res"] is True):
+                    disagreements.append((language, task, item["id"], item["res"], case))
+    assert not disagreements, "\n".join(
+        f"{lang}_{task}.json id {rid}: res={res}, re-scored {c['verdict']} ({c['predicted']!r}: "
+        f"{c['samples'][0]['problem']})"
+        for lang, task, rid, res, c in disagreements
+    )
+    # the verdicts stay apart: a wrong value, an answer that does not compile
+    assert seen["correct"] == 4 * 18 and seen["error"] == 4
+    assert seen["wrong"] > 0 and seen["unparseable"] > 0
+    result.stdout.fnmatch_lines(["*unparseable*[[]1, 2*", "*wrong: predicted*"])

@@ -3,7 +3,10 @@
 A row is ``{id, code, input_reasoning, output_reasoning}``: ``code`` is a whole
 program whose ``main`` asserts the call's result against the recorded output;
 each reasoning text is the end of that program with ``????`` in place of the
-output (output prediction) or of the call (input prediction). The language is
+output (output prediction) or of the call (input prediction; where it stands
+for the arguments, ``candidate(????)``, it is widened to the whole call, which
+is what a model answers and what CRUXEval-X's published answers replace). The
+language is
 the file's stem. CRUXEval-X scores an answer by putting it in place of
 ``????`` and running the program: exit 0 is correct. Here the outcomes are kept
 apart further: an answer that does not compile is unparseable, one that
@@ -18,6 +21,7 @@ plugin collects these files.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +85,10 @@ class Row:
 
     def oracle_answer(self, task: str, truth: str | None) -> str:
         return self.recorded[task]
+
+
+#: a call whose arguments are the placeholder: ``candidate(????)``, ``f(????)``
+_CALLED = re.compile(r"(?<![\w.])([A-Za-z_]\w*\()$")
 
 
 def is_cruxeval_x(path: Path) -> bool:
@@ -171,6 +179,11 @@ def _row(path: Path, lineno: int, text: str, language: str, seen: Mapping[str, i
         if end.count(PLACEHOLDER) != 1:
             raise fail(f"must hold {PLACEHOLDER} exactly once", field)
         before, after = end.split(PLACEHOLDER)
+        if task == "input":  # candidate(????): the answer is the whole call, as published
+            called = _CALLED.search(before)
+            if called is not None and after.startswith(")"):
+                before, after = before[: called.start(1)], after[1:]
+                end = before + PLACEHOLDER + after
         start = code.rfind(before)
         if start < 0 or not code.endswith(after) or start + len(before) > len(code) - len(after):
             raise fail(f"is not the end of the row's code with {PLACEHOLDER} in one place", field)
