@@ -17,6 +17,12 @@ from typing import Any
 
 import yaml
 
+from . import languages
+from .languages.problem import NativeCase
+from .languages.suite import SuiteCase
+
+#: the language of every snippet that does not say otherwise
+PYTHON = "python"
 DIFFICULTIES = ("easy", "medium", "hard")
 
 #: Fields a snippet may have in a YAML benchmark; anything else is a typo.
@@ -41,7 +47,6 @@ SNIPPET_FIELDS = frozenset(
         "language",
     }
 )
-PYTHON = "python"
 #: what a translation takes from its Python snippet unless it says otherwise
 INHERITED = ("category", "difficulty", "complexity", "space", "tags", "description", "constraints")
 #: what a translation cannot have: its inputs are the Python snippet's, its result the return value
@@ -108,10 +113,10 @@ class Snippet:
     constraints: Mapping[str, Any] | None = None
     score: str | None = None  # name of an argument scored instead of the return value
     dialect: str = LEETCODE
-    #: ``python``, or a translation's language (``cpp``, ``java``: `languages`)
+    #: ``python``, or the `Language` name of a compiled snippet (``cpp``, ``java``)
     language: str = PYTHON
-    #: a translation's inputs as JSON values by parameter name (one mapping per input)
-    arguments: tuple[Mapping[str, Any], ...] = ()
+    #: per input (aligned with *inputs*): the runnable problem of a compiled snippet
+    natives: tuple[NativeCase, ...] = ()
 
     @property
     def expression_inputs(self) -> bool:
@@ -133,17 +138,22 @@ class Snippet:
         return self.entry.rpartition(".")[2]
 
     def call_text(self, args: str) -> str:
-        """How the call looks in a prompt: ``Solution().twoSum(nums=[2, 7], target=9)``."""
+        """How the call looks in a prompt: ``Solution().twoSum(nums=[2, 7], target=9)``.
+
+        A compiled snippet's inputs are already whole calls in its language.
+        """
+        if self.language != PYTHON:
+            return args
         owner, _, name = self.entry.rpartition(".")
         target = f"{owner}().{name}" if owner else name
         return f"{target}({args})"
 
     def cases(self) -> list[Case]:
-        arguments: Sequence[Mapping[str, Any] | None] = self.arguments or [None] * len(self.inputs)
+        natives: tuple[NativeCase | None, ...] = self.natives or (None,) * len(self.inputs)
         return [
-            Case(self, input_id, args, recorded_output=recorded, arguments=values)
-            for input_id, args, recorded, values in zip(
-                self.input_ids, self.inputs, self.recorded_outputs, arguments, strict=True
+            Case(self, input_id, args, recorded_output=recorded, native=native)
+            for input_id, args, recorded, native in zip(
+                self.input_ids, self.inputs, self.recorded_outputs, natives, strict=True
             )
         ]
 
@@ -157,8 +167,8 @@ class Case:
     args: str
     generated: bool = False
     recorded_output: str | None = None
-    #: a translation's input as JSON values by parameter name (None for Python cases)
-    arguments: Mapping[str, Any] | None = None
+    #: the runnable problem when the snippet is not Python (`languages.problem`)
+    native: NativeCase | None = None
 
     @property
     def call(self) -> str:
@@ -451,8 +461,6 @@ def _translation_from_yaml(
     (category ... constraints), which it may override; the entry and the parameters' types
     are read from the code by the language module (`languages`).
     """
-    from . import languages  # only the signature reader: nothing is compiled here
-
     line = int(raw.pop("__line__", 1))
     sid = raw.get("id")
     language = raw.get("language")
@@ -509,7 +517,7 @@ def _translation_from_yaml(
     merged = {**inherited, **{k: v for k, v in raw.items() if k in INHERITED}}
     merged["tags"] = list(merged["tags"])
     meta = _metadata(path, merged, fail)
-    arguments = []
+    natives: list[SuiteCase] = []
     for input_id, text in zip(original.input_ids, original.inputs, strict=True):
         values = _json_arguments(original, text)
         if values is None:
@@ -526,12 +534,12 @@ def _translation_from_yaml(
                 "in the Python snippet",
                 "code",
             )
-        for parameter in signature.parameters:
-            try:
-                module.argument(values[parameter.name], parameter.type)
-            except languages.LanguageError as exc:
-                raise fail(f"input {input_id}: {exc}", "code") from None
-        arguments.append(values)
+        native = SuiteCase(module, code, signature, values)
+        try:
+            native.call()  # every value can be written as its parameter's type
+        except languages.LanguageError as exc:
+            raise fail(f"input {input_id}: {exc}", "code") from None
+        natives.append(native)
     return Snippet(
         id=sid,
         code=code,
@@ -539,13 +547,13 @@ def _translation_from_yaml(
         path=path,
         line=line,
         **meta,
-        inputs=original.inputs,
+        inputs=tuple(native.call() for native in natives),  # whole calls in the language
         input_ids=original.input_ids,
         recorded_outputs=(None,) * len(original.inputs),
         timeout=float(timeout) if timeout is not None else None,
         examples=0,  # generated inputs are drawn for the Python snippet only
         language=language,
-        arguments=tuple(arguments),
+        natives=tuple(natives),
     )
 
 

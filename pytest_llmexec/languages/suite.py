@@ -16,11 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..benchmark import Case
-from . import get
 from .base import Language, LanguageError, Signature
+from .problem import PLACEHOLDER
 
-PLACEHOLDER = "????"
 OUTPUT, INPUT = "output", "input"
 ANSWER = "llmexec_answer"
 EXPECTED = "llmexec_expected"
@@ -92,16 +90,3 @@ class SuiteCase:
 
     def oracle_answer(self, task: str, truth: str | None) -> str:
         return self.call() if task == INPUT else self.expected(truth)
-
-
-def suite_case(case: Case) -> SuiteCase:
-    """The `SuiteCase` of a translated snippet's case (`Snippet.language` is not python)."""
-    snippet = case.snippet
-    if case.arguments is None:
-        raise LanguageError(
-            f"{snippet.id} [{case.input_id}] has no JSON arguments: only the declared inputs "
-            f"of a {snippet.language} translation run"
-        )
-    module = get(snippet.language)
-    signature = module.signature(snippet.code, snippet.entry)
-    return SuiteCase(module, snippet.code, signature, case.arguments)
