@@ -5,14 +5,17 @@ from __future__ import annotations
 from .base import Language, LanguageError
 from .cpp import Cpp
 from .java import Java
+from .javascript import JavaScript
+from .rust import Rust
 
-__all__ = ["Cpp", "Java", "Language", "LanguageError", "get"]
+__all__ = ["Cpp", "Java", "JavaScript", "Language", "LanguageError", "Rust", "get"]
 
-_LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java}
+_LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java, "js": JavaScript, "rs": Rust}
 
 
 def get(name: str) -> Language:
-    """The language called *name* (``cpp``, ``java``); `LanguageError` lists the known ones."""
+    """The language called *name* (``cpp``, ``java``, ``js``, ``rs``); `LanguageError` lists
+    the known ones."""
     try:
         return _LANGUAGES[name]()
     except KeyError:

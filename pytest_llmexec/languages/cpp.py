@@ -47,6 +47,7 @@ _CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 class Cpp(Language):
     name = "cpp"
     fence = "cpp"
+    needs = "build profile for g++ (runs cc1plus, as, ld), run profile for the binary"
 
     def __init__(self, compiler: str = "g++") -> None:
         self.compiler = compiler
