@@ -121,6 +121,19 @@ def test_answers_are_scored_as_cruxeval_x_does_with_the_verdicts_apart(
     assert verdict(executor.run(language, row.program(task, answer))) == expected
 
 
+@pytest.mark.parametrize("name", ["cpp", "java", "js", "rs"])
+def test_a_row_is_a_native_case(name: str) -> None:
+    from pytest_llmexec.languages.problem import NativeCase
+
+    row: NativeCase = first_row(name)
+    assert row.language == name and row.prints is False
+    assert row.truth_program() == first_row(name).code
+    for task in ("output", "input"):
+        assert row.shown(task, None).count("????") == 1
+        answer = row.oracle_answer(task, None)
+        assert row.answer_program(task, answer, None) == row.truth_program()
+
+
 # --------------------------------------------------------------------------- JavaScript and Rust
 
 #: CRUXEval-X's own js.jsonl / rs.jsonl shape: integer ids, the answer for input prediction

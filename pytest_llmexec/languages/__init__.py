@@ -8,9 +8,14 @@ from .java import Java
 from .javascript import JavaScript
 from .rust import Rust
 
-__all__ = ["Cpp", "Java", "JavaScript", "Language", "LanguageError", "Rust", "get"]
+__all__ = ["Cpp", "Java", "JavaScript", "Language", "LanguageError", "Rust", "get", "names"]
 
 _LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java, "js": JavaScript, "rs": Rust}
+
+
+def names() -> tuple[str, ...]:
+    """Every language a snippet may be written in: python first, then the registered ones."""
+    return ("python", *_LANGUAGES)
 
 
 def get(name: str) -> Language:
