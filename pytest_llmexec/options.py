@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from .benchmark import PYTHON
 from .languages import names as language_names
 from .providers.llamacpp import label as model_label
 from .strategies import KNOWN as KNOWN_STRATEGIES
@@ -519,7 +518,7 @@ def _languages(config: pytest.Config) -> tuple[str, ...] | None:
     if raw is None:
         return None
     chosen = tuple(dict.fromkeys(_split(raw)))
-    known = (PYTHON, *language_names())
+    known = language_names()
     unknown = [name for name in chosen if name not in known]
     if unknown or not chosen:
         raise pytest.UsageError(

@@ -60,7 +60,7 @@ BASE_MARKERS = {
     "input": "input prediction: the model gives a call that returns a given output",
 }
 #: every test carries the marker of its snippet's language
-LANGUAGE_MARKERS = {name: f"snippets in {name}" for name in (PYTHON, *language_names())}
+LANGUAGE_MARKERS = {name: f"snippets in {name}" for name in language_names()}
 
 
 PROVIDER_PREFIXES = ("openai:", "anthropic:")

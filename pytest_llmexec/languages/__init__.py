@@ -5,21 +5,24 @@ from __future__ import annotations
 from .base import Language, LanguageError
 from .cpp import Cpp
 from .java import Java
+from .javascript import JavaScript
+from .rust import Rust
 
-__all__ = ["Cpp", "Java", "Language", "LanguageError", "get", "names"]
+__all__ = ["Cpp", "Java", "JavaScript", "Language", "LanguageError", "Rust", "get", "names"]
 
-_LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java}
+_LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java, "js": JavaScript, "rs": Rust}
+
+
+def names() -> tuple[str, ...]:
+    """Every language a snippet may be written in: python first, then the registered ones."""
+    return ("python", *_LANGUAGES)
 
 
 def get(name: str) -> Language:
-    """The language called *name* (``cpp``, ``java``); `LanguageError` lists the known ones."""
+    """The language called *name* (``cpp``, ``java``, ``js``, ``rs``); `LanguageError` lists
+    the known ones."""
     try:
         return _LANGUAGES[name]()
     except KeyError:
         known = ", ".join(sorted(_LANGUAGES))
         raise LanguageError(f"unknown language {name!r} (known: python, {known})") from None
-
-
-def names() -> tuple[str, ...]:
-    """The registered languages' names: the language markers and CRUXEval-X file stems."""
-    return tuple(sorted(_LANGUAGES))
