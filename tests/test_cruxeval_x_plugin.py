@@ -200,3 +200,36 @@ def test_replaying_published_results_agrees_with_their_res_row_by_row(
     assert seen["correct"] == 4 * 18 and seen["error"] == 4
     assert seen["wrong"] > 0 and seen["unparseable"] > 0
     result.stdout.fnmatch_lines(["*unparseable*[[]1, 2*", "*wrong: predicted*"])
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or shutil.which("rustc") is None,
+    reason="needs node and rustc (.ci/run installs them)",
+)
+def test_oracle_scores_every_js_and_rs_row_with_their_own_prompts(
+    pytester: pytest.Pytester, cache_dir: Path
+) -> None:
+    copy_fixtures(pytester, "js.jsonl", "rs.jsonl")
+    result = pytester.runpytest(
+        "js.jsonl",
+        "rs.jsonl",
+        "-p",
+        "llmexec",
+        "--llm-model=oracle",
+        "--llm-task=output,input",
+        f"--llm-cache-dir={cache_dir}",
+        "--llm-report=report.json",
+        "-v",
+    )
+    result.assert_outcomes(passed=4 * 28)
+    result.stdout.fnmatch_lines(
+        ["llmexec templates js: vp=* vp/input=*", "*rs.jsonl::0?oracle-vp-input-rs-i0? PASSED*"]
+    )
+    cases = read_report(pytester)["cases"]
+    assert {c["language"] for c in cases} == {"js", "rs"}
+    prompt = next(c for c in cases if c["nodeid"] == "js.jsonl::0[oracle-vp-js-i0]")
+    shown = prompt["conversation"][0]["content"]
+    assert (
+        "```javascript\nfunction f(nums)" in shown
+        and "assert.deepEqual(candidate([1, 2, 3, 4]),????);" in shown
+    )

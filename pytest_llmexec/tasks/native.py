@@ -112,18 +112,9 @@ def score(
     """The verdict of one reply, by running the answer's program in the sandbox."""
     problem = native(case)
     answer = read_answer(reply, tag, task)
-    if not answer:
-        return Scored(UNPARSEABLE, answer, "no answer in the reply")
-    unbalanced = _one_expression(answer)
-    if unbalanced:
-        return Scored(UNPARSEABLE, answer, f"not one expression: {unbalanced}")
-    callee = _callee(problem.oracle_answer("input", truth.printed))
-    if callee is not None:
-        calls = re.search(rf"(?<![\w$]){re.escape(callee)}\s*\(", _code_only(answer))
-        if task == "output" and calls:
-            return Scored(WRONG, answer, f"the answer calls {callee}(...) instead of its value")
-        if task == "input" and not calls:
-            return Scored(UNPARSEABLE, answer, f"the answer is no call of {callee}(...)")
+    refused = refusal(task, answer, problem.oracle_answer("input", truth.printed))
+    if refused is not None:
+        return refused
     outcome = run(
         program_call(problem.language, problem.answer_program(task, answer, truth.printed), timeout)
     )
@@ -133,6 +124,25 @@ def score(
     what = "does not compile" if result == UNPARSEABLE else f"gave {outcome.verdict}"
     detail = f": {outcome.detail}" if outcome.detail else ""
     return Scored(result, answer, f"the answer's program {what}{detail}"[:400])
+
+
+def refusal(task: str, answer: str, call: str) -> Scored | None:
+    """The verdict of an answer refused before any run (None: run it); *call* is the
+    case's own call, which names the function a call must call."""
+    if not answer:
+        return Scored(UNPARSEABLE, answer, "no answer in the reply")
+    unbalanced = _one_expression(answer)
+    if unbalanced:
+        return Scored(UNPARSEABLE, answer, f"not one expression: {unbalanced}")
+    callee = _callee(call)
+    if callee is None:
+        return None
+    calls = re.search(rf"(?<![\w$]){re.escape(callee)}\s*\(", _code_only(answer))
+    if task == "output" and calls:
+        return Scored(WRONG, answer, f"the answer calls {callee}(...) instead of its value")
+    if task == "input" and not calls:
+        return Scored(UNPARSEABLE, answer, f"the answer is no call of {callee}(...)")
+    return None
 
 
 # --------------------------------------------------------------------------- reading
