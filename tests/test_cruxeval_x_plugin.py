@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from helpers import read_report
 
 FIXTURES = Path(__file__).with_name("fixtures") / "cruxeval_x"
+#: rustup finds its toolchain under the real home, which pytester replaces
+REAL_HOME = os.environ.get("HOME", "")
 pytestmark = pytest.mark.skipif(
     shutil.which("g++") is None or not Path("/usr/share/java/javatuples.jar").is_file(),
     reason="needs g++, a JDK and javatuples (apt-get install g++ default-jdk libjavatuples-java)",
@@ -202,13 +205,24 @@ def test_replaying_published_results_agrees_with_their_res_row_by_row(
     result.stdout.fnmatch_lines(["*unparseable*[[]1, 2*", "*wrong: predicted*"])
 
 
+def toolchains_work(*names: str) -> bool:
+    from pytest_llmexec.languages import LanguageError, get
+
+    try:
+        for name in names:
+            get(name).toolchain()
+    except (LanguageError, OSError):
+        return False
+    return True
+
+
 @pytest.mark.skipif(
-    shutil.which("node") is None or shutil.which("rustc") is None,
-    reason="needs node and rustc (.ci/run installs them)",
+    not toolchains_work("js", "rs"), reason="needs node and rustc (.ci/run installs them)"
 )
 def test_oracle_scores_every_js_and_rs_row_with_their_own_prompts(
-    pytester: pytest.Pytester, cache_dir: Path
+    pytester: pytest.Pytester, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("HOME", REAL_HOME)
     copy_fixtures(pytester, "js.jsonl", "rs.jsonl")
     result = pytester.runpytest(
         "js.jsonl",
