@@ -446,14 +446,22 @@ class BenchmarkFile(pytest.File):
             item.add_marker(mark)
         return item
 
-    def _runs(self, state: LLMExec, language: str) -> list[tuple[str, str]]:
-        """The runs for snippets in *language*; a language that cannot run is one error."""
+    def _runs(self, state: LLMExec, language: str) -> list[tuple[str, str]] | str:
+        """The runs for snippets in *language*, or why its toolchain cannot run here.
+
+        A language the user asked for (a CRUXEval-X file, ``--llm-language``) that
+        cannot run is one collection error; the translations of a suite file that
+        holds Python snippets too are skipped, saying why, so the rest still runs.
+        """
         runs = state.strategies_for(language)
         if language == PYTHON or not runs:
             return runs
         problem = state.start_native(language)
         if problem is not None:
-            raise CollectionProblem(f"{self.path.name}: {problem}")
+            asked = is_cruxeval_x(self.path) or state.settings.languages is not None
+            if asked:
+                raise CollectionProblem(f"{self.path.name}: {problem}")
+            return f"{problem} (install it, or run --llm-language=python)"
         try:
             for strategy, task in runs:
                 state.engine.strategies[strategy].template_hash_for(task, language)
@@ -466,6 +474,15 @@ class BenchmarkFile(pytest.File):
         if not state.settings.runs_language(language):  # --llm-language
             return
         runs = self._runs(state, language)
+        if isinstance(runs, str):
+            name = f"{snippet.id}[{language}]"
+            skipped = Unavailable.from_parent(
+                self, name=name, nodeid=f"{self.nodeid}::{name}", reason=runs
+            )
+            for mark in ("llmexec", language, snippet.category):
+                skipped.add_marker(mark)
+            yield skipped
+            return
         language_part = "" if language == PYTHON else f"{language}-"
         state.register_marker(snippet.category, f"snippets of the category {snippet.category}")
         wanted = inputs.examples_for(snippet, state.settings.examples)
@@ -544,6 +561,20 @@ class BrokenEntry(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"{self.path.name}: {self.message}"
+
+
+class Unavailable(pytest.Item):
+    """The tests of a snippet whose language cannot run here: skipped, saying why."""
+
+    def __init__(self, *, reason: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reason = reason
+
+    def runtest(self) -> None:
+        pytest.skip(self.reason)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, self.name
 
 
 class LLMFailure(Exception):

@@ -247,3 +247,27 @@ def test_oracle_scores_every_js_and_rs_row_with_their_own_prompts(
         "```javascript\nfunction f(nums)" in shown
         and "assert.deepEqual(candidate([1, 2, 3, 4]),????);" in shown
     )
+
+
+def test_a_language_that_cannot_run_here_is_skipped_in_a_suite_and_an_error_when_asked(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_translations import CPP_TWO_SUM, PYTHON_SNIPPET
+
+    from pytest_llmexec.languages import LanguageError
+    from pytest_llmexec.languages.cpp import Cpp
+
+    def missing(self: Cpp) -> str:
+        raise LanguageError("C++ needs 'g++' on PATH (Debian: apt-get install g++)")
+
+    monkeypatch.setattr(Cpp, "toolchain", missing)
+    (pytester.path / "hash_table.yaml").write_text("snippets:\n" + PYTHON_SNIPPET + CPP_TWO_SUM)
+    common = ["-p", "llmexec", "--llm-model=oracle", "--llm-examples=0", "-rs"]
+    result = pytester.runpytest("hash_table.yaml", *common)
+    result.assert_outcomes(passed=3, skipped=1)
+    result.stdout.fnmatch_lines(
+        ["*cpp cannot run here: C++ needs 'g++' on PATH*(install it, or run --llm-language=python)"]
+    )
+    result = pytester.runpytest("hash_table.yaml", *common, "--llm-language=cpp")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*hash_table.yaml: cpp cannot run here: C++ needs 'g++'*"])
