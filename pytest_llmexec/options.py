@@ -64,8 +64,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--llm-language",
         "llm_language",
-        "languages to run, comma-separated: python, cpp, java (default: every language "
-        "the collected files hold)",
+        f"languages to run, comma-separated: {', '.join(language_names())} (default: every "
+        "language the collected files hold)",
         metavar="python,cpp,java",
     ),
     Option(
