@@ -17,6 +17,10 @@ from typing import Any
 
 import yaml
 
+from .languages.problem import NativeCase
+
+#: the language of every snippet that does not say otherwise
+PYTHON = "python"
 DIFFICULTIES = ("easy", "medium", "hard")
 
 #: Fields a snippet may have in a YAML benchmark; anything else is a typo.
@@ -102,6 +106,10 @@ class Snippet:
     constraints: Mapping[str, Any] | None = None
     score: str | None = None  # name of an argument scored instead of the return value
     dialect: str = LEETCODE
+    #: ``python``, or the `Language` name of a compiled snippet (``cpp``, ``java``)
+    language: str = PYTHON
+    #: per input (aligned with *inputs*): the runnable problem of a compiled snippet
+    natives: tuple[NativeCase, ...] = ()
 
     @property
     def expression_inputs(self) -> bool:
@@ -123,16 +131,22 @@ class Snippet:
         return self.entry.rpartition(".")[2]
 
     def call_text(self, args: str) -> str:
-        """How the call looks in a prompt: ``Solution().twoSum(nums=[2, 7], target=9)``."""
+        """How the call looks in a prompt: ``Solution().twoSum(nums=[2, 7], target=9)``.
+
+        A compiled snippet's inputs are already whole calls in its language.
+        """
+        if self.language != PYTHON:
+            return args
         owner, _, name = self.entry.rpartition(".")
         target = f"{owner}().{name}" if owner else name
         return f"{target}({args})"
 
     def cases(self) -> list[Case]:
+        natives: tuple[NativeCase | None, ...] = self.natives or (None,) * len(self.inputs)
         return [
-            Case(self, input_id, args, recorded_output=recorded)
-            for input_id, args, recorded in zip(
-                self.input_ids, self.inputs, self.recorded_outputs, strict=True
+            Case(self, input_id, args, recorded_output=recorded, native=native)
+            for input_id, args, recorded, native in zip(
+                self.input_ids, self.inputs, self.recorded_outputs, natives, strict=True
             )
         ]
 
@@ -146,6 +160,8 @@ class Case:
     args: str
     generated: bool = False
     recorded_output: str | None = None
+    #: the runnable problem when the snippet is not Python (`languages.problem`)
+    native: NativeCase | None = None
 
     @property
     def call(self) -> str:

@@ -103,6 +103,7 @@ class CaseResult:
             "file": str(snippet.path),
             "line": snippet.line,
             "snippet": snippet.id,
+            "language": snippet.language,
             "input_id": self.case.input_id,
             "input": self.case.args,
             "call": self.case.call,

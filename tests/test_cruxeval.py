@@ -98,6 +98,7 @@ def test_recorded_mismatch_is_a_dataset_warning(pytester: pytest.Pytester) -> No
     assert cases["sample_2"]["expected"] == "6"
     assert cases["sample_2"]["recorded_output"] == "10"
     assert cases["sample_2"]["category"] == "cruxeval"
+    assert cases["sample_2"]["language"] == "python"
     assert [c["recorded_mismatch"] for k, c in sorted(cases.items()) if k != "sample_2"] == [
         False,
         False,

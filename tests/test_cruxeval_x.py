@@ -114,3 +114,16 @@ def test_answers_are_scored_as_cruxeval_x_does_with_the_verdicts_apart(
     row = first_row(name)
     language = Cpp() if name == "cpp" else Java()
     assert verdict(executor.run(language, row.program(task, answer))) == expected
+
+
+@pytest.mark.parametrize("name", ["cpp", "java"])
+def test_a_row_is_a_native_case(name: str) -> None:
+    from pytest_llmexec.languages.problem import NativeCase
+
+    row: NativeCase = first_row(name)
+    assert row.language == name and row.prints is False
+    assert row.truth_program() == first_row(name).code
+    for task in ("output", "input"):
+        assert row.shown(task, None).count("????") == 1
+        answer = row.oracle_answer(task, None)
+        assert row.answer_program(task, answer, None) == row.truth_program()

@@ -73,6 +73,7 @@ def test_oracle_is_perfect_and_summary_is_the_same(
     assert case["lines"] == 8
     assert case["verdict"] == "correct"
     assert case["recorded_mismatch"] is False
+    assert case["language"] == "python"
 
 
 def test_ids_and_models_multiply(pytester: pytest.Pytester) -> None:

@@ -25,8 +25,8 @@ from ..benchmark import BenchmarkError
 from ..execution.api import HARNESS, OK, Outcome
 from ..execution.native import COMPILE_ERROR
 from ..verdicts import CORRECT, ERROR, UNPARSEABLE, WRONG
+from .problem import PLACEHOLDER
 
-PLACEHOLDER = "????"
 FIELDS = ("id", "code", "input_reasoning", "output_reasoning")
 TASKS = ("output", "input")
 #: CRUXEval-X's file stems for the languages this package runs
@@ -35,7 +35,13 @@ LANGUAGES = ("cpp", "java")
 
 @dataclass(frozen=True)
 class Row:
-    """One CRUXEval-X row, split where its reasoning texts begin."""
+    """One CRUXEval-X row, split where its reasoning texts begin; a `NativeCase`.
+
+    Its own ``assert`` is the truth, so it prints nothing (``truth`` is None):
+    the truth program is the row's code, the shown program is the head with the
+    task's reasoning text, and the oracle's answer is the row's own text where
+    ``????`` stands (the recorded output, the recorded call).
+    """
 
     id: str
     language: str
@@ -46,10 +52,24 @@ class Row:
     #: task -> the row's own text where ???? stands: the recorded output, the call
     recorded: Mapping[str, str]
     line: int = 0
+    prints: bool = False
 
     def program(self, task: str, answer: str) -> str:
         """The row's program with *answer* in place of ``????`` for *task*."""
         return self.head + self.reasoning[task].replace(PLACEHOLDER, answer, 1)
+
+    # ------------------------------------------------------------------ NativeCase
+    def truth_program(self) -> str:
+        return self.code
+
+    def shown(self, task: str, truth: str | None) -> str:
+        return self.head + self.reasoning[task]
+
+    def answer_program(self, task: str, answer: str, truth: str | None) -> str:
+        return self.program(task, answer)
+
+    def oracle_answer(self, task: str, truth: str | None) -> str:
+        return self.recorded[task]
 
 
 def verdict(outcome: Outcome) -> str:
