@@ -13,6 +13,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +179,40 @@ def test_a_server_killed_mid_run_errors_the_rest_and_a_rerun_resumes(
     cases = {c["snippet"]: c for c in report(pytester)["cases"]}
     assert [cases[n]["cache_hit"] for n in ("triple", "reverse", "count")] == [True, False, False]
     assert all(c["verdict"] != "error" for c in cases.values())
+
+
+def test_ctrl_c_during_a_real_reply_leaves_no_server(pytester: pytest.Pytester) -> None:
+    """SIGINT while the real server is generating: pytest ends and takes the server with it."""
+    write_rows(pytester.path, 1)
+    out = pytester.path / "out.txt"
+    with out.open("w") as handle:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "pytest", "-p", "llmexec", "rows.jsonl", "-s"),
+                *(f"--llm-model=llamacpp:{MODEL}", f"--llm-server={SERVER}"),
+                *("--llm-strategy=cot", "--llm-max-tokens=2000", "-p", "no:cacheprovider"),
+            ],
+            cwd=pytester.path,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    log = pytester.path / ".llmexec" / f"llama-server-{NAME}.log"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not (
+            log.exists() and "launch_slot_" in log.read_text()
+        ):
+            time.sleep(0.2)
+        assert "launch_slot_" in log.read_text()  # the server is generating the reply
+        pid = int(re.findall(r"llama-server: .* pid=(\d+)", out.read_text())[0])
+        assert alive(pid)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 15
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(pid), out.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

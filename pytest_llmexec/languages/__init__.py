@@ -6,9 +6,14 @@ from .base import Language, LanguageError
 from .cpp import Cpp
 from .java import Java
 
-__all__ = ["Cpp", "Java", "Language", "LanguageError", "get"]
+__all__ = ["Cpp", "Java", "Language", "LanguageError", "get", "names"]
 
 _LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java}
+
+
+def names() -> tuple[str, ...]:
+    """Every language a snippet may be written in: python first, then the registered ones."""
+    return ("python", *_LANGUAGES)
 
 
 def get(name: str) -> Language:

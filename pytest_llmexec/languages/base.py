@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,34 @@ def parse_type(text: str) -> Type:
     return parsed
 
 
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of an entry point: its name and the type its values are written as."""
+
+    name: str
+    type: str  # without ``const`` or ``&``: what `Language.literal` takes
+
+
+@dataclass(frozen=True)
+class Signature:
+    """An entry point read from a program's code (`Language.signature`)."""
+
+    name: str
+    returns: str  # the result's type, as a variable of it is declared
+    parameters: tuple[Parameter, ...] = ()
+    owner: str | None = None  # the class of a method; None for a free function
+    static: bool = False  # a method called on its class, not on an instance
+
+    @property
+    def entry(self) -> str:
+        """``Solution.method`` or ``function``, as the YAML ``entry:`` names it."""
+        return f"{self.owner}.{self.name}" if self.owner else self.name
+
+    @property
+    def names(self) -> list[str]:
+        return [parameter.name for parameter in self.parameters]
+
+
 class Language(ABC):
     """One programming language: its toolchain, its program shape, its literals."""
 
@@ -142,9 +170,43 @@ class Language(ABC):
     def literal(self, value: Any, type_: str) -> str:
         """The JSON *value* as an expression of the language's *type_*."""
 
+    def argument(self, value: Any, type_: str) -> str:
+        """The JSON *value* as a call's argument or a variable's initialiser of *type_*:
+        the shortest form that is still the value (a C++ brace list); else `literal`."""
+        return self.literal(value, type_)
+
     @abstractmethod
     def print_statement(self, expression: str) -> str:
         """A statement that prints *expression*'s value as one line of JSON (`read_value`)."""
+
+    # ------------------------------------------------------------------ suite scaffolds
+    # A suite snippet's code is a class (or a function) without a main: these put it
+    # into whole programs. A language without them says so (`unsupported`).
+
+    def signature(self, code: str, entry: str | None = None) -> Signature:
+        """The entry point of *code*: class ``Solution``'s one public method, or *entry*
+        (``method``, ``Solution.method`` or a free function's name)."""
+        raise self.unsupported("reading a suite snippet's signature")
+
+    def call(self, signature: Signature, arguments: Sequence[str]) -> str:
+        """The expression that calls the entry with *arguments* (literals)."""
+        raise self.unsupported("calling a suite snippet")
+
+    def program(self, code: str, statements: Sequence[str], *, printing: bool = False) -> str:
+        """A whole program: the scaffold's imports, *code*, a main running *statements*
+        (*printing*: they use `print_statement`)."""
+        raise self.unsupported("suite programs")
+
+    def declaration(self, name: str, type_: str, expression: str) -> str:
+        """A statement declaring the variable *name* of *type_*, set to *expression*."""
+        raise self.unsupported("suite programs")
+
+    def assertion(self, actual: str, expected: str, type_: str) -> str:
+        """A statement that fails the run unless *actual* equals *expected* (of *type_*)."""
+        raise self.unsupported("suite programs")
+
+    def unsupported(self, what: str) -> LanguageError:
+        return LanguageError(f"{what} is not supported for {self.name}")
 
     def read_value(self, printed: str) -> Any:
         """The value a program printed with `print_statement` (the last line it printed)."""

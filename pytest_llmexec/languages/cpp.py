@@ -16,10 +16,23 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .base import ASSERTION, MEMORY, Build, Language, LanguageError, Run, Type, parse_type
+from . import source
+from .base import (
+    ASSERTION,
+    MEMORY,
+    Build,
+    Language,
+    LanguageError,
+    Parameter,
+    Run,
+    Signature,
+    Type,
+    parse_type,
+)
 
 STANDARD = "-std=c++17"
 PCH_HEADER = "bits/stdc++.h"
@@ -42,6 +55,10 @@ PRINTER_INCLUDE = '#include "llmexec_print.hpp"\n'
 GiB = 1 << 30
 _INCLUDES_PCH = re.compile(r"^\s*#\s*include\s*<\s*bits/stdc\+\+\.h\s*>", re.MULTILINE)
 _CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+#: what a suite snippet's code gets before it (the spec: the code does not write them)
+SCAFFOLD_HEAD = "#include <bits/stdc++.h>\nusing namespace std;\n"
+_ACCESS = re.compile(r"\b(public|private|protected)\s*:(?!:)")
+_SPECIFIERS = re.compile(r"\b(static|inline|virtual|constexpr|explicit|friend)\b|\[\[\w+\]\]")
 
 
 class Cpp(Language):
@@ -157,11 +174,54 @@ class Cpp(Language):
             return MEMORY
         return None
 
+    # ------------------------------------------------------------------ suite scaffolds
+    def signature(self, code: str, entry: str | None = None) -> Signature:
+        text = source.blanked(code)
+        classes: dict[str, list[tuple[Signature, bool]]] = {}
+        functions: list[Signature] = []
+        for declaration in source.declarations(text):
+            kind = re.match(
+                r"\s*(?:template\s*<[^{]*>\s*)?(class|struct)\s+(\w+)", declaration.head
+            )
+            if kind is not None and declaration.body is not None:
+                inner = (declaration.body[0] + 1, declaration.body[1])
+                classes[kind.group(2)] = _methods(text, inner, kind.group(2), kind.group(1))
+            elif declaration.body is not None and not declaration.head.lstrip().startswith(
+                ("namespace", "template", "enum", "union")
+            ):
+                function = _function(declaration.head, None)
+                if function is not None and function.name != "main":
+                    functions.append(function)
+        return _choose(entry, classes, functions, "C++")
+
+    def call(self, signature: Signature, arguments: Sequence[str]) -> str:
+        target = signature.name
+        if signature.owner:
+            joiner = "::" if signature.static else "()."
+            target = f"{signature.owner}{joiner}{signature.name}"
+        return f"{target}({', '.join(arguments)})"
+
+    def program(self, code: str, statements: Sequence[str], *, printing: bool = False) -> str:
+        head = SCAFFOLD_HEAD.replace("\n", "\n" + PRINTER_INCLUDE, 1) if printing else SCAFFOLD_HEAD
+        body = "".join(f"    {statement}\n" for statement in statements)
+        return f"{head}\n{code.lstrip(chr(10)).rstrip()}\n\nint main() {{\n{body}}}\n"
+
+    def declaration(self, name: str, type_: str, expression: str) -> str:
+        return f"{type_} {name} = {expression};"
+
+    def assertion(self, actual: str, expected: str, type_: str) -> str:
+        return f"assert({actual} == {expected});"
+
     # ------------------------------------------------------------------ values
     def literal(self, value: Any, type_: str) -> str:
         return self._literal(value, parse_type(type_), type_)
 
-    def _literal(self, value: Any, type_: Type, whole: str) -> str:
+    def argument(self, value: Any, type_: str) -> str:
+        """A brace list for a container, a plain literal for a string: what a parameter or a
+        variable of *type_* is initialised from (``{{1, 3}, {2, 6}}``, ``"abc"``)."""
+        return self._literal(value, parse_type(type_), type_, braced=True)
+
+    def _literal(self, value: Any, type_: Type, whole: str, braced: bool = False) -> str:
         name = type_.name.removeprefix("std::").replace("const ", "").strip(" &")
         args = type_.args
 
@@ -183,7 +243,7 @@ class Cpp(Language):
         if name == "string":
             if not isinstance(value, str):
                 raise fail("not a string")
-            return f"std::string({_quote(value, 34)})"
+            return _quote(value, 34) if braced else f"std::string({_quote(value, 34)})"
         if name == "char":
             if not isinstance(value, str) or len(value.encode()) != 1:
                 raise fail("not a one-byte character")
@@ -195,26 +255,111 @@ class Cpp(Language):
         ):
             if not isinstance(value, list):
                 raise fail("not a list")
-            items = ", ".join(self._literal(item, args[0], whole) for item in value)
-            return f"{spelled}({{{items}}})"
+            items = ", ".join(self._literal(item, args[0], whole, braced) for item in value)
+            return f"{{{items}}}" if braced else f"{spelled}({{{items}}})"
         if name in ("map", "unordered_map") and len(args) >= 2:
             pairs = _pairs(value, fail)
             items = ", ".join(
-                f"{{{self._literal(_key(k, args[0]), args[0], whole)}, "
-                f"{self._literal(v, args[1], whole)}}}"
+                f"{{{self._literal(_key(k, args[0]), args[0], whole, braced)}, "
+                f"{self._literal(v, args[1], whole, braced)}}}"
                 for k, v in pairs
             )
-            return f"{spelled}({{{items}}})"
+            return f"{{{items}}}" if braced else f"{spelled}({{{items}}})"
         if name in ("tuple", "pair"):
             if not isinstance(value, list) or len(value) != len(args):
                 raise fail(f"not a list of {len(args)} items")
-            items = ", ".join(self._literal(v, t, whole) for v, t in zip(value, args, strict=True))
-            return f"{spelled}({items})"
+            items = ", ".join(
+                self._literal(v, t, whole, braced) for v, t in zip(value, args, strict=True)
+            )
+            return f"{{{items}}}" if braced else f"{spelled}({items})"
         if name == "optional" and len(args) == 1:
             if value is None:
-                return f"{spelled}()"
-            return f"{spelled}({self._literal(value, args[0], whole)})"
+                return "std::nullopt" if braced else f"{spelled}()"
+            inner = self._literal(value, args[0], whole, braced)
+            return inner if braced else f"{spelled}({inner})"
         raise fail("that type is not supported")
+
+
+def _methods(
+    text: str, inner: tuple[int, int], owner: str, kind: str
+) -> list[tuple[Signature, bool]]:
+    """The methods defined in a class body, each with whether it is public."""
+    public = kind == "struct"
+    found: list[tuple[Signature, bool]] = []
+    for declaration in source.declarations(text, *inner):
+        head = declaration.head
+        labels = list(_ACCESS.finditer(head))
+        if labels:
+            public = labels[-1].group(1) == "public"
+            head = head[labels[-1].end() :]
+        if declaration.body is None:
+            continue
+        method = _function(head, owner)
+        if method is not None and method.name != owner:
+            found.append((method, public))
+    return found
+
+
+def _function(head: str, owner: str | None) -> Signature | None:
+    """The signature of a function definition's *head*, or None when it is none."""
+    function = source.function_head(head)
+    if function is None or not function.prefix or function.prefix.startswith(("~", "operator")):
+        return None
+    static = re.search(r"\bstatic\b", function.prefix) is not None
+    returns = source.squeeze(_SPECIFIERS.sub(" ", function.prefix))
+    if not returns or returns.endswith(("::", "=")):
+        return None
+    parameters = []
+    for text in source.split_top_level(function.parameters):
+        if text in ("", "void"):
+            continue
+        text = source.split_top_level(text, "=")[0]  # a default value
+        match = re.search(r"([A-Za-z_]\w*)\s*$", text)
+        if match is None or match.start() == 0:
+            raise LanguageError(f"cannot read the parameter {text!r} of {function.name}")
+        type_ = text[: match.start()].replace("&", " ")
+        type_ = re.sub(r"\bconst\b", " ", type_)
+        parameters.append(Parameter(match.group(1), source.squeeze(type_)))
+    return Signature(function.name, returns, tuple(parameters), owner, static)
+
+
+def _choose(
+    entry: str | None,
+    classes: dict[str, list[tuple[Signature, bool]]],
+    functions: list[Signature],
+    language: str,
+) -> Signature:
+    """The entry point, resolved as for Python: ``entry``, else Solution's one public method,
+    else the one free function."""
+    if entry is not None:
+        owner, _, name = entry.rpartition(".")
+        if owner:
+            methods = [m for m, shown in classes.get(owner, []) if shown and m.name == name]
+            if not methods:
+                raise LanguageError(f"no public method {name!r} in the {language} class {owner!r}")
+            return methods[0]
+        for method, is_public in classes.get("Solution", []):
+            if is_public and method.name == name:
+                return method
+        for function in functions:
+            if function.name == name:
+                return function
+        raise LanguageError(f"no {language} function or Solution method named {name!r}")
+    if "Solution" in classes:
+        public = [m for m, is_public in classes["Solution"] if is_public]
+        if len(public) == 1:
+            return public[0]
+        names = sorted({m.name for m in public})
+        raise LanguageError(
+            f"the {language} class Solution has {len(public)} public methods {names}; "
+            "say which with 'entry'"
+        )
+    if len(functions) == 1:
+        return functions[0]
+    raise LanguageError(
+        f"cannot find the {language} entry point among functions "
+        f"{[f.name for f in functions]}; write a class Solution or say which with 'entry'"
+    )
 
 
 _INTEGERS = {

@@ -15,10 +15,23 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .base import ASSERTION, MEMORY, Build, Language, LanguageError, Run, Type, parse_type
+from . import source
+from .base import (
+    ASSERTION,
+    MEMORY,
+    Build,
+    Language,
+    LanguageError,
+    Parameter,
+    Run,
+    Signature,
+    Type,
+    parse_type,
+)
 
 SUPPORT = Path(__file__).with_name("java_support")
 JAVATUPLES = Path("/usr/share/java/javatuples.jar")
@@ -37,6 +50,13 @@ COMPILER_HEAP = "-Xmx768m"
 GiB = 1 << 30
 _CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 _CLASS = re.compile(r"^\s*(?:public\s+|final\s+|abstract\s+)*class\s+(\w+)", re.MULTILINE)
+_MAIN = re.compile(r"\bstatic\s+void\s+main\s*\(")
+#: what a suite snippet's code gets before it (the spec: the code does not write them)
+SCAFFOLD_HEAD = "import java.util.*;\nimport java.util.stream.*;\n"
+#: the class that holds a suite program's main, after the snippet's code
+MAIN_CLASS = "Problem"
+_MODIFIERS = re.compile(r"\b(public|private|protected|static|final|synchronized|abstract)\b|@\w+")
+_PRIMITIVES = {"int", "long", "short", "byte", "char", "boolean", "double", "float"}
 TUPLES = (
     "Unit",
     "Pair",
@@ -106,8 +126,7 @@ class Java(Language):
 
     # ------------------------------------------------------------------ build and run
     def build(self, program: str, shared: str) -> Build:
-        match = _CLASS.search(program)
-        if match is None:
+        if _CLASS.search(program) is None:
             raise LanguageError(
                 "a Java program needs a top-level class (CRUXEval-X: class Problem)"
             )
@@ -126,7 +145,7 @@ class Java(Language):
             self.classpath(shared),
         )
         return Build(
-            files={f"{match.group(1)}.java": program.encode()},
+            files={f"{self.main_class(program)}.java": program.encode()},
             argv=argv,
             collect=("./",),
             warm="javac",
@@ -148,8 +167,57 @@ class Java(Language):
         return Run(argv=argv, memory=2 * GiB, env={"MALLOC_ARENA_MAX": "2"})
 
     def main_class(self, program: str) -> str:
-        match = _CLASS.search(program)
-        return match.group(1) if match else "Problem"
+        """The class that declares ``main`` (the last class before it), else the first."""
+        classes = list(_CLASS.finditer(program))
+        main = _MAIN.search(program)
+        if main is not None:
+            before = [match for match in classes if match.start() < main.start()]
+            if before:
+                return before[-1].group(1)
+        return classes[0].group(1) if classes else "Problem"
+
+    # ------------------------------------------------------------------ suite scaffolds
+    def signature(self, code: str, entry: str | None = None) -> Signature:
+        text = source.blanked(code)
+        classes: dict[str, list[tuple[Signature, bool]]] = {}
+        for declaration in source.declarations(text):
+            kind = re.search(r"\b(?:class|interface|record)\s+(\w+)", declaration.head)
+            if kind is None or declaration.body is None:
+                continue
+            methods: list[tuple[Signature, bool]] = []
+            inner = (declaration.body[0] + 1, declaration.body[1])
+            for member in source.declarations(text, *inner):
+                method = _method(member.head, kind.group(1)) if member.body else None
+                if method is not None:
+                    methods.append(method)
+            classes[kind.group(1)] = methods
+        return _choose(entry, classes)
+
+    def call(self, signature: Signature, arguments: Sequence[str]) -> str:
+        owner = signature.owner or "Solution"
+        target = owner if signature.static else f"new {owner}()"
+        return f"{target}.{signature.name}({', '.join(arguments)})"
+
+    def program(self, code: str, statements: Sequence[str], *, printing: bool = False) -> str:
+        body = "".join(f"        {statement}\n" for statement in statements)
+        main = (
+            f"class {MAIN_CLASS} {{\n    public static void main(String[] args) {{\n"
+            f"{body}    }}\n}}\n"
+        )
+        return f"{SCAFFOLD_HEAD}\n{code.lstrip(chr(10)).rstrip()}\n\n{main}"
+
+    def declaration(self, name: str, type_: str, expression: str) -> str:
+        return f"{type_} {name} = {expression};"
+
+    def assertion(self, actual: str, expected: str, type_: str) -> str:
+        name = type_.strip()
+        if name in _PRIMITIVES:
+            return f"assert {actual} == {expected};"
+        if name.endswith("[][]"):
+            return f"assert Arrays.deepEquals({actual}, {expected});"
+        if name.endswith("[]"):
+            return f"assert Arrays.equals({actual}, {expected});"
+        return f"assert Objects.equals({actual}, {expected});"
 
     def print_statement(self, expression: str) -> str:
         return f"LlmexecJson.print({expression});"
@@ -250,6 +318,48 @@ class Java(Language):
                 return "Optional.empty()"
             return f"Optional.of({self._literal(value, args[0], whole)})"
         raise fail(f"{generic} is not supported")
+
+
+def _method(head: str, owner: str) -> tuple[Signature, bool] | None:
+    """A method definition's signature and whether it is public, or None (a constructor)."""
+    function = source.function_head(head)
+    if function is None:
+        return None
+    modifiers = {m.group(0) for m in _MODIFIERS.finditer(function.prefix)}
+    returns = source.squeeze(_MODIFIERS.sub(" ", function.prefix))
+    returns = re.sub(r"^<[^>]*>\s*", "", returns)  # a generic method's type parameters
+    if not returns or function.name == owner:
+        return None
+    parameters = []
+    for text in source.split_top_level(function.parameters):
+        text = re.sub(r"\bfinal\b|@\w+", " ", text)
+        match = re.search(r"([A-Za-z_]\w*)\s*$", text)
+        if match is None or match.start() == 0:
+            raise LanguageError(f"cannot read the parameter {text!r} of {function.name}")
+        parameters.append(Parameter(match.group(1), source.squeeze(text[: match.start()])))
+    signature = Signature(function.name, returns, tuple(parameters), owner, "static" in modifiers)
+    return signature, "public" in modifiers
+
+
+def _choose(entry: str | None, classes: dict[str, list[tuple[Signature, bool]]]) -> Signature:
+    """The entry point: ``entry`` (``method`` of Solution, or ``Class.method``), else class
+    Solution's one public method."""
+    owner, _, name = (entry or "").rpartition(".")
+    owner = owner or "Solution"
+    public = [method for method, is_public in classes.get(owner, []) if is_public]
+    if entry is not None:
+        for method in public:
+            if method.name == name:
+                return method
+        raise LanguageError(f"no public method {name!r} in the Java class {owner!r}")
+    if len(public) == 1:
+        return public[0]
+    if owner not in classes:
+        raise LanguageError("the Java code needs a class Solution with one public method")
+    names = sorted({method.name for method in public})
+    raise LanguageError(
+        f"the Java class Solution has {len(public)} public methods {names}; say which with 'entry'"
+    )
 
 
 _INTEGERS = {
