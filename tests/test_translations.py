@@ -8,13 +8,18 @@ the one that scores an answer. Those run in the sandbox here, as in a run.
 
 from __future__ import annotations
 
+import ast
+import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pytest_llmexec.benchmark import read_yaml
-from pytest_llmexec.execution.api import OK
+from pytest_llmexec.benchmark import Snippet, read_yaml
+from pytest_llmexec.execution import make_executor
+from pytest_llmexec.execution.api import OK, Call
 from pytest_llmexec.execution.native import ASSERTION_FAILED, COMPILE_ERROR, NativeExecutor
 from pytest_llmexec.languages import Cpp, Java, LanguageError, get
 from pytest_llmexec.languages.base import Parameter, Signature
@@ -288,3 +293,87 @@ def test_programs_give_the_truth_and_score_each_way_of_writing_it(
     call = native.call()
     assert status("input", call.replace("{3, 2, 4}", "{2, 3, 4}")) == ASSERTION_FAILED
     assert status("input", call + ";") == OK
+
+
+# --------------------------------------------------------------------------- the shipped suite
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "pytest_llmexec" / "benchmarks"
+
+
+def _shipped() -> tuple[dict[tuple[str, str], Snippet], list[Snippet]]:
+    """The shipped suite's Python snippets by (file, id), and its translations."""
+    python: dict[tuple[str, str], Snippet] = {}
+    translations: list[Snippet] = []
+    for path in sorted(BENCHMARKS.glob("*.yaml")):
+        loaded = read_yaml(path)
+        assert loaded.problems == [], loaded.problems
+        for snippet in loaded.snippets:
+            if snippet.language == "python":
+                python[(path.name, snippet.id)] = snippet
+            else:
+                translations.append(snippet)
+    return python, translations
+
+
+PYTHON_SNIPPETS, TRANSLATIONS = _shipped()
+
+
+def test_the_shipped_translations_cover_the_list_in_each_language() -> None:
+    """Every language translates the same snippets: >= 60, >= 3 in each of 15 categories."""
+    by_language: dict[str, set[tuple[str, str]]] = {}
+    for snippet in TRANSLATIONS:
+        by_language.setdefault(snippet.language, set()).add((snippet.path.name, snippet.id))
+    cpp = by_language.get("cpp", set())
+    assert len(cpp) >= 60
+    categories = Counter(name for name, _ in cpp)
+    assert len(categories) == 15 and min(categories.values()) >= 3, categories
+    assert not {"linked_list.yaml", "tree.yaml"} & set(categories)
+
+
+@pytest.fixture(scope="module")
+def python_truths() -> Iterator[dict[tuple[str, str], list[Any]]]:
+    """Each translated snippet's Python results (run by the fork server), as JSON values."""
+    executor = make_executor()
+    truths: dict[tuple[str, str], list[Any]] = {}
+    try:
+        for snippet in TRANSLATIONS:
+            key = (snippet.path.name, snippet.id)
+            if key in truths:
+                continue
+            values = []
+            for case in PYTHON_SNIPPETS[key].cases():
+                call = Call(code=case.snippet.code, entry=case.snippet.entry, args=case.args)
+                outcome = executor.run(call)
+                assert outcome.status == OK, (key, case.input_id, outcome)
+                values.append(json.loads(json.dumps(ast.literal_eval(outcome.value or ""))))
+            truths[key] = values
+        yield truths
+    finally:
+        executor.close()
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    TRANSLATIONS,
+    ids=[f"{s.language}-{s.path.stem}-{s.id}" for s in TRANSLATIONS],
+)
+def test_a_translation_gives_the_python_result_on_every_input(
+    snippet: Snippet,
+    executor: NativeExecutor,
+    python_truths: dict[tuple[str, str], list[Any]],
+) -> None:
+    """One program per translation prints every input's result; each equals Python's as JSON."""
+    language = get(snippet.language)
+    natives = [case.native for case in snippet.cases()]
+    assert all(isinstance(native, SuiteCase) for native in natives)
+    calls = [native.call() for native in natives if isinstance(native, SuiteCase)]
+    program = language.program(
+        snippet.code, [language.print_statement(call) for call in calls], printing=True
+    )
+    outcome = executor.run(language, program, timeout=30)
+    assert outcome.status == OK, outcome.detail
+    printed = [json.loads(line) for line in (outcome.value or "").splitlines() if line.strip()]
+    expected = python_truths[(snippet.path.name, snippet.id)]
+    assert len(printed) == len(expected)
+    for input_id, call, got, want in zip(snippet.input_ids, calls, printed, expected, strict=True):
+        assert got == want, f"{snippet.path.name}::{snippet.id} [{input_id}] {call}"
