@@ -295,6 +295,44 @@ def test_programs_give_the_truth_and_score_each_way_of_writing_it(
     assert status("input", call + ";") == OK
 
 
+FREE_FUNCTION = """\
+  - id: add_one
+    code: |
+      def add_one(n: int) -> int:
+          return n + 1
+    inputs: [{n: 2}, {n: 4000000000}]
+  - id: add_one
+    language: cpp
+    code: |
+      long long add_one(long long n) { return n + 1; }
+"""
+
+
+def test_a_number_that_does_not_fit_the_result_type_is_not_taken(
+    tmp_path: Path, executor: NativeExecutor
+) -> None:
+    """``long long x = 3.7`` would compile to 3 and score a wrong answer as right."""
+    loaded = read_yaml(_file(tmp_path, FREE_FUNCTION))
+    (snippet,) = [s for s in loaded.snippets if s.language == "cpp"]
+    assert [case.call for case in snippet.cases()] == ["add_one(2)", "add_one(4000000000LL)"]
+    native = snippet.cases()[0].native
+    assert isinstance(native, SuiteCase)
+    language = get("cpp")
+    truth = executor.run(language, native.truth_program()).value
+    assert native.answer_program("output", "3", truth).count("long long llmexec_answer{3};") == 1
+
+    def status(answer: str) -> str:
+        return executor.run(language, native.answer_program("output", answer, truth)).status
+
+    assert [status(a) for a in ("3", "3LL", "3.7", "3.0", "4")] == [
+        OK,
+        OK,
+        COMPILE_ERROR,
+        COMPILE_ERROR,
+        ASSERTION_FAILED,
+    ]
+
+
 # --------------------------------------------------------------------------- the shipped suite
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "pytest_llmexec" / "benchmarks"
