@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -237,6 +238,16 @@ def test_a_bad_translation_costs_only_itself(
     assert message in str(problem)
 
 
+def test_a_bad_translations_problem_knows_its_language(tmp_path: Path) -> None:
+    """So that its failing test carries the language's marker (--llm-language selects it)."""
+    bad = CPP_TWO_SUM.replace("int target)", "int goal)")
+    (problem,) = read_yaml(_file(tmp_path, PYTHON_SNIPPET, bad)).problems
+    assert problem.language == "cpp"
+    unknown = CPP_TWO_SUM.replace("language: cpp", "language: rust")
+    (problem,) = read_yaml(_file(tmp_path, PYTHON_SNIPPET, unknown)).problems
+    assert problem.language is None
+
+
 def test_translations_of_in_place_snippets_and_twins_are_refused(tmp_path: Path) -> None:
     in_place = PYTHON_SNIPPET.replace("    tags:", "    score: nums\n    tags:")
     loaded = read_yaml(_file(tmp_path, in_place, CPP_TWO_SUM, CPP_TWO_SUM))
@@ -254,6 +265,10 @@ def test_translations_of_in_place_snippets_and_twins_are_refused(tmp_path: Path)
 
 @pytest.fixture(scope="module")
 def executor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeExecutor]:
+    if shutil.which("g++") is None or shutil.which("javac") is None:
+        pytest.skip(
+            "needs g++ and a JDK (apt-get install g++ openjdk-17-jdk-headless; .ci/run does)"
+        )
     native = NativeExecutor([Cpp(), Java()], cache_dir=tmp_path_factory.mktemp("native"))
     yield native
     native.close()
