@@ -1,4 +1,5 @@
-"""How fast C++ and Java rows are scored: the native executor against compiling from scratch.
+"""How fast C++, Java, JavaScript and Rust rows are scored: the native executor against
+compiling (or starting node) from scratch.
 
 Each row of the corpus costs two programs, as one pass of a CRUXEval-X task
 does: the row's own program (the ground truth) and the program with one
@@ -13,19 +14,19 @@ Two ways, taking turns row by row in the same run:
   ``bits/stdc++.h`` precompiled, a warm ``javac``, a cold artifact cache
   (prepared once before timing; that one-time cost is printed apart);
 - ``scratch``: what the issue measured: per program a fresh directory,
-  ``g++ -std=c++17`` then the binary, or ``javac`` then ``java -ea``; no sandbox.
+  ``g++ -std=c++17`` then the binary, or ``javac`` then ``java -ea``,
+  ``node main.js``, ``rustc --edition 2021`` then the binary; no sandbox.
 
 It prints seconds per row for each way, the ratio, the projected time of one
-pass over CRUXEval-X's 733 C++ and 698 Java rows on two workers, and the
-cost of a rerun (every build cached):
+pass over CRUXEval-X's rows (733 C++, 698 Java, 743 JavaScript, 690 Rust) on
+two workers, and the cost of a rerun (every build cached):
 
-    python scripts/bench_native.py [--rows 20] [--languages cpp,java]
+    python scripts/bench_native.py [--rows 20] [--languages cpp,java,js,rs]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -38,10 +39,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pytest_llmexec.execution.native import NativeExecutor  # noqa: E402
-from pytest_llmexec.languages import Cpp, Java, Language  # noqa: E402
+from pytest_llmexec.languages import Cpp, Java, JavaScript, Language, Rust  # noqa: E402
+from pytest_llmexec.languages.cruxeval_x import read_rows  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "cruxeval_x"
-CRUXEVAL_X_ROWS = {"cpp": 733, "java": 698}
+CRUXEVAL_X_ROWS = {"cpp": 733, "java": 698, "js": 743, "rs": 690}
 JAVATUPLES = "/usr/share/java/javatuples.jar"
 #: seconds to compile and run one program from scratch on the idle 2-core machine (issue #14)
 IDLE_SCRATCH = {"cpp": 1.5, "java": 0.85}
@@ -50,19 +52,15 @@ ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 def corpus(language: str, count: int) -> list[tuple[str, str]]:
     """*count* rows as (truth program, answer program), every program distinct."""
-    rows = [json.loads(line) for line in (FIXTURES / f"{language}.jsonl").read_text().splitlines()]
-    comment = "//"
+    rows, problems = read_rows(FIXTURES / f"{language}.jsonl")
+    if problems:
+        raise SystemExit(f"{language}: {problems[0]}")
     programs = []
     for index in range(count):
         row = rows[index % len(rows)]
-        code = f"{comment} benchmark row {index}\n{row['code']}"
-        end = row["output_reasoning"]
-        start = code.rindex(end.splitlines()[0])
-        recorded = code[start:]  # the recorded output is what stands where ???? is
-        prefix, suffix = end.split("????")
-        output = recorded[len(prefix) : len(recorded) - len(suffix)]
-        answer = code[:start] + prefix + f"({output})" + suffix
-        programs.append((code, answer))
+        first = f"// benchmark row {index}\n"  # a comment in all four languages
+        answer = row.program("output", f"({row.recorded['output']})")
+        programs.append((first + row.code, first + answer))
     return programs
 
 
@@ -72,6 +70,13 @@ def from_scratch(language: str, program: str) -> bool:
         if language == "cpp":
             Path(scratch, "main.cpp").write_text(program)
             steps = [["g++", "-std=c++17", "-o", "main", "main.cpp"], ["./main"]]
+        elif language == "js":
+            Path(scratch, "main.js").write_text(program)
+            steps = [[JavaScript().node_path(), "main.js"]]
+        elif language == "rs":
+            Path(scratch, "main.rs").write_text(program)
+            rustc = Rust().compiler_path()
+            steps = [[rustc, "--edition", "2021", "-o", "main", "main.rs"], ["./main"]]
         else:
             Path(scratch, "Problem.java").write_text(program)
             steps = [
@@ -88,9 +93,14 @@ def from_scratch(language: str, program: str) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20, help="rows per language (default 20)")
-    parser.add_argument("--languages", default="cpp,java")
+    parser.add_argument("--languages", default="cpp,java,js,rs")
     options = parser.parse_args()
-    languages: dict[str, Language] = {"cpp": Cpp(), "java": Java()}
+    languages: dict[str, Language] = {
+        "cpp": Cpp(),
+        "java": Java(),
+        "js": JavaScript(),
+        "rs": Rust(),
+    }
     chosen = [languages[name] for name in options.languages.split(",")]
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="llmexec-bench-cache-") as cache:
@@ -145,12 +155,14 @@ def measure(executor: NativeExecutor, language: Language, count: int) -> None:
         f"{statistics.fmean(rerun):.3f} s/row"
     )
     ratio = mean_scratch / mean_ours
-    idle = IDLE_SCRATCH[language.name] * 2 / ratio  # two programs per row
     print(
         f"{language.name}: one pass over CRUXEval-X's {total} rows on 2 workers at this load: "
         f"llmexec {mean_ours * total / 2 / 60:.1f} min, "
         f"scratch {mean_scratch * total / 2 / 60:.1f} min"
     )
+    if language.name not in IDLE_SCRATCH:
+        return  # the issue measured C++ and Java only
+    idle = IDLE_SCRATCH[language.name] * 2 / ratio  # two programs per row
     print(
         f"{language.name}: on an idle machine (from scratch {IDLE_SCRATCH[language.name]} s a "
         f"program, the issue's figure, divided by this ratio): {idle:.2f} s/row, "

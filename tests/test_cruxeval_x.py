@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from pytest_llmexec.execution.native import NativeExecutor
-from pytest_llmexec.languages import Cpp, Java
+from pytest_llmexec.execution.native import ASSERTION_FAILED, NativeExecutor
+from pytest_llmexec.languages import Cpp, Java, JavaScript, LanguageError, Rust
 from pytest_llmexec.languages.cruxeval_x import Row, read_rows, verdict
 
 FIXTURES = Path(__file__).with_name("fixtures") / "cruxeval_x"
@@ -77,7 +79,10 @@ def test_a_bad_row_is_named_and_the_others_load(tmp_path: Path, row: object, mes
 def test_the_language_is_the_file_stem(tmp_path: Path) -> None:
     rows, problems = read_rows(write_rows(tmp_path, "cobol.jsonl", GOOD))
     assert rows == []
-    assert "CRUXEval-X files are named by language: cpp.jsonl, java.jsonl" in str(problems[0])
+    assert (
+        "CRUXEval-X files are named by language: cpp.jsonl, java.jsonl, js.jsonl, rs.jsonl"
+        in str(problems[0])
+    )
     _, problems = read_rows(write_rows(tmp_path, "java.jsonl"))
     assert "holds no rows" in str(problems[0])
 
@@ -116,7 +121,7 @@ def test_answers_are_scored_as_cruxeval_x_does_with_the_verdicts_apart(
     assert verdict(executor.run(language, row.program(task, answer))) == expected
 
 
-@pytest.mark.parametrize("name", ["cpp", "java"])
+@pytest.mark.parametrize("name", ["cpp", "java", "js", "rs"])
 def test_a_row_is_a_native_case(name: str) -> None:
     from pytest_llmexec.languages.problem import NativeCase
 
@@ -127,3 +132,116 @@ def test_a_row_is_a_native_case(name: str) -> None:
         assert row.shown(task, None).count("????") == 1
         answer = row.oracle_answer(task, None)
         assert row.answer_program(task, answer, None) == row.truth_program()
+
+
+# --------------------------------------------------------------------------- JavaScript and Rust
+
+#: CRUXEval-X's own js.jsonl / rs.jsonl shape: integer ids, the answer for input prediction
+#: is the arguments (``candidate(????)``), Rust's reasoning texts start at f's closing brace
+JSRS_ROWS = 28
+
+
+@pytest.fixture(scope="module")
+def jsrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeExecutor]:
+    languages = []
+    for language in (JavaScript(), Rust()):
+        with contextlib.suppress(LanguageError):
+            language.toolchain()
+            languages.append(language)
+    if not languages:
+        pytest.skip("needs node or rustc (.ci/run installs them)")
+    native = NativeExecutor(languages, cache_dir=tmp_path_factory.mktemp("jsrs-cache"))
+    yield native
+    native.close()
+
+
+def wrong(output: str, name: str) -> str:
+    """A different value of the same type, by editing the recorded output's text: the first
+    boolean flipped, else the first digit moved on, else the first quoted character, else an
+    empty collection given an item."""
+    for text, other in (("true", "false"), ("false", "true")):
+        if re.search(rf"\b{text}\b", output):
+            return re.sub(rf"\b{text}\b", other, output, count=1)
+    digit = re.search(r"\d", output)
+    if digit:
+        moved = str((int(digit.group()) + 1) % 10)
+        return output[: digit.start()] + moved + output[digit.end() :]
+    quoted = re.search(r"[\"'](\w)", output)
+    if quoted:
+        moved = "a" if quoted.group(1) == "z" else chr(ord(quoted.group(1)) + 1)
+        return output[: quoted.start(1)] + moved + output[quoted.end(1) :]
+    empties = {
+        "[]": "[0]",
+        "{}": '{"x": 0}',
+        "Vec::<isize>::new()": "vec![0]",
+        "HashMap::<String, isize>::new()": 'HashMap::from([(String::from("x"), 0)])',
+    }
+    return empties[output.strip()]
+
+
+@pytest.mark.parametrize("name", ["js", "rs"])
+def test_js_and_rs_rows_are_read_in_cruxeval_x_shape(name: str) -> None:
+    rows, problems = read_rows(FIXTURES / f"{name}.jsonl")
+    assert problems == []
+    assert len(rows) == JSRS_ROWS
+    assert [row.id for row in rows] == [str(n) for n in range(JSRS_ROWS)]
+    for row in rows:
+        assert row.program("output", row.recorded["output"]) == row.code
+        assert row.program("input", row.recorded["input"]) == row.code
+    first = rows[0]
+    if name == "js":
+        assert first.recorded == {"output": "[4, 8]", "input": "[1, 2, 3, 4]"}
+        assert first.reasoning["output"].startswith("const assert = require('node:assert');")
+    else:
+        assert first.recorded == {"output": "vec![4, 8]", "input": "vec![1, 2, 3, 4]"}
+        assert first.reasoning["input"].startswith("}\n\nfn main() {\n")
+
+
+@pytest.mark.parametrize("name", ["js", "rs"])
+def test_every_js_and_rs_row_passes_and_a_wrong_answer_fails(
+    jsrs: NativeExecutor, name: str
+) -> None:
+    language = jsrs.languages.get(name) or pytest.skip(f"no {name} toolchain here")
+    rows, _ = read_rows(FIXTURES / f"{name}.jsonl")
+    for row in rows:
+        outcome = jsrs.run(language, row.code)
+        assert outcome.status == "ok", (row.id, outcome)
+        answer = wrong(row.recorded["output"], name)
+        assert answer != row.recorded["output"]
+        failed = jsrs.run(language, row.program("output", answer))
+        assert failed.status == ASSERTION_FAILED, (row.id, answer, failed)
+        assert verdict(failed) == "wrong"
+
+
+@pytest.mark.parametrize(
+    ("name", "task", "answer", "expected"),
+    [
+        ("js", "output", "[4, 8]", "correct"),
+        ("js", "output", "[8, 4]", "wrong"),
+        ("js", "output", "[4, 8", "unparseable"),
+        ("js", "input", "[2, 4, 5]", "correct"),
+        ("js", "input", "[2]", "wrong"),
+        ("js", "input", "undefinedName", "wrong"),  # parses; fails when run
+        ("rs", "output", "vec![4, 8]", "correct"),
+        ("rs", "output", "vec![8, 4]", "wrong"),
+        ("rs", "output", "[4, 8]", "correct"),  # Vec == array: Rust compares them
+        ("rs", "output", 'String::from("4, 8")', "unparseable"),  # a type error
+        ("rs", "input", "vec![2, 4, 5]", "correct"),
+        ("rs", "input", "vec![1]", "wrong"),
+        ("rs", "input", "[1, 2, 3, 4]", "unparseable"),
+    ],
+)
+def test_js_and_rs_answers_are_scored_as_cruxeval_x_does(
+    jsrs: NativeExecutor, name: str, task: str, answer: str, expected: str
+) -> None:
+    language = jsrs.languages.get(name) or pytest.skip(f"no {name} toolchain here")
+    row = read_rows(FIXTURES / f"{name}.jsonl")[0][0]  # double_evens([1, 2, 3, 4]) == [4, 8]
+    assert verdict(jsrs.run(language, row.program(task, answer))) == expected
+
+
+def test_cruxeval_x_files_number_their_rows(tmp_path: Path) -> None:
+    """CRUXEval-X's own files have integer ids ({"id": 0, ...}); a boolean is no id."""
+    rows, problems = read_rows(write_rows(tmp_path, "cpp.jsonl", {**GOOD, "id": 0}))
+    assert ([row.id for row in rows], problems) == (["0"], [])
+    _, problems = read_rows(write_rows(tmp_path, "cpp.jsonl", {**GOOD, "id": True}))
+    assert "field 'id': must be a string, not bool" in str(problems[0])

@@ -50,7 +50,10 @@ COMPILE_ERROR = "compile error"
 ASSERTION_FAILED = "assertion failed"
 #: bumped whenever a change may change an outcome
 NATIVE_VERSION = "native-1"
-#: what each seccomp profile allows beyond the Python server's (for the report header)
+#: what each seccomp profile allows beyond the Python server's (for the report header); which
+#: one each language's build and run use is its `Language.needs`: g++ and rustc build under
+#: ``build`` (their drivers run the assembler and the linker), javac and ``node --check``
+#: under ``run`` (threads only); every program runs under ``run``
 PROFILES = {"build": "exec+fork", "run": "exec"}
 
 
@@ -59,12 +62,20 @@ class NativeServer(ForkServer):
 
     script = NATIVE_SERVER
 
-    def __init__(self, shared: dict[str, str], *, sandbox: bool | None = None) -> None:
+    def __init__(
+        self, shared: dict[str, str], *, sandbox: bool | None = None, reads: Sequence[str] = ()
+    ) -> None:
         super().__init__(0, sandbox=sandbox)
         self.shared = shared
+        self.reads = list(reads)
 
     def options(self) -> dict[str, Any]:
-        return {"sandbox": self.sandbox, "parent": os.getpid(), "shared": self.shared}
+        return {
+            "sandbox": self.sandbox,
+            "parent": os.getpid(),
+            "shared": self.shared,
+            "reads": self.reads,
+        }
 
 
 @dataclass(frozen=True)
@@ -100,7 +111,8 @@ class NativeExecutor:
         self.root = root
         (root / "artifacts").mkdir(parents=True, exist_ok=True)
         shared = {name: str(prepared(language, root)) for name, language in self.languages.items()}
-        self.server = NativeServer(shared, sandbox=sandbox)
+        reads = [path for language in self.languages.values() for path in language.reads()]
+        self.server = NativeServer(shared, sandbox=sandbox, reads=reads)
         self.server.start()
         self._memory: dict[str, Built] = {}
         self._lock = threading.Lock()
@@ -114,9 +126,10 @@ class NativeExecutor:
         """One line for the report header: the layers and what each language's profile allows."""
         toolchains = "; ".join(f"{n}={lang.toolchain()}" for n, lang in self.languages.items())
         profiles = ",".join(f"{k}:{v}" for k, v in PROFILES.items())
+        needs = "; ".join(f"{n}={lang.needs}" for n, lang in self.languages.items() if lang.needs)
         return (
             f"llmexec native: sandbox={','.join(self.layers) or 'none'} "
-            f"seccomp-profiles={profiles} toolchains: {toolchains}"
+            f"seccomp-profiles={profiles} toolchains: {toolchains} | per language: {needs}"
         )
 
     def shared(self, language: Language) -> str:
@@ -148,12 +161,12 @@ class NativeExecutor:
                 "collect": list(plan.collect),
                 "timeout": plan.timeout,
                 "memory": plan.memory,
-                "profile": "build",
+                "profile": plan.profile,
             }
             if plan.warm:
                 request.update(warm=plan.warm, profile="run")
             answer = self._ask(request, plan.timeout)
-            built, keep = self._built(answer, plan.timeout, set(plan.files))
+            built, keep = self._built(answer, plan.timeout, set(plan.files) - set(plan.collect))
             if keep:
                 self._memory[key] = built
                 self._write(key, built)

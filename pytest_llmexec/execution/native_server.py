@@ -69,6 +69,8 @@ class NativeServer:
         self.parent = int(options["parent"])
         #: directories bound read-only into the sandbox: {"/in/the/sandbox": "/on/the/host"}
         self.shared: dict[str, str] = dict(options.get("shared", {}))
+        #: host directories the toolchains read (a toolchain under a home directory)
+        self.reads: list[str] = [str(path) for path in options.get("reads", [])]
         self.pid = os.getpid()
         self.layers = ["process", "limits", "clean-env", "tmpdir"]
         self.uid: int | None = None
@@ -105,7 +107,9 @@ class NativeServer:
         if self.use_sandbox:
             keep = [sys.prefix, sys.base_prefix, sys.exec_prefix, HERE]
             self.layers += sandbox.setup_namespaces(keep, before_tmpfs=open_shared)
-            if os.geteuid() == 0 and sandbox.readable_by_anyone([HERE, *self.shared.values()]):
+            if os.geteuid() == 0 and sandbox.readable_by_anyone(
+                [HERE, *self.shared.values(), *self.reads]
+            ):
                 self.uid = sandbox.sandbox_uid(self.pid)
                 self.layers.append("uid")
             if self.uid is None and os.geteuid() == 0:

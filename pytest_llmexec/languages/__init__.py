@@ -5,10 +5,12 @@ from __future__ import annotations
 from .base import Language, LanguageError
 from .cpp import Cpp
 from .java import Java
+from .javascript import JavaScript
+from .rust import Rust
 
-__all__ = ["Cpp", "Java", "Language", "LanguageError", "get", "names"]
+__all__ = ["Cpp", "Java", "JavaScript", "Language", "LanguageError", "Rust", "get", "names"]
 
-_LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java}
+_LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java, "js": JavaScript, "rs": Rust}
 
 
 def names() -> tuple[str, ...]:
@@ -17,7 +19,8 @@ def names() -> tuple[str, ...]:
 
 
 def get(name: str) -> Language:
-    """The language called *name* (``cpp``, ``java``); `LanguageError` lists the known ones."""
+    """The language called *name* (``cpp``, ``java``, ``js``, ``rs``); `LanguageError` lists
+    the known ones."""
     try:
         return _LANGUAGES[name]()
     except KeyError:

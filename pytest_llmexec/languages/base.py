@@ -34,13 +34,17 @@ class Build:
     files: Mapping[str, bytes]
     #: the compiler's command line, or the warm compiler's (see `warm`)
     argv: tuple[str, ...]
-    #: what to keep of the working directory afterwards (a name ending in ``/``: its files)
+    #: what to keep of the working directory afterwards (a name ending in ``/``: its files;
+    #: a source named here is kept too: the artifact of a check-only build is its source)
     collect: tuple[str, ...]
     #: the name of a long-lived compiler that takes *files* as a request instead
     warm: str | None = None
     #: address-space limit in bytes (None: the runtime bounds its own heap)
     memory: int | None = None
     timeout: float = 60.0
+    #: the seccomp profile: ``build`` (a driver that runs passes as programs of their own)
+    #: or ``run`` (a checker that needs threads only, such as ``node --check``)
+    profile: str = "build"
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,8 @@ class Language(ABC):
     name: str
     #: the code fence's info string
     fence: str
+    #: what the toolchain needs from the sandbox beyond the Python child (the report header)
+    needs: str = ""
 
     @abstractmethod
     def toolchain(self) -> str:
@@ -149,6 +155,12 @@ class Language(ABC):
 
         Raises `LanguageError` when the toolchain is missing, saying what to install.
         """
+
+    def reads(self) -> tuple[str, ...]:
+        """Host directories outside the system's own that the sandboxed toolchain reads (a
+        toolchain under a home directory): the sandbox runs as a user of its own only when
+        every one of them is open to other users."""
+        return ()
 
     def prepare(self, directory: Path) -> None:  # noqa: B027 - most languages need nothing
         """Build the trusted, program-independent parts once (a precompiled header, the
@@ -211,7 +223,8 @@ class Language(ABC):
 
     def read_value(self, printed: str) -> Any:
         """The value a program printed with `print_statement` (the last line it printed)."""
-        lines = [line for line in printed.splitlines() if line.strip()]
+        # lines end with "\n" only: splitlines() would also cut at U+2028 inside a string
+        lines = [line for line in printed.split("\n") if line.strip()]
         if not lines:
             raise LanguageError(f"the {self.name} program printed no result")
         try:

@@ -64,6 +64,7 @@ _SPECIFIERS = re.compile(r"\b(static|inline|virtual|constexpr|explicit|friend)\b
 class Cpp(Language):
     name = "cpp"
     fence = "cpp"
+    needs = "build profile for g++ (runs cc1plus, as, ld), run profile for the binary"
 
     def __init__(self, compiler: str = "g++") -> None:
         self.compiler = compiler

@@ -30,7 +30,7 @@ from .problem import PLACEHOLDER
 FIELDS = ("id", "code", "input_reasoning", "output_reasoning")
 TASKS = ("output", "input")
 #: CRUXEval-X's file stems for the languages this package runs
-LANGUAGES = ("cpp", "java")
+LANGUAGES = ("cpp", "java", "js", "rs")
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,8 @@ def _row(path: Path, lineno: int, text: str, language: str, seen: Mapping[str, i
     if missing:
         raise fail(f"row lacks {missing}; CRUXEval-X rows have {', '.join(FIELDS)}", missing[0])
     for name in FIELDS:
+        if name == "id" and isinstance(raw[name], int) and not isinstance(raw[name], bool):
+            continue  # CRUXEval-X's own files number their rows: {"id": 0, ...}
         if not isinstance(raw[name], str):
             raise fail(f"must be a string, not {type(raw[name]).__name__}", name)
     if rid in seen:

@@ -74,6 +74,7 @@ TUPLES = (
 class Java(Language):
     name = "java"
     fence = "java"
+    needs = "run profile (threads) for the warm javac and the JVM, heap bounded by -Xmx"
 
     def __init__(self, java: str = "java", javac: str = "javac") -> None:
         self.java_name, self.javac_name = java, javac
