@@ -22,7 +22,7 @@ from pytest_llmexec.benchmark import Snippet, read_yaml
 from pytest_llmexec.execution import make_executor
 from pytest_llmexec.execution.api import OK, Call
 from pytest_llmexec.execution.native import ASSERTION_FAILED, COMPILE_ERROR, NativeExecutor
-from pytest_llmexec.languages import Cpp, Java, LanguageError, get
+from pytest_llmexec.languages import Cpp, Java, LanguageError, get, names
 from pytest_llmexec.languages.base import Parameter, Signature
 from pytest_llmexec.languages.suite import SuiteCase
 
@@ -210,7 +210,7 @@ def test_a_translation_takes_the_python_snippets_inputs_and_description(
         (CPP_TWO_SUM.replace("pair_sum", "other"), "needs a Python snippet with the id 'other'"),
         (
             CPP_TWO_SUM.replace("language: cpp", "language: rust"),
-            "field 'language': unknown language 'rust'; known: python, cpp, java",
+            "field 'language': unknown language 'rust'; known: " + ", ".join(names()),
         ),
         (
             CPP_TWO_SUM.replace("int target)", "int goal)"),
@@ -226,6 +226,10 @@ def test_a_translation_takes_the_python_snippets_inputs_and_description(
             "cannot read the cpp entry point: the C++ class Solution has 0 public methods",
         ),
         (CPP_TWO_SUM.replace("language: cpp", "language: java"), "the Java type 'vector<int>'"),
+        (
+            CPP_TWO_SUM.replace("language: cpp", "language: js"),
+            "reading a suite snippet's signature is not supported for js",
+        ),
     ],
 )
 def test_a_bad_translation_costs_only_itself(
