@@ -1,9 +1,13 @@
 """Evaluates cases: ground truth, prompt, model conversation, verdict.
 
-The engine wires the parts together and owns the two process-wide resources:
+The engine wires the parts together and owns the process-wide resources:
 the executor (started first, before any thread exists, so a fork server can
-fork safely) and a background event loop on which model conversations run,
-so that requests for many tests can be in flight at once.
+fork safely), a background event loop on which model conversations run,
+so that requests for many tests can be in flight at once, and, once a case
+of a compiled language is collected, a native executor per language (its
+server is started as a new process, never forked from this one, so threads
+do not matter to it). Every run goes through `Engine.run`, which sends a
+call to the executor of its language.
 """
 
 from __future__ import annotations
@@ -15,15 +19,18 @@ from collections import Counter
 from collections.abc import Coroutine, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .answers import NotALiteral, Raised, equal, parse_literal
-from .benchmark import Case
+from .benchmark import PYTHON, Case
 from .execution import Call, Executor, Outcome
+from .execution.native import NativeExecutor
+from .languages import get as get_language
 from .providers import Conversation, Model, Task, Usage
 from .strategies import Prompt, PromptOptions, Strategy
 from .strategies.iip import check_steps, first_divergent
-from .tasks import TASKS, Expected
+from .tasks import TASKS, Expected, native
 from .tasks import Task as PredictionTask
 from .verdicts import CORRECT, ERROR, UNPARSEABLE, VERDICTS, WRONG
 
@@ -152,6 +159,8 @@ def _case_call(
     steps: tuple[tuple[int, int], ...] | None = None,
 ) -> Call:
     snippet = case.snippet
+    if case.native is not None:
+        return native.truth_call(case, snippet.timeout or default_timeout)
     return Call(
         code=snippet.code,
         entry=snippet.entry,
@@ -213,8 +222,11 @@ class Engine:
         options: PromptOptions | None = None,
         default_timeout: float = 5.0,
         tasks: dict[str, PredictionTask] | None = None,
+        native_cache_dir: Path | None = None,
     ) -> None:
         self.default_timeout = default_timeout
+        self.native_cache_dir = native_cache_dir  # None: a temporary directory per executor
+        self._native: dict[str, NativeExecutor] = {}
         self.tasks = tasks if tasks is not None else dict(TASKS)
         self.executor = executor
         self.models = models
@@ -228,13 +240,37 @@ class Engine:
         ] = {}
         self._loop: _LoopThread | None = None
 
+    # ------------------------------------------------------------------ execution
+    def native(self, language: str) -> NativeExecutor:
+        """The executor of *language*, started the first time it is needed.
+
+        Raises `languages.LanguageError` (a missing toolchain, an unknown language)
+        or `execution.forkserver.ServerError` (a sandbox that cannot start).
+        """
+        executor = self._native.get(language)
+        if executor is None:
+            executor = NativeExecutor([get_language(language)], cache_dir=self.native_cache_dir)
+            self._native[language] = executor
+        return executor
+
+    def native_lines(self) -> list[str]:
+        """What each started native executor's sandbox allows, for the report header."""
+        return [executor.describe() for executor in self._native.values()]
+
+    def run(self, call: Call) -> Outcome:
+        """Run *call* in the sandbox of its language."""
+        if call.language == PYTHON:
+            return self.executor.run(call)
+        executor = self.native(call.language)
+        return executor.run(executor.languages[call.language], call.code, call.timeout)
+
     # ------------------------------------------------------------------ truth
     def truth(self, case: Case, *, steps: tuple[tuple[int, int], ...] | None = None) -> Outcome:
         """The real outcome; with *steps*, a traced run that also gives the state per step."""
         call = _case_call(case, self.default_timeout, trace=steps is not None, steps=steps)
         outcome = self._truths.get(call)
         if outcome is None:
-            outcome = self.executor.run(call)
+            outcome = self.run(call)
             self._truths[call] = outcome
         return outcome
 
@@ -245,7 +281,7 @@ class Engine:
         call = _case_call(case, self.default_timeout, trace=trace, steps=steps)
         outcome = self._references.get(call)
         if outcome is None:
-            outcome = self.executor.run(call)
+            outcome = self.run(call)
             self._references[call] = outcome
         return outcome
 
@@ -266,7 +302,9 @@ class Engine:
         strategy = self.strategies[strategy_name]
         task = self.tasks[task_name]
         fields: dict[str, str] | None = None
-        if task.needs_truth:  # the question shows the true result (input prediction)
+        # the question shows the true result (input prediction), or a compiled case's
+        # program, which is only asked when it holds
+        if task.needs_truth or case.native is not None:
             expected = self.expected(case)
             if not isinstance(expected, Expected):  # no question to ask: evaluate says why
                 done: Future[list[Conversation]] = Future()
@@ -310,6 +348,8 @@ class Engine:
     def expected(self, case: Case) -> Expected | str:
         """The true outcome as the tasks score it, or why the snippet gave none."""
         truth = self.truth(case)
+        if case.native is not None:
+            return native.expected(case, truth)
         value: Any
         if truth.ok and truth.value is not None:
             try:
@@ -339,7 +379,7 @@ class Engine:
             case=case,
             model=model_name,
             strategy=strategy_name,
-            template_hash=strategy.template_hash_for(task_name),
+            template_hash=strategy.template_hash_for(task_name, case.snippet.language),
             verdict=ERROR,
             expected=None,
             truth=truth,
@@ -348,9 +388,11 @@ class Engine:
         expected = self.expected(case)
         if not isinstance(expected, Expected):
             result.error = expected
+            # a compiled case's program asserts its recorded output: it failed
+            result.recorded_mismatch = case.native is not None and case.recorded_output is not None
             return result
         result.expected = expected.text
-        if case.recorded_output is not None:
+        if case.native is None and case.recorded_output is not None:
             result.recorded_mismatch = _recorded_mismatch(case, expected.value)
 
         key = (case.key + "@" + str(case.snippet.path), model_name, strategy_name, task_name)
@@ -372,7 +414,7 @@ class Engine:
                 problem = conversation.error or "the model gave no reply"
                 result.samples.append(SampleResult(ERROR, None, None, problem))
                 continue
-            scored = task.score(conversation.final, tag, case, expected, self.executor.run, timeout)
+            scored = task.score(conversation.final, tag, case, expected, self.run, timeout)
             result.samples.append(
                 SampleResult(scored.verdict, scored.predicted, conversation.final, scored.problem)
             )
@@ -424,6 +466,9 @@ class Engine:
                     self._loop.submit(model.aclose()).result(timeout=5)
             self._loop.close()
         self.executor.close()
+        for executor in self._native.values():
+            executor.close()
+        self._native.clear()
 
 
 def _recorded_mismatch(case: Case, value: Any) -> bool:

@@ -31,6 +31,7 @@ from .report.baseline import (
     plan_update,
     relative_path,
 )
+from .report.records import language
 from .tasks import DEFAULT as DEFAULT_TASK
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class GatePlugin:
     # ------------------------------------------------------------------ decision
 
     def selection(self, session: pytest.Session) -> Selection:
-        """The paths, models and strategies of this run, and whatever narrowed it."""
+        """The paths, models, strategies and languages of this run, and whatever narrowed it."""
         config = self.config
         option = config.option
         filters = []
@@ -123,7 +124,10 @@ class GatePlugin:
             strategy if task == DEFAULT_TASK else f"{strategy}/{task}"
             for strategy, task in s.runs()
         )
-        return Selection(paths, s.models, labels, tuple(filters))
+        # the languages its cases hold: --llm-language narrows them, and a language the
+        # collected files do not hold has no case here to replace its baseline entries
+        held = tuple(sorted({language(r) for r in self.state.records}))
+        return Selection(paths, s.models, labels, tuple(filters), held)
 
     def accept_command(self) -> str:
         args = [

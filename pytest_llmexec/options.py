@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from .languages import names as language_names
 from .providers.llamacpp import label as model_label
 from .strategies import KNOWN as KNOWN_STRATEGIES
 from .strategies import STRATEGIES, TemplateError, Templates, get_strategy
@@ -61,6 +62,13 @@ OPTIONS: tuple[Option, ...] = (
         metavar="output,input",
     ),
     Option(
+        "--llm-language",
+        "llm_language",
+        "languages to run, comma-separated: python, cpp, java (default: every language "
+        "the collected files hold)",
+        metavar="python,cpp,java",
+    ),
+    Option(
         "--llm-templates",
         "llm_templates",
         "folder of prompt templates to use instead of the built-in ones (vp.txt, cot.txt, "
@@ -103,8 +111,9 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--llm-replay",
         "llm_replay",
-        "generations file for the 'replay' model ({snippet id: [answers]}); one per task "
-        "with output=PATH,input=PATH",
+        "generations file for the 'replay' model ({snippet id: [answers]}, or CRUXEval-X's "
+        "published [{id, answer, res}]); one per task with output=PATH,input=PATH; a "
+        "CRUXEval-X results folder (infer_results/MODEL) gives <lang>_<task>.json per case",
         metavar="PATH",
     ),
     Option(
@@ -362,6 +371,8 @@ class Settings:
     templates: Path | None = None  # --llm-templates: the user's template folder
     model_specs: dict[str, str] = field(default_factory=dict)  # name -> as given
     server: str | None = None  # --llm-server: the llama-server binary
+    #: --llm-language: the languages that run (None: every language the files hold)
+    languages: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -384,7 +395,12 @@ class Settings:
             "shrink": self.shrink,
             "template_hashes": self.template_hashes(),
             "templates": str(self.templates) if self.templates else "built-in",
+            "languages": list(self.languages) if self.languages is not None else None,
         }
+
+    def runs_language(self, language: str) -> bool:
+        """Whether tests of *language* are collected (``--llm-language``)."""
+        return self.languages is None or language in self.languages
 
     def template_set(self) -> Templates:
         return Templates(self.templates)
@@ -492,7 +508,25 @@ def settings_from(config: pytest.Config) -> Settings:
         templates=template_dir,
         model_specs=specs,
         server=raw_value(config, "--llm-server"),
+        languages=_languages(config),
     )
+
+
+def _languages(config: pytest.Config) -> tuple[str, ...] | None:
+    """``--llm-language``: known names only; None when not given (every language)."""
+    raw = raw_value(config, "--llm-language")
+    if raw is None:
+        return None
+    chosen = tuple(dict.fromkeys(_split(raw)))
+    known = language_names()
+    unknown = [name for name in chosen if name not in known]
+    if unknown or not chosen:
+        raise pytest.UsageError(
+            f"--llm-language={raw}: "
+            + (f"unknown language {unknown[0]!r}; " if unknown else "")
+            + f"choose from {', '.join(known)}"
+        )
+    return chosen
 
 
 def _tasks(config: pytest.Config, strategies: tuple[str, ...]) -> tuple[str, ...]:

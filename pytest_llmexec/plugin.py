@@ -17,14 +17,19 @@ import pytest
 
 from . import inputs
 from . import options as opts
-from .benchmark import BenchmarkError, Case, Snippet, looks_like_benchmark, read_benchmark
+from .benchmark import PYTHON, BenchmarkError, Case, Snippet, looks_like_benchmark
 from .engine import CaseResult, Engine
 from .execution import describe as describe_executor
 from .execution import make_executor
 from .execution.api import NONDETERMINISTIC
+from .execution.forkserver import ServerError
 from .execution.truth_cache import with_truth_cache
 from .gating import GatePlugin
 from .inputs import shrink as inputs_shrink
+from .languages import LanguageError
+from .languages import names as language_names
+from .languages.cruxeval_x import is_cruxeval_x
+from .loading import read_file
 from .local_servers import LocalServers
 from .providers import (
     Model,
@@ -38,7 +43,7 @@ from .providers import (
 from .providers.pacing import RetryPolicy
 from .report import html as html_report
 from .report import json_report, terminal
-from .strategies import PromptOptions, get_strategy
+from .strategies import PromptOptions, TemplateError, get_strategy
 from .tasks import DEFAULT as DEFAULT_TASK
 from .version import __version__
 
@@ -54,6 +59,8 @@ BASE_MARKERS = {
     "output": "output prediction: the model says what a call returns",
     "input": "input prediction: the model gives a call that returns a given output",
 }
+#: every test carries the marker of its snippet's language
+LANGUAGE_MARKERS = {name: f"snippets in {name}" for name in language_names()}
 
 
 PROVIDER_PREFIXES = ("openai:", "anthropic:")
@@ -152,8 +159,29 @@ class LLMExec:
                     describe=self.settings.describe, iip_max_steps=self.settings.iip_max_steps
                 ),
                 default_timeout=self.settings.timeout,
+                native_cache_dir=(  # prepared toolchains and built programs, by content
+                    None
+                    if self.provider_settings.cache == "off"
+                    else self.provider_settings.cache_dir
+                ),
             )
         return self._engine
+
+    def start_native(self, language: str) -> str | None:
+        """Start *language*'s executor; why it cannot start, or None."""
+        try:
+            self.engine.native(language)
+        except (LanguageError, ServerError, OSError) as exc:
+            return f"{language} cannot run here: {exc}"
+        return None
+
+    def strategies_for(self, language: str) -> list[tuple[str, str]]:
+        """The (strategy, task) runs that make tests for snippets in *language*."""
+        return [
+            (strategy, task)
+            for strategy, task in self.settings.runs()
+            if language == PYTHON or not self.engine.strategies[strategy].python_only
+        ]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect results from reports: our own tests' or, on a controller, the workers'."""
@@ -189,9 +217,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for name, description in BASE_MARKERS.items():
+    for name, description in {**BASE_MARKERS, **LANGUAGE_MARKERS}.items():
         config.addinivalue_line("markers", f"{name}: {description}")
     settings = opts.settings_from(config)
+    _check_python_only(config, settings)
     state = LLMExec(config, settings)
     for model in settings.models:
         state.register_marker(marker_name(model), f"tests of the model {model}")
@@ -208,6 +237,82 @@ def pytest_configure(config: pytest.Config) -> None:
     gate_settings = opts.gate_settings_from(config)
     if gate_settings.configured:
         config.pluginmanager.register(GatePlugin(config, gate_settings, state), "llmexec-gate")
+
+
+def given_languages(config: pytest.Config) -> list[str]:
+    """The compiled languages of the CRUXEval-X files given as path arguments (``cpp.jsonl``)."""
+    root = Path(config.invocation_params.dir)
+    found = [Path(arg.split("::")[0]) for arg in config.args]
+    return list(dict.fromkeys(p.stem for p in found if is_cruxeval_x(root / p)))
+
+
+def _only_native(config: pytest.Config, settings: opts.Settings) -> list[str] | None:
+    """The compiled languages of the run when it can hold no Python test, else None."""
+    if settings.languages is not None:
+        return None if PYTHON in settings.languages else list(settings.languages)
+    given = given_languages(config)
+    if (
+        config.args
+        and len(given)
+        and all(
+            is_cruxeval_x(Path(config.invocation_params.dir) / arg.split("::")[0])
+            for arg in config.args
+        )
+    ):
+        return given
+    return None
+
+
+def _check_python_only(config: pytest.Config, settings: opts.Settings) -> None:
+    """Strategies that ask Python only (iip), with only compiled snippets: a usage error."""
+    native = _only_native(config, settings)
+    if not settings.active or native is None:
+        return
+    if all(get_strategy(name).python_only for name in settings.strategies):
+        names = ",".join(settings.strategies)
+        raise pytest.UsageError(
+            f"--llm-strategy={names} does not ask {', '.join(native)}: IIP traces Python "
+            "only, and this run holds no Python snippet; add --llm-strategy=vp or cot "
+            "(README: Other languages)"
+        )
+
+
+def header_languages(state: LLMExec) -> list[str]:
+    """The compiled languages the header can name before collection: those chosen with
+    --llm-language, else those of the CRUXEval-X files given."""
+    chosen = state.settings.languages
+    if chosen is not None:
+        return [name for name in chosen if name != PYTHON]
+    return given_languages(state.config)
+
+
+def _language_lines(state: LLMExec) -> list[str]:
+    chosen = state.settings.languages
+    lines = [
+        "llmexec languages: "
+        + (",".join(chosen) if chosen is not None else "every language the collected files hold")
+    ]
+    python_only = [s for s in state.settings.strategies if get_strategy(s).python_only]
+    for language in header_languages(state):
+        problem = state.start_native(language)
+        if problem is not None:
+            lines.append(f"llmexec {problem}")
+        try:
+            hashes = [
+                f"{strategy if task == DEFAULT_TASK else f'{strategy}/{task}'}="
+                + state.engine.strategies[strategy].template_hash_for(task, language)
+                for strategy, task in state.strategies_for(language)
+            ]
+        except TemplateError as exc:
+            hashes = [f"unusable: {exc}"]
+        if hashes:
+            lines.append(f"llmexec templates {language}: " + " ".join(hashes))
+        lines += [
+            f"llmexec: {strategy} does not ask {language}: it traces Python only; no "
+            f"{strategy} tests of {language} snippets (README: Other languages)"
+            for strategy in python_only
+        ]
+    return lines + state.engine.native_lines()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -248,6 +353,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         )
         + state.local_servers.header()
         + [describe_executor(state.engine.executor)]
+        + _language_lines(state)
     )
 
 
@@ -307,7 +413,7 @@ class BenchmarkFile(pytest.File):
                 "pass --llm-model=NAME (for example --llm-model=oracle) or set llm_model in "
                 "the ini file"
             )
-        loaded = read_benchmark(self.path)
+        loaded = read_file(self.path)
         if loaded.problems and not loaded.snippets:  # nothing to run: a collection error
             raise CollectionProblem(
                 "\n".join(_relative(str(p), self.path, self.config) for p in loaded.problems)
@@ -315,9 +421,14 @@ class BenchmarkFile(pytest.File):
         for snippet in loaded.snippets:
             yield from self._items(state, snippet)
         for problem in loaded.problems:  # one failing test per bad row: the rest still runs
-            yield self._broken(state, problem)
+            broken = self._broken(state, problem)
+            if broken is not None:
+                yield broken
 
-    def _broken(self, state: LLMExec, problem: BenchmarkError) -> pytest.Item:
+    def _broken(self, state: LLMExec, problem: BenchmarkError) -> pytest.Item | None:
+        language = self.path.stem if is_cruxeval_x(self.path) else PYTHON
+        if not state.settings.runs_language(language):
+            return None
         name = f"line{problem.line}" if problem.line is not None else "file"
         item = BrokenEntry.from_parent(
             self,
@@ -328,13 +439,34 @@ class BenchmarkFile(pytest.File):
         # selected by the usual -m expressions, so a bad row is not filtered away unseen
         for mark in (
             "llmexec",
-            *state.settings.strategies,
+            language,
+            *(s for s, _ in state.strategies_for(language)),
             *map(marker_name, state.settings.models),
         ):
             item.add_marker(mark)
         return item
 
+    def _runs(self, state: LLMExec, language: str) -> list[tuple[str, str]]:
+        """The runs for snippets in *language*; a language that cannot run is one error."""
+        runs = state.strategies_for(language)
+        if language == PYTHON or not runs:
+            return runs
+        problem = state.start_native(language)
+        if problem is not None:
+            raise CollectionProblem(f"{self.path.name}: {problem}")
+        try:
+            for strategy, task in runs:
+                state.engine.strategies[strategy].template_hash_for(task, language)
+        except TemplateError as exc:
+            raise CollectionProblem(f"{self.path.name}: {exc}") from None
+        return runs
+
     def _items(self, state: LLMExec, snippet: Snippet) -> Iterator[pytest.Item]:
+        language = snippet.language
+        if not state.settings.runs_language(language):  # --llm-language
+            return
+        runs = self._runs(state, language)
+        language_part = "" if language == PYTHON else f"{language}-"
         state.register_marker(snippet.category, f"snippets of the category {snippet.category}")
         wanted = inputs.examples_for(snippet, state.settings.examples)
         try:
@@ -347,8 +479,11 @@ class BenchmarkFile(pytest.File):
             state.generated[(str(snippet.path), snippet.id)] = extra
         for case in [*snippet.cases(), *extra.cases]:
             for model in state.settings.models:
-                for strategy, task in state.settings.runs():
-                    name = f"{snippet.id}[{model}-{strategy}-{_task_part(task)}{case.input_id}]"
+                for strategy, task in runs:
+                    name = (
+                        f"{snippet.id}[{model}-{strategy}-{_task_part(task)}"
+                        f"{language_part}{case.input_id}]"
+                    )
                     # The node id is given as text so that pytest parses it like the ids it
                     # reads back (--lf, --deselect): "<file>::<snippet>[<params>]".
                     item = LLMItem.from_parent(
@@ -360,7 +495,14 @@ class BenchmarkFile(pytest.File):
                         strategy=strategy,
                         task=task,
                     )
-                    marks = ("llmexec", strategy, task, marker_name(model), snippet.category)
+                    marks = (
+                        "llmexec",
+                        strategy,
+                        task,
+                        marker_name(model),
+                        snippet.category,
+                        language,
+                    )
                     for mark in marks:
                         item.add_marker(mark)
                     if case.generated:

@@ -134,10 +134,25 @@ def test_a_row_is_a_native_case(name: str) -> None:
         assert row.answer_program(task, answer, None) == row.truth_program()
 
 
+def test_a_placeholder_for_the_arguments_stands_for_the_whole_call(tmp_path: Path) -> None:
+    """CRUXEval-X's own C++ rows write ``candidate(????)``; models answer the whole call."""
+    row = {
+        **GOOD,
+        "input_reasoning": "int main() {\n    assert(f(????) == 1);\n}\n",
+    }
+    row["code"] = "int f() { return 1; }\nint main() {\n    assert(f() == 1);\n}\n"
+    rows, problems = read_rows(write_rows(tmp_path, "cpp.jsonl", row))
+    assert problems == []
+    assert rows[0].recorded["input"] == "f()"
+    assert rows[0].program("input", "f()") == row["code"]
+    assert rows[0].shown("input", None).endswith("assert(???? == 1);\n}\n")
+
+
 # --------------------------------------------------------------------------- JavaScript and Rust
 
-#: CRUXEval-X's own js.jsonl / rs.jsonl shape: integer ids, the answer for input prediction
-#: is the arguments (``candidate(????)``), Rust's reasoning texts start at f's closing brace
+#: CRUXEval-X's own js.jsonl / rs.jsonl shape: integer ids, the input reasoning writes
+#: ``candidate(????)`` (the answer is the whole call, as published), Rust's reasoning texts
+#: start at f's closing brace
 JSRS_ROWS = 28
 
 
@@ -190,10 +205,10 @@ def test_js_and_rs_rows_are_read_in_cruxeval_x_shape(name: str) -> None:
         assert row.program("input", row.recorded["input"]) == row.code
     first = rows[0]
     if name == "js":
-        assert first.recorded == {"output": "[4, 8]", "input": "[1, 2, 3, 4]"}
+        assert first.recorded == {"output": "[4, 8]", "input": "candidate([1, 2, 3, 4])"}
         assert first.reasoning["output"].startswith("const assert = require('node:assert');")
     else:
-        assert first.recorded == {"output": "vec![4, 8]", "input": "vec![1, 2, 3, 4]"}
+        assert first.recorded == {"output": "vec![4, 8]", "input": "candidate(vec![1, 2, 3, 4])"}
         assert first.reasoning["input"].startswith("}\n\nfn main() {\n")
 
 
@@ -219,16 +234,16 @@ def test_every_js_and_rs_row_passes_and_a_wrong_answer_fails(
         ("js", "output", "[4, 8]", "correct"),
         ("js", "output", "[8, 4]", "wrong"),
         ("js", "output", "[4, 8", "unparseable"),
-        ("js", "input", "[2, 4, 5]", "correct"),
-        ("js", "input", "[2]", "wrong"),
-        ("js", "input", "undefinedName", "wrong"),  # parses; fails when run
+        ("js", "input", "candidate([2, 4, 5])", "correct"),
+        ("js", "input", "candidate([2])", "wrong"),
+        ("js", "input", "candidate(undefinedName)", "wrong"),  # parses; fails when run
         ("rs", "output", "vec![4, 8]", "correct"),
         ("rs", "output", "vec![8, 4]", "wrong"),
         ("rs", "output", "[4, 8]", "correct"),  # Vec == array: Rust compares them
         ("rs", "output", 'String::from("4, 8")', "unparseable"),  # a type error
-        ("rs", "input", "vec![2, 4, 5]", "correct"),
-        ("rs", "input", "vec![1]", "wrong"),
-        ("rs", "input", "[1, 2, 3, 4]", "unparseable"),
+        ("rs", "input", "candidate(vec![2, 4, 5])", "correct"),
+        ("rs", "input", "candidate(vec![1])", "wrong"),
+        ("rs", "input", "candidate([1, 2, 3, 4])", "unparseable"),
     ],
 )
 def test_js_and_rs_answers_are_scored_as_cruxeval_x_does(

@@ -574,3 +574,63 @@ def test_model_names_with_a_slash_and_reports_without_complexity() -> None:
     assert rows == [("acme/m1", "vp"), ("acme/m1", "iip")]
     labels = [a.get("aria-label") for a in page.tags("svg")]
     assert "accuracy by complexity" not in labels and "accuracy by code length" in labels
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def lang_record(snippet: str, i: int, lang: str, right: bool = True) -> dict[str, Any]:
+    tag = "" if lang == "python" else f"{lang}-"
+    return record(
+        nodeid=f"b.yaml::{snippet}[m-vp-{tag}i{i}]",
+        snippet=snippet,
+        input_id=f"i{i}",
+        language=lang,
+        verdict="correct" if right else "wrong",
+        n_correct=int(right),
+    )
+
+
+def test_languages_section_and_filter_only_with_several_languages() -> None:
+    cases = [lang_record("a", i, "python") for i in range(3)]
+    cases += [lang_record("a", i, "cpp", i == 0) for i in range(2)]
+    cases.append(lang_record("b", 0, "java"))
+    page = build(cases)
+    assert "languages" in sections(page)
+    labels = [a.get("aria-label") for a in page.tags("svg")]
+    assert "accuracy by language" in labels
+    assert "accuracy by language on the same problems" not in labels  # java lacks a/i0..
+    assert any("No problem (snippet id and declared input)" in t for t in page.text)
+    assert len([a for a in page.tags("select") if a.get("data-filter") == "language"]) == 1
+    assert {c["data-language"] for c in page.tags("details")} == {"python", "cpp", "java"}
+    python_only = build([record(), record(nodeid="b.yaml::s[m-vp-i1]", language="python")])
+    assert "languages" not in sections(python_only)
+    assert not [a for a in python_only.tags("select") if a.get("data-filter") == "language"]
+
+
+def test_languages_section_compares_the_same_problems() -> None:
+    cases = [lang_record("a", i, "python") for i in range(3)]
+    cases += [lang_record("a", i, "cpp", i == 0) for i in range(2)]
+    page = build(cases)
+    labels = [a.get("aria-label") for a in page.tags("svg")]
+    assert "accuracy by language on the same problems" in labels
+    text = " ".join(page.text)
+    assert "same problems" in text and "1/2 (50.0%" in text
+
+
+def test_gate_section_shows_language_strata() -> None:
+    gate = {
+        "passed": False,
+        "failures": ["m/vp in cpp: accuracy dropped 40.0 points"],
+        "comparison": {
+            "runs": {"m/vp": {"model": "m", "strategy": "vp", "n": 80, "delta": 0.0}},
+            "languages": [
+                {"model": "m", "strategy": "vp", "language": "cpp", "n": 20, "delta": -0.4},
+                {"model": "m", "strategy": "vp", "language": "python", "n": 60, "delta": 0.13},
+            ],
+        },
+    }
+    page = build([lang_record("a", 0, "python"), lang_record("a", 0, "cpp")], gate=gate)
+    labels = [a.get("aria-label") for a in page.tags("svg")]
+    assert "accuracy change by language" in labels
+    assert "m/vp in cpp" in page.text and "m/vp in python" in page.text

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_html import make_page
+from test_html import lang_record, make_page
+
+from pytest_llmexec.report import html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -240,6 +242,28 @@ def test_filters_pick_cases(browser: Browser, page_url: str) -> None:
         "[...document.querySelectorAll('.case')].filter(c => c.open).length"
     )
     assert opened == 2  # only the cases shown
+    assert browser.problems() == []
+
+
+def test_language_section_and_filter(browser: Browser, tmp_path: Path) -> None:
+    cases = [lang_record("a", i, "python") for i in range(3)]
+    cases += [lang_record("a", i, "cpp", i == 0) for i in range(3)]
+    path = tmp_path / "languages.html"
+    html.write(path, {"run": {"models": ["m"]}, "cases": cases})
+    browser.open(path.resolve().as_uri())
+    labels = browser.js(
+        "[...document.querySelectorAll('svg.chart')].map(s => s.getAttribute('aria-label'))"
+    )
+    assert "accuracy by language" in labels
+    assert "accuracy by language on the same problems" in labels
+    shown = browser.js(
+        "var control = document.querySelector('[data-filter=language]');"
+        " control.value = 'cpp'; control.dispatchEvent(new Event('input'));"
+        " [...document.querySelectorAll('.case')].filter(c => !c.hidden)"
+        "  .map(c => c.querySelector('.nodeid').textContent)"
+    )
+    assert shown == [f"b.yaml::a[m-vp-cpp-i{i}]" for i in range(3)]
+    assert browser.js("document.getElementById('case-count').textContent") == "3 of 6 tests shown"
     assert browser.problems() == []
 
 

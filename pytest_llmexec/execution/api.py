@@ -29,7 +29,9 @@ class Call:
     namespace after the code ran (CRUXEval inputs such as ``dict(a=1), 'b'``).
     *prelude* gives the code LeetCode's imports; a CRUXEval row runs without them.
     A *program* call runs the code alone (CRUXEval's ``assert`` checks): ``ok``
-    with the value ``None`` when it completes, ``raised`` otherwise.
+    with the value ``None`` when it completes, ``raised`` otherwise. A call of
+    another *language* (``cpp``) is always a whole *program*, run by the native
+    executor (`execution.native`), never by the Python server.
     """
 
     code: str
@@ -43,6 +45,7 @@ class Call:
     expressions: bool = False
     prelude: bool = True
     program: bool = False
+    language: str = "python"
 
     def options(self) -> dict[str, bool]:
         """The evaluation flags that differ from the defaults (requests and cache keys)."""

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
-from ..benchmark import Case, Snippet
+from ..benchmark import PYTHON, Case, Snippet
 from ..execution import Outcome
 from .draw import Rejected, draw_traced, snippet_seed
 from .types import (
@@ -81,8 +81,11 @@ def examples_for(snippet: Snippet, default: int) -> int:
 def generate(snippet: Snippet, n: int, seed: int, runner: Runner | None) -> Generated:
     """Draw, execute and keep up to *n* valid new inputs for *snippet*, deterministically.
 
-    *runner* executes the drawn inputs; it may be None when *n* is 0.
+    *runner* executes the drawn inputs; it may be None when *n* is 0. Inputs are
+    drawn from a Python signature: a snippet of another language gets none.
     """
+    if snippet.language != PYTHON:
+        return Generated()
     the_plan = plan(snippet)  # validates schema and constraints even when n == 0
     result = Generated(wanted=max(n, 0))
     if n <= 0 or runner is None:

@@ -3,34 +3,49 @@
 A row is ``{id, code, input_reasoning, output_reasoning}``: ``code`` is a whole
 program whose ``main`` asserts the call's result against the recorded output;
 each reasoning text is the end of that program with ``????`` in place of the
-output (output prediction) or of the call (input prediction). The language is
+output (output prediction) or of the call (input prediction; where it stands
+for the arguments, ``candidate(????)``, it is widened to the whole call, which
+is what a model answers and what CRUXEval-X's published answers replace). The
+language is
 the file's stem. CRUXEval-X scores an answer by putting it in place of
 ``????`` and running the program: exit 0 is correct. Here the outcomes are kept
 apart further: an answer that does not compile is unparseable, one that
 compiles and fails is wrong (`verdict`).
 
 This module only reads and writes program text; the programs run in the
-sandbox (`pytest_llmexec.execution.native`). Collecting these files as
-benchmarks is still to be wired.
+sandbox (`pytest_llmexec.execution.native`). `read_snippets` makes each row a
+`Snippet` of one case whose `NativeCase` is the row itself, which is how the
+plugin collects these files.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..benchmark import BenchmarkError
-from ..execution.api import HARNESS, OK, Outcome
-from ..execution.native import COMPILE_ERROR
-from ..verdicts import CORRECT, ERROR, UNPARSEABLE, WRONG
+from ..benchmark import BenchmarkError, Loaded, Snippet
+from ..tasks.native import verdict
+from . import names
 from .problem import PLACEHOLDER
 
 FIELDS = ("id", "code", "input_reasoning", "output_reasoning")
 TASKS = ("output", "input")
-#: CRUXEval-X's file stems for the languages this package runs
-LANGUAGES = ("cpp", "java", "js", "rs")
+#: CRUXEval-X's file stems for the languages this package runs: the registered ones
+LANGUAGES = tuple(name for name in names() if name != "python")
+__all__ = [
+    "LANGUAGES",
+    "PLACEHOLDER",
+    "Row",
+    "is_cruxeval_x",
+    "read_rows",
+    "read_snippets",
+    "verdict",
+]
+#: the category of every CRUXEval-X row (as of a CRUXEval row)
+CATEGORY = "cruxeval"
 
 
 @dataclass(frozen=True)
@@ -72,16 +87,40 @@ class Row:
         return self.recorded[task]
 
 
-def verdict(outcome: Outcome) -> str:
-    """The verdict of an answer's program: exit 0 is correct, not compiling is unparseable,
-    any other end (a failed assert, a crash, a limit) is wrong, a broken harness an error."""
-    if outcome.status == OK:
-        return CORRECT
-    if outcome.status == COMPILE_ERROR:
-        return UNPARSEABLE
-    if outcome.status == HARNESS:
-        return ERROR
-    return WRONG
+#: a call whose arguments are the placeholder: ``candidate(????)``, ``f(????)``
+_CALLED = re.compile(r"(?<![\w.])([A-Za-z_]\w*\()$")
+
+
+def is_cruxeval_x(path: Path) -> bool:
+    """A ``.jsonl`` file named by a registered language (``cpp.jsonl``) holds CRUXEval-X rows."""
+    return path.suffix.lower() == ".jsonl" and path.stem in LANGUAGES
+
+
+def read_snippets(path: Path) -> Loaded:
+    """Every row of *path* as a snippet of one case (``i0``); one problem per bad row.
+
+    The snippet id is the row's own id; its input is the recorded call and its
+    recorded output the row's, both as the row writes them in its language.
+    """
+    rows, problems = read_rows(path)
+    snippets = [
+        Snippet(
+            id=row.id,
+            code=row.code,
+            entry="f",
+            category=CATEGORY,
+            path=path,
+            line=row.line,
+            inputs=(row.recorded["input"],),
+            input_ids=("i0",),
+            recorded_outputs=(row.recorded["output"],),
+            examples=0,
+            language=row.language,
+            natives=(row,),
+        )
+        for row in rows
+    ]
+    return Loaded(snippets=snippets, problems=problems)
 
 
 def read_rows(path: Path) -> tuple[list[Row], list[BenchmarkError]]:
@@ -142,6 +181,11 @@ def _row(path: Path, lineno: int, text: str, language: str, seen: Mapping[str, i
         if end.count(PLACEHOLDER) != 1:
             raise fail(f"must hold {PLACEHOLDER} exactly once", field)
         before, after = end.split(PLACEHOLDER)
+        if task == "input":  # candidate(????): the answer is the whole call, as published
+            called = _CALLED.search(before)
+            if called is not None and after.startswith(")"):
+                before, after = before[: called.start(1)], after[1:]
+                end = before + PLACEHOLDER + after
         start = code.rfind(before)
         if start < 0 or not code.endswith(after) or start + len(before) > len(code) - len(after):
             raise fail(f"is not the end of the row's code with {PLACEHOLDER} in one place", field)

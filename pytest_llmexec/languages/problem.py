@@ -25,10 +25,17 @@ PLACEHOLDER = "????"
 class NativeCase(Protocol):
     """One runnable problem of a compiled language (one input of one snippet)."""
 
-    #: the `Language`'s name (``cpp``, ``java``): the marker, the id part, the record field
-    language: str
-    #: whether `truth_program` prints the result as one JSON line
-    prints: bool
+    # read-only members, so that a frozen dataclass implements them as fields
+
+    @property
+    def language(self) -> str:
+        """The `Language`'s name (``cpp``, ``java``): the marker, the id part, the record."""
+        ...
+
+    @property
+    def prints(self) -> bool:
+        """Whether `truth_program` prints the result as one JSON line."""
+        ...
 
     def truth_program(self) -> str:
         """The program that runs the case; exit 0 means it holds."""

@@ -6,6 +6,13 @@ the bare snippet id only when the snippet has a single input. An answer is the
 text a model would have replied: a value for output prediction (``"[1, 2]"``),
 a whole call for input prediction (``"f('abc')"``), as CRUXEval publishes them.
 One file serves every task, or ``output=PATH,input=PATH`` gives one per task.
+
+CRUXEval-X's published results are read too: a file that is a JSON list of
+``{"id", "answer", "res", ...}`` (``infer_results/<model>/cpp_output.json``)
+gives each row id its one answer (a row without an answer has none), and a
+directory, such as ``infer_results/<model>/``, gives each case the file of its
+language and task: ``<lang>_<task>.json`` (``cpp_input.json``; ``py_`` for
+Python).
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ class Replay(Model):
         if path is None and not by_task:
             raise ModelError("the model 'replay' needs --llm-replay=PATH (a generations file)")
         self.files = {task: _read(file) for task, file in by_task.items()}
-        self.default = _read(path) if path is not None else None
+        #: a directory of CRUXEval-X results: one file per language and task, read when needed
+        self.directory = path if path is not None and path.is_dir() else None
+        self._by_file: dict[Path, dict[str, list[str]] | str] = {}
+        self.default = _read(path) if path is not None and self.directory is None else None
         shown = [_display(path)] if path is not None else []
         shown += [f"{task}={_display(file)}" for task, file in by_task.items()]
         self.path = ", ".join(shown)
@@ -34,8 +44,39 @@ class Replay(Model):
         return f"replay ({self.path})"
 
     def _source(self, task: Task) -> dict[str, list[str]] | None:
-        """The generations that serve *task*: its own file, else the file for every task."""
+        """The generations that serve *task*: its own file, else the file for every task,
+        else its language's and task's file in the results directory."""
+        if self.directory is not None and task.task not in self.files:
+            found = self._results(task)
+            return found if isinstance(found, dict) else None
         return self.files.get(task.task, self.default)
+
+    def _file_of(self, task: Task) -> str:
+        if self.directory is None or task.task in self.files:
+            return self.path
+        stem = "py" if task.case.snippet.language == "python" else task.case.snippet.language
+        return _display(self.directory / f"{stem}_{task.task}.json")
+
+    def _unreadable(self, task: Task) -> str | None:
+        """Why the results directory's file for *task* cannot serve it (None: it can)."""
+        if self.directory is None or task.task in self.files:
+            return None
+        found = self._results(task)
+        return found if isinstance(found, str) else None
+
+    def _results(self, task: Task) -> dict[str, list[str]] | str:
+        """The directory's file for *task*'s language and task, or why there is none."""
+        assert self.directory is not None
+        language = task.case.snippet.language
+        path = self.directory / f"{'py' if language == 'python' else language}_{task.task}.json"
+        found = self._by_file.get(path)
+        if found is None:
+            try:
+                found = _read(path)
+            except ModelError as exc:
+                found = str(exc)
+            self._by_file[path] = found
+        return found
 
     def _answers(self, task: Task) -> list[str] | None:
         generations = self._source(task)
@@ -54,13 +95,17 @@ class Replay(Model):
             messages=[{"role": "user", "content": t} for t in task.prompt.turns[-1:]]
         )
         answers = self._answers(task)
-        if self._source(task) is None:
+        unread = self._unreadable(task)
+        if unread is not None:
+            conversation.error = unread
+        elif self._source(task) is None:
             conversation.error = (
                 f"--llm-replay gives no generations file for the {task.task} task "
                 f"(give {task.task}=PATH)"
             )
         elif answers is None:
-            conversation.error = f"{self.path} has no generations for {task.case.key!r}" + (
+            source = self._file_of(task)
+            conversation.error = f"{source} has no generations for {task.case.key!r}" + (
                 f" or {task.case.snippet.id!r}" if len(task.case.snippet.inputs) == 1 else ""
             )
         elif task.sample >= len(answers):
@@ -82,11 +127,34 @@ def _read(path: Path) -> dict[str, list[str]]:
         raise ModelError(f"--llm-replay: no such file: {path}") from None
     except json.JSONDecodeError as exc:
         raise ModelError(f"--llm-replay: {path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    if isinstance(data, list):
+        return _published(path, data)
     if not isinstance(data, dict) or not all(
         isinstance(v, list) and all(isinstance(x, str) for x in v) for v in data.values()
     ):
-        raise ModelError(f'--llm-replay: {path}: expected {{"<snippet id>": ["answer", ...]}}')
+        raise ModelError(
+            f'--llm-replay: {path}: expected {{"<snippet id>": ["answer", ...]}} or '
+            'CRUXEval-X\'s [{"id": ..., "answer": "..."}, ...]'
+        )
     return data
+
+
+def _published(path: Path, data: list[object]) -> dict[str, list[str]]:
+    """CRUXEval-X's published results: each row id's answer (a row without one has none)."""
+    answers: dict[str, list[str]] = {}
+    for index, item in enumerate(data):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), (int, str)):
+            raise ModelError(
+                f"--llm-replay: {path}: item {index} is not a CRUXEval-X result "
+                '{"id": ..., "answer": "...", "res": ...}'
+            )
+        answer = item.get("answer")
+        if answer is None:
+            continue  # published without an answer (a row the language does not have)
+        if not isinstance(answer, str):
+            raise ModelError(f"--llm-replay: {path}: item {index}: 'answer' must be a string")
+        answers[str(item["id"])] = [answer]
+    return answers
 
 
 def _display(path: Path) -> str:

@@ -1,6 +1,7 @@
 """The baseline file: the accepted results a gated run is compared with.
 
-One entry per (node id, model, strategy) with its verdict and answer, plus
+One entry per (node id, model, strategy, and language for a case not in
+Python) with its verdict and answer, plus
 per model/strategy aggregates, template hashes and reported model ids, so a
 reviewer sees in the diff of a commit what a prompt or model change did.
 
@@ -22,11 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from .aggregate import Group, Record, run_key, scored
-from .records import strategy_label
+from .records import PYTHON, language, language_order, strategy_label
 
 FORMAT = "pytest-llmexec baseline"
 VERSION = 1
-Key = tuple[str, str, str]  # (nodeid, model, strategy label: "vp", or "vp/input")
+# (nodeid, model, strategy label: "vp" or "vp/input"), and the language after them for a case
+# not in Python: a baseline written before languages existed keeps pairing, and a C++ case
+# never pairs with a Python case of the same snippet.
+Key = tuple[str, ...]
 
 # What a baseline keeps of each record: enough to pair, explain a flip and diff by hand.
 CASE_FIELDS = (
@@ -40,6 +44,7 @@ CASE_FIELDS = (
     "expected",
     "predicted",
     "template_hash",
+    "language",  # only for a case not in Python (see case_entry)
     "truth_status",
     "n_samples",
     "n_correct",
@@ -52,12 +57,16 @@ class BaselineError(Exception):
 
 
 def key_of(record: Record) -> Key:
-    return (str(record["nodeid"]), str(record["model"]), strategy_label(record))
+    key = (str(record["nodeid"]), str(record["model"]), strategy_label(record))
+    name = language(record)
+    return key if name == PYTHON else (*key, name)
 
 
 def case_entry(record: Record) -> dict[str, Any]:
     """The part of a per-test record that goes into the baseline."""
     entry = {name: record[name] for name in CASE_FIELDS if name in record}
+    if language(record) == PYTHON:  # as before languages existed: no change to review
+        entry.pop("language", None)
     samples = record.get("samples") or []
     if len(samples) > 1:
         entry["sample_verdicts"] = [s.get("verdict") for s in samples]
@@ -133,10 +142,14 @@ class Baseline:
     def to_json(self) -> dict[str, Any]:
         entries = sorted(self.cases.values(), key=lambda e: key_of(e))
         runs: dict[str, Group] = {}
+        by_language: dict[str, dict[str, Group]] = {}
         for entry in entries:
             if scored(entry):
                 runs.setdefault(run_key(entry), Group()).add(entry)
-        return {
+                by_language.setdefault(run_key(entry), {}).setdefault(language(entry), Group()).add(
+                    entry
+                )
+        data: dict[str, Any] = {
             "format": FORMAT,
             "version": VERSION,
             "written": self.written or _now(),
@@ -144,8 +157,14 @@ class Baseline:
             "templates": templates(entries),
             "model_ids": model_ids(entries),
             "summary": {key: group.to_json() for key, group in sorted(runs.items())},
-            "cases": entries,
         }
+        if any(len(groups) > 1 for groups in by_language.values()):
+            data["languages"] = {
+                run: {name: groups[name].to_json() for name in sorted(groups, key=language_order)}
+                for run, groups in sorted(by_language.items())
+            }
+        data["cases"] = entries
+        return data
 
 
 def _now() -> str:
@@ -153,11 +172,13 @@ def _now() -> str:
 
 
 def templates(entries: Iterable[Record]) -> dict[str, list[str]]:
-    """strategy -> the template hashes its cases were asked with."""
+    """strategy (``vp in cpp`` for another language) -> the template hashes it was asked with."""
     out: dict[str, set[str]] = {}
     for entry in entries:
         if entry.get("template_hash"):
-            out.setdefault(strategy_label(entry), set()).add(str(entry["template_hash"]))
+            name = language(entry)
+            label = strategy_label(entry) + ("" if name == PYTHON else f" in {name}")
+            out.setdefault(label, set()).add(str(entry["template_hash"]))
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
@@ -181,6 +202,7 @@ class Selection:
     models: tuple[str, ...]
     strategies: tuple[str, ...]  # strategy labels: "vp", "vp/input"
     filters: tuple[str, ...] = ()  # why only some collected cases ran: -k, -m, --lf, -x ...
+    languages: tuple[str, ...] | None = None  # the languages run; None: every language
 
     @property
     def partial(self) -> bool:
@@ -188,13 +210,19 @@ class Selection:
 
     def covers(self, key: Key) -> bool:
         """Whether this run would have produced the case if it still existed."""
-        nodeid, model, strategy = key
+        nodeid, model, strategy = key[:3]
         if self.partial or model not in self.models or strategy not in self.strategies:
+            return False
+        if self.languages is not None and _key_language(key) not in self.languages:
             return False
         file = nodeid.split("::", 1)[0]
         return any(
             p == "." or file == p or file.startswith(p.rstrip("/") + "/") for p in self.paths
         )
+
+
+def _key_language(key: Key) -> str:
+    return key[3] if len(key) > 3 else PYTHON
 
 
 def relative_path(path: Path, rootdir: Path) -> str:

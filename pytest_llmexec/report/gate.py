@@ -6,7 +6,10 @@ so the exact McNemar test on right->wrong versus wrong->right flips tells a
 real regression from noise. A model/strategy fails the gate when its
 accuracy dropped by at least the tolerance *and* the drop is significant
 after a Holm correction across the model/strategy strata, or when its
-accuracy is below the absolute floor (``--llm-fail-under``).
+accuracy is below the absolute floor (``--llm-fail-under``). When the run
+holds several languages, each model/strategy in each language is a stratum
+too (Holm across those strata), gated the same way: a drop in one language
+fails even if the model/strategy as a whole holds.
 
 With several samples per case, a case whose samples disagree is *unstable*:
 it is listed, and left out of the flips and the test, so that sampling noise
@@ -23,6 +26,8 @@ from .aggregate import Record, group_by, run_key, scored
 from .baseline import Baseline, Key, Selection, UpdatePlan, is_correct, is_unstable, key_of
 from .baseline import model_ids as model_ids_of
 from .baseline import templates as templates_of
+from .by_language import multilingual
+from .records import language
 from .stats import holm, mcnemar_exact, paired_delta_interval, sample_flip_rate, z_for
 
 SHOWN = 20  # cases listed per kind in the terminal; the JSON report has them all
@@ -30,11 +35,12 @@ SHOWN = 20  # cases listed per kind in the terminal; the JSON report has them al
 
 @dataclass
 class Stratum:
-    """Paired counts for one model/strategy (or one of its categories)."""
+    """Paired counts for one model/strategy (or one of its categories or languages)."""
 
     model: str
     strategy: str
     category: str | None = None
+    language: str | None = None
     both: int = 0  # right before and now
     right_to_wrong: int = 0
     wrong_to_right: int = 0
@@ -50,7 +56,13 @@ class Stratum:
     @property
     def name(self) -> str:
         base = f"{self.model}/{self.strategy}"
+        if self.language is not None:
+            return f"{base} in {self.language}"
         return base if self.category is None else f"{base} {self.category}"
+
+    @property
+    def run(self) -> str:
+        return f"{self.model}/{self.strategy}"
 
     @property
     def n(self) -> int:
@@ -128,6 +140,8 @@ class Stratum:
         }
         if self.category is not None:
             data["category"] = self.category
+        if self.language is not None:
+            data["language"] = self.language
         samples = self.samples_json()
         if samples is not None:
             data["samples"] = samples
@@ -146,6 +160,7 @@ class Flip:
             "model": self.key[1],
             "strategy": self.key[2],
             "category": self.now.get("category"),
+            "language": language(self.now),
             "expected": self.now.get("expected"),
             "before": {
                 "verdict": self.before.get("verdict"),
@@ -168,10 +183,11 @@ class Flip:
 
 @dataclass
 class Comparison:
-    """This run paired with the baseline, per model/strategy and per category."""
+    """This run paired with the baseline, per model/strategy, category and language."""
 
     runs: list[Stratum]
     categories: list[Stratum]
+    languages: list[Stratum]  # empty unless the run holds more than one language
     right_to_wrong: list[Flip]
     wrong_to_right: list[Flip]
     unstable: list[Key]
@@ -185,6 +201,7 @@ class Comparison:
         return {
             "runs": {s.name: s.to_json() for s in self.runs},
             "categories": [s.to_json() for s in self.categories],
+            "languages": [s.to_json() for s in self.languages],
             "right_to_wrong": [f.to_json() for f in self.right_to_wrong],
             "wrong_to_right": [f.to_json() for f in self.wrong_to_right],
             "unstable": ["::".join(k) for k in self.unstable],
@@ -203,6 +220,8 @@ def compare(
     z = z_for(alpha)
     runs: dict[tuple[str, str], Stratum] = {}
     categories: dict[tuple[str, str, str], Stratum] = {}
+    languages: dict[tuple[str, str, str], Stratum] = {}
+    by_language = multilingual(records)
     flips: dict[bool, list[Flip]] = {True: [], False: []}
     unstable: list[Key] = []
     added: list[Key] = []
@@ -222,11 +241,16 @@ def compare(
         categories.setdefault((model, strategy, category), Stratum(model, strategy, category)).add(
             before, now
         )
+        if by_language:
+            name = language(now)
+            languages.setdefault(
+                (model, strategy, name), Stratum(model, strategy, language=name)
+            ).add(before, now)
         if is_unstable(before) or is_unstable(now):
             unstable.append(key)
         elif is_correct(before) != is_correct(now):
             flips[is_correct(before)].append(Flip(key, before, now))
-    for family in (list(runs.values()), list(categories.values())):
+    for family in (list(runs.values()), list(categories.values()), list(languages.values())):
         for stratum in family:
             stratum.test(z)
         for stratum, adjusted in zip(family, holm([s.p for s in family]), strict=True):
@@ -241,6 +265,7 @@ def compare(
     return Comparison(
         runs=[runs[k] for k in sorted(runs)],
         categories=[categories[k] for k in sorted(categories)],
+        languages=[languages[k] for k in sorted(languages)],
         right_to_wrong=flips[True],
         wrong_to_right=flips[False],
         unstable=unstable,
@@ -332,7 +357,7 @@ def decide(
                 f"{fail_under:g}%"
             )
     if comparison is not None:
-        for stratum in comparison.runs:
+        for stratum in [*comparison.runs, *comparison.languages]:
             if regression(stratum, tolerance, alpha):
                 result.failures.append(
                     f"{stratum.name}: accuracy dropped {-100 * stratum.delta:.1f} points "
@@ -347,6 +372,15 @@ def decide(
                 f"{run}: none of its cases is in the baseline, so nothing was compared; "
                 "accept its results with --llm-update-baseline"
             )
+        if multilingual(records):  # the same for a language new to a compared run
+            held = {(run_key(r), language(r)) for r in records if scored(r)}
+            paired = {(stratum.run, stratum.language) for stratum in comparison.languages}
+            for run, name in sorted(held - paired):
+                if run in compared:
+                    result.failures.append(
+                        f"{run} in {name}: none of its cases is in the baseline, so this "
+                        "language was not compared; accept its results with --llm-update-baseline"
+                    )
     return result
 
 
@@ -457,6 +491,15 @@ def render(result: GateResult, baseline: Baseline | None) -> list[str]:
                 for line in _table(
                     ["model/strategy category", *header[1:-1]],
                     _stratum_rows(comparison.categories, None),
+                )
+            ]
+        if comparison.languages:
+            lines += ["", "by language (Holm across all model/strategy x language strata; gated)"]
+            lines += [
+                "  " + line
+                for line in _table(
+                    ["model/strategy in language", *header[1:]],
+                    _stratum_rows(comparison.languages, result),
                 )
             ]
         sampled = [(s, s.samples_json()) for s in comparison.runs]

@@ -40,3 +40,17 @@ def run_parts(record: Record) -> dict[str, str]:
         "strategy": str(record["strategy"]),
         "task": str(record.get("task") or "output"),
     }
+
+
+#: The language of a record written before languages existed (and of every Python case).
+PYTHON = "python"
+
+
+def language(record: Record) -> str:
+    """The language a case was run in; ``python`` where the record does not say."""
+    return str(record.get("language") or PYTHON)
+
+
+def language_order(name: str) -> tuple[int, str]:
+    """Python first (the study's language and the one every run holds), then by name."""
+    return (name != PYTHON, name)

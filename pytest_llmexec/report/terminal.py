@@ -15,7 +15,9 @@ from .aggregate import (
     run_key,
     scored,
 )
+from .by_language import multilingual, same_problems
 from .complexity import CLASS_ORDER
+from .records import language, language_order
 from .strategy import cost_table, step_table
 from .usage import usage_table
 
@@ -99,7 +101,45 @@ def _ordered(name: str, table: dict[str, dict[str, Group]]) -> list[str]:
         return sorted(table, key=lambda v: (order.get(v, 9), v))
     if name == "complexity":
         return sorted(table, key=lambda v: (CLASS_ORDER.index(v) if v in CLASS_ORDER else 99, v))
+    if name == "language":
+        return sorted(table, key=language_order)
     return sorted(table)
+
+
+def language_tables(records: Sequence[Record]) -> list[str]:
+    """Accuracy by language, overall and on the same problems; empty for one language."""
+    if not multilingual(records):
+        return []
+    lines = ["", "accuracy by language"]
+    lines += ["  " + line for line in dimension_table(records, "language", language)]
+    shared = same_problems(records)
+    assert shared is not None  # there are two languages or more
+    held = ", ".join(shared.languages)
+    lines += ["", f"accuracy by language on the same problems (those each run holds in {held})"]
+    runs = sorted({run_key(r) for r in records if scored(r)})
+    if not any(shared.runs[r].problems for r in runs if r in shared.runs):
+        lines.append(
+            "  no problem (snippet id and declared input) is held in every language: "
+            "the languages above are measured on different problems"
+        )
+        return lines
+    rows = [
+        ["problems", *(str(shared.runs[r].problems) if r in shared.runs else "-" for r in runs)]
+    ]
+    for name in shared.languages:
+        cells = []
+        for run in runs:
+            group = shared.runs[run].groups.get(name) if run in shared.runs else None
+            cells.append(f"{group.correct}/{group.n} {_pct(group.accuracy)}" if group else "-")
+        rows.append([name, *cells])
+    lines += ["  " + line for line in _table(["language", *runs], rows)]
+    ambiguous = sum(s.ambiguous for s in shared.runs.values())
+    if ambiguous:
+        lines.append(
+            f"  {ambiguous} problem(s) left out: one language holds the same snippet id and "
+            "input twice in a run (two files define it)"
+        )
+    return lines
 
 
 def render(records: Sequence[Record]) -> list[str]:
@@ -113,6 +153,7 @@ def render(records: Sequence[Record]) -> list[str]:
     for table in (step_table(records), cost_table(records)):  # report/strategy.py
         if table:
             lines += ["", *table]
+    lines += language_tables(records)
     for name, fn in DIMENSIONS.items():
         lines.append("")
         lines.append(f"accuracy by {name}")

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
-from ..benchmark import Case
+from ..benchmark import PYTHON, Case
 from .templating import Templates, fill
 
 __all__ = ["Prompt", "PromptOptions", "SingleTurn", "Strategy", "Templates", "fill"]
@@ -76,6 +76,8 @@ class Prompt:
 
 class Strategy(Protocol):
     name: str
+    #: whether it asks Python snippets only (IIP traces Python's locals step by step)
+    python_only: bool
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -92,7 +94,7 @@ class Strategy(Protocol):
         """The hash of the output task's templates."""
         ...
 
-    def template_hash_for(self, task: str) -> str: ...
+    def template_hash_for(self, task: str, language: str = PYTHON) -> str: ...
 
     def prompt(
         self,
@@ -144,6 +146,17 @@ def case_texts(case: Case, options: PromptOptions) -> tuple[str, ...]:
     return (case.snippet.code, case.call, description_block(case, options))
 
 
+#: a compiled snippet's prompt shows its program with ???? where the answer goes (the
+#: task's `NativeCase.shown`): a call or an output of its own is already in it
+NATIVE_REQUIRED = {"code"}
+NATIVE_OPTIONAL = {"description", "fence", "tag", "function"}
+
+
+def native_file(language: str, name: str) -> str:
+    """The template of *language* for the file *name*: ``cpp/vp.txt``."""
+    return f"{language}/{name}"
+
+
 SINGLE_TURN_REQUIRED = {"code", "call"}
 SINGLE_TURN_OPTIONAL = {"description", "fence", "tag", "function"}
 #: an input-prediction template shows the true output and names the function to call
@@ -157,10 +170,13 @@ class SingleTurn:
     VP and CoT differ only in their templates and output limit; subclasses name
     them: *template* for output prediction, *task_templates* for other tasks.
     A template without ``{{tag}}`` (a published prompt used verbatim) is read with
-    the plain ``ANSWER`` tag.
+    the plain ``ANSWER`` tag. A compiled language has its own templates in a
+    folder named after it (``cpp/vp.txt``), and the task gives the program to
+    show as the ``code`` field.
     """
 
     name: str = ""
+    python_only = False
     template: str = ""
     task_templates: ClassVar[Mapping[str, str]] = {}
     max_tokens: int = 0
@@ -185,8 +201,13 @@ class SingleTurn:
     def template_hash(self) -> str:
         return self.templates.hash(self.template)
 
-    def template_hash_for(self, task: str) -> str:
-        return self.templates.hash(self.task_files[task])
+    def file_for(self, task: str, language: str = PYTHON) -> str:
+        """The template file that asks *task* of a snippet in *language*."""
+        name = self.task_files[task]
+        return name if language == PYTHON else native_file(language, name)
+
+    def template_hash_for(self, task: str, language: str = PYTHON) -> str:
+        return self.templates.hash(self.file_for(task, language))
 
     def prompt(
         self,
@@ -196,15 +217,16 @@ class SingleTurn:
         fields: Mapping[str, str] | None = None,
     ) -> Prompt:
         values = dict(fields) if fields is not None else {"call": case.call}
-        texts = (*case_texts(case, options), *values.values())
-        template = self.templates.text(self.task_files[task])
+        code = values.pop("code", case.snippet.code)
+        texts = (*case_texts(case, options), code, *values.values())
+        template = self.templates.text(self.file_for(task, case.snippet.language))
         tag = pick_tag("ANSWER", *texts) if "{{tag}}" in template else "ANSWER"
         text = fill(
             template,
             **{
                 "description": description_block(case, options),
                 "fence": fence(*texts),
-                "code": case.snippet.code.rstrip(),
+                "code": code.rstrip(),
                 "tag": tag,
                 "function": case.snippet.function_name,
                 **values,

@@ -8,13 +8,19 @@ from typing import ClassVar
 from .base import (
     INPUT_OPTIONAL,
     INPUT_REQUIRED,
+    NATIVE_OPTIONAL,
+    NATIVE_REQUIRED,
     SINGLE_TURN_OPTIONAL,
     SINGLE_TURN_REQUIRED,
     SingleTurn,
 )
-from .templating import register
+from .templating import register, register_native
 
 register("cot.txt", "the CoT prompt", SINGLE_TURN_REQUIRED, SINGLE_TURN_OPTIONAL)
+register_native("cot.txt", "the CoT prompt", NATIVE_REQUIRED, NATIVE_OPTIONAL)
+register_native(
+    "cot_input.txt", "the CoT input-prediction prompt", NATIVE_REQUIRED, NATIVE_OPTIONAL
+)
 register("cot_input.txt", "the CoT input-prediction prompt", INPUT_REQUIRED, INPUT_OPTIONAL)
 
 

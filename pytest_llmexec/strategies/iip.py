@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..answers import NotALiteral, equal, extract_answer, parse_literal
-from ..benchmark import Case
+from ..benchmark import PYTHON, Case
 from ..steps import cut_steps
 from .base import (
     Prompt,
@@ -55,6 +55,8 @@ class Iterative:
 
     name = "iip"
     tasks = ("output",)
+    #: the steps are Python statements and the states Python locals: no other language
+    python_only = True
 
     def __init__(self, templates: Templates | None = None) -> None:
         self.templates = templates or Templates()
@@ -67,7 +69,7 @@ class Iterative:
     def template_hash(self) -> str:
         return self.templates.hash(*self.files)
 
-    def template_hash_for(self, task: str) -> str:
+    def template_hash_for(self, task: str, language: str = PYTHON) -> str:
         return self.template_hash
 
     def prompt(

@@ -42,8 +42,28 @@ class Spec:
 SPECS: dict[str, Spec] = {}
 
 
+#: file name -> what the file of that name in a language's folder (``cpp/vp.txt``) must hold
+NATIVE_SPECS: dict[str, Spec] = {}
+
+
 def register(name: str, purpose: str, required: set[str], optional: set[str]) -> None:
     SPECS[name] = Spec(purpose, frozenset(required), frozenset(optional))
+
+
+def register_native(name: str, purpose: str, required: set[str], optional: set[str]) -> None:
+    """What *name* must hold in every language's folder (``cpp/vp.txt``, ``java/vp.txt``)."""
+    NATIVE_SPECS[name] = Spec(purpose, frozenset(required), frozenset(optional))
+
+
+def spec_of(name: str) -> Spec | None:
+    """The spec of a template file: its own, or its language folder's (``cpp/vp.txt``)."""
+    folder, _, base = name.rpartition("/")
+    if folder:
+        spec = NATIVE_SPECS.get(base)
+        if spec is None:
+            return None
+        return Spec(f"{spec.purpose} for {folder}", spec.required, spec.optional)
+    return SPECS.get(name)
 
 
 def builtin_dir() -> Path:
@@ -82,10 +102,19 @@ class Templates:
         return name if self.directory is None else str(self.directory / name)
 
     def _read(self, name: str) -> str:
+        spec = spec_of(name)
+        purpose = spec.purpose if spec is not None else "a template"
         if self.directory is None:
-            return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
+            try:
+                return (resources.files(__package__) / "templates" / name).read_text(
+                    encoding="utf-8"
+                )
+            except FileNotFoundError:
+                raise TemplateError(
+                    f"there is no built-in {name} ({purpose}); write one and give its folder "
+                    f"with --llm-templates=DIR (as {name} there)"
+                ) from None
         path = self.directory / name
-        purpose = SPECS[name].purpose if name in SPECS else "a template"
         if not self.directory.is_dir():
             raise TemplateError(
                 f"--llm-templates={self.directory}: not a directory; give the folder that "
@@ -108,7 +137,7 @@ class Templates:
 
 def check(name: str, text: str, shown: str) -> None:
     """Raise a `TemplateError` when *text* cannot serve as the template *name*."""
-    spec = SPECS.get(name)
+    spec = spec_of(name)
     if spec is None:
         return
     if not text.strip():

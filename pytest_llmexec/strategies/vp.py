@@ -8,13 +8,17 @@ from typing import ClassVar
 from .base import (
     INPUT_OPTIONAL,
     INPUT_REQUIRED,
+    NATIVE_OPTIONAL,
+    NATIVE_REQUIRED,
     SINGLE_TURN_OPTIONAL,
     SINGLE_TURN_REQUIRED,
     SingleTurn,
 )
-from .templating import register
+from .templating import register, register_native
 
 register("vp.txt", "the VP prompt", SINGLE_TURN_REQUIRED, SINGLE_TURN_OPTIONAL)
+register_native("vp.txt", "the VP prompt", NATIVE_REQUIRED, NATIVE_OPTIONAL)
+register_native("vp_input.txt", "the VP input-prediction prompt", NATIVE_REQUIRED, NATIVE_OPTIONAL)
 register("vp_input.txt", "the VP input-prediction prompt", INPUT_REQUIRED, INPUT_OPTIONAL)
 
 

@@ -28,6 +28,8 @@ class Expected:
     #: the left side of CRUXEval's ``assert <output> == <answer>``: the row's recorded
     #: output when real execution agrees with it, else the real result's repr
     check: str
+    #: a compiled case's truth: the JSON line its program printed (None: it prints nothing)
+    printed: str | None = None
 
 
 @dataclass(frozen=True)

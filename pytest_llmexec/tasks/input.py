@@ -6,7 +6,8 @@ in the snippet's namespace, and the answer is correct when the call's result
 equals the real output, compared as outputs are compared (`answers.equal`). A
 reply with no readable call is ``unparseable``; a call of another function, a
 call that raises (unless the truth raises the same) or times out is ``wrong``.
-Rows of a CRUXEval file are scored by CRUXEval's own rule (tasks/cruxeval.py).
+Rows of a CRUXEval file are scored by CRUXEval's own rule (tasks/cruxeval.py),
+cases of compiled languages by CRUXEval-X's (tasks/native.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..benchmark import CRUXEVAL, Case
 from ..execution import Call, Outcome
 from ..execution.api import OK, RAISED
 from ..verdicts import CORRECT, UNPARSEABLE, WRONG
-from . import cruxeval
+from . import cruxeval, native
 from .base import Expected, Runner, Scored
 
 
@@ -89,14 +90,20 @@ class InputPrediction:
     needs_truth = True
 
     def fields(self, case: Case, expected: Expected) -> dict[str, str]:
+        if case.native is not None:
+            return native.fields(case, self.name, expected)
         return {"output": expected.text, "function": case.snippet.function_name}
 
     def oracle_answer(self, case: Case, reference: Outcome) -> str:
+        if case.native is not None:
+            return native.oracle_answer(case, self.name, reference)
         return f"{case.snippet.function_name}({case.args})"
 
     def score(
         self, reply: str, tag: str, case: Case, expected: Expected, run: Runner, timeout: float
     ) -> Scored:
+        if case.native is not None:
+            return native.score(case, self.name, reply, tag, expected, run, timeout)
         function = case.snippet.function_name
         if case.snippet.dialect == CRUXEVAL:
             answer = cruxeval.answer_text(reply, tag)

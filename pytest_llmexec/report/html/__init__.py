@@ -7,8 +7,8 @@ Every text that comes from a snippet, an input, a model or the run goes through
 `html.escape`; the summary embedded as JSON escapes ``<`` so it can never end
 its ``<script>`` element.
 
-One module per section (`overview`, `accuracy`, `inputs`, `iip`, `gate`,
-`cost`, `cases`), each a function of the `page.Page` data; `markup` holds the
+One module per section (`overview`, `languages`, `accuracy`, `inputs`, `iip`,
+`gate`, `cost`, `cases`), each a function of the `page.Page` data; `markup` holds the
 shared helpers and `assemble` puts the page together and writes it.
 
 The page is built from the JSON report's document (``run``, ``summary``,
@@ -24,6 +24,9 @@ only when its data is present, so keys are read defensively:
   ``latency``, ``calls``, ``cache_hit``, ``template_hash``,
   ``recorded_output``, ``recorded_mismatch``, ``truncated``;
 - declared versus generated inputs: ``generated`` (shown when any is true);
+- languages: ``language`` (absent means ``python``), ``snippet`` and
+  ``input_id`` (the problem it is in every language); the section and the
+  filter show when the cases hold more than one language;
 - IIP: ``step_accuracy`` (a fraction, null without step scores) and
   ``first_divergent_step`` (1-based, null when no step diverged) per case, with
   ``steps_matched``, ``steps_total``, ``step_problem`` and ``steps`` (``step``,

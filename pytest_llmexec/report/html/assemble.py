@@ -14,7 +14,7 @@ from string import Template
 from typing import Any
 
 from ..svg import esc
-from . import accuracy, cases, cost, gate, iip, inputs, overview
+from . import accuracy, cases, cost, gate, iip, inputs, languages, overview
 from .markup import pair, section
 from .page import Page
 
@@ -57,6 +57,17 @@ def page_sections(page: Page) -> list[tuple[str, str, str]]:
     if page.records:
         top += overview.verdict_chart(page)
     out = [section("overview", "Overview", top)]
+    by_language = languages.section(page)
+    if by_language:
+        out.append(
+            section(
+                "languages",
+                "Accuracy by language",
+                by_language,
+                "a problem is a snippet id with a declared input; the shipped suite's "
+                "translations and CRUXEval-X's files share them across languages",
+            )
+        )
     if page.scored:
         out.append(section("categories", "Accuracy by category", accuracy.category_charts(page)))
         shape = pair(

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..aggregate import Record
+from ..by_language import multilingual
+from ..records import PYTHON, language
 from ..svg import esc
 from .markup import as_text, num, table
 from .page import Page
@@ -23,6 +25,8 @@ def browser(page: Page) -> str:
         filters.append(("input", "input"))
     if any(_facet(r, "task") != "output" for r in page.records):
         filters.insert(2, ("task", "task"))
+    if multilingual(page.records):
+        filters.insert(filters.index(("category", "category")), ("language", "language"))
     controls = []
     for key, label in filters:
         options = sorted({_facet(r, key) for r in page.records})
@@ -51,6 +55,8 @@ def _facet(record: Record, key: str) -> str:
         return "generated" if record.get("generated") is True else "declared"
     if key == "task":
         return as_text(record.get("task")) or "output"
+    if key == "language":
+        return language(record)
     return as_text(record.get(key)) or "-"
 
 
@@ -119,13 +125,15 @@ def _case(record: Record) -> str:
     verdict = as_text(record.get("verdict")) or "-"
     attrs = "".join(
         f' data-{key}="{esc(_facet(record, key))}"'
-        for key in ("model", "strategy", "task", "category", "verdict", "input")
+        for key in ("model", "strategy", "task", "language", "category", "verdict", "input")
     )
     nodeid = as_text(record.get("nodeid"))
     attrs += f' data-text="{esc(nodeid.lower())}"'
     tags = [_facet(record, k) for k in ("model", "strategy", "category")]
     if _facet(record, "task") != "output":
         tags.insert(2, f"{_facet(record, 'task')} prediction")
+    if language(record) != PYTHON:
+        tags.insert(2, language(record))
     if record.get("generated") is True:
         tags.append("generated")
     if record.get("cache_hit") is True:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import svg
+from ..records import language_order
 from ..svg import Point, Scale, esc
 from .markup import DASH, as_text, cell, figure, num, pct_cell, table
 from .markup import list_ as titled_list
@@ -35,6 +36,7 @@ def section(page: Page) -> str:
 def _comparison(page: Page, comparison: Mapping[str, Any]) -> str:
     out = ""
     rows = _rows(comparison.get("runs"))
+    by_language = _rows(comparison.get("languages"))
     deltas = {
         (name, "change"): point
         for name, row in rows
@@ -76,6 +78,25 @@ def _comparison(page: Page, comparison: Mapping[str, Any]) -> str:
             colors=page.colors,
         )
         out += figure(chart, "the same per category (each tested with a Holm correction)")
+    if by_language:
+        points: dict[tuple[str, str], Point] = {}
+        for name, row in by_language:
+            point = _delta_point(name, row)
+            if point is not None:
+                run = f"{as_text(row.get('model'))}/{as_text(row.get('strategy'))}"
+                points[as_text(row.get("language")), run] = point
+        if points:
+            chart = svg.bar_chart(
+                "accuracy change by language",
+                sorted({name for name, _ in points}, key=language_order),
+                sorted({run for _, run in points}),
+                points,
+                scale=_delta_scale(points.values()),
+                y_label="change (points)",
+                colors=page.colors,
+            )
+            out += figure(chart, "the same per language (Holm across the language strata; gated)")
+    rows += by_language
     if rows:
         header = [
             "run",
@@ -185,6 +206,8 @@ def _rows(value: Any) -> list[tuple[str, Mapping[str, Any]]]:
                     if "model" in row and "strategy" in row
                     else str(index)
                 )
+                if row.get("language"):
+                    name = f"{name} in {row['language']}"
                 rows.append((str(name), row))
         return rows
     return []
