@@ -73,6 +73,7 @@ def main() -> int:
             "llmexec",
             *wanted,
             f"--llm-model={args.model}",
+            "--llm-language=python",  # the fixed sample is of Python snippets
             f"--llm-strategy={strategy}",
             "--llm-examples=0",
             f"--llm-report={report}",

@@ -175,6 +175,7 @@ def test_oracle_reproduces_the_suite(
         "-p",
         "llmexec",
         "--llm-model=oracle",
+        "--llm-language=python",  # the translations: tests/test_translations_plugin.py
         "-n",
         workers,
         "-q",
