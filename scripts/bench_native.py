@@ -108,7 +108,7 @@ def main() -> None:
         executor = NativeExecutor(chosen, cache_dir=Path(cache))
         prepare = time.perf_counter() - started
         print(f"{executor.describe()}")
-        print(f"prepared once (precompiled header, harness classes, server): {prepare:.1f}s")
+        print(f"prepared once (precompiled header, harness code, server): {prepare:.1f}s")
         try:
             for language in chosen:
                 measure(executor, language, options.rows)
@@ -151,7 +151,9 @@ def measure(executor: NativeExecutor, language: Language, count: int) -> None:
         f"{language.name}: {count} rows x 2 programs | "
         f"llmexec {mean_ours:.3f} s/row (median {statistics.median(ours):.3f}) | "
         f"scratch {mean_scratch:.3f} s/row (median {statistics.median(scratch):.3f}) | "
-        f"{mean_scratch / mean_ours:.2f}x faster | rerun (cached builds) "
+        f"{mean_scratch / mean_ours:.2f}x "
+        f"{'faster' if mean_scratch >= mean_ours else 'the speed (slower)'} | "
+        "rerun (cached builds) "
         f"{statistics.fmean(rerun):.3f} s/row"
     )
     ratio = mean_scratch / mean_ours

@@ -6,8 +6,10 @@ answer put into its program) and says what happened as an `Outcome`:
 - ``ok``: it built, ran, ``main`` returned and the process exited 0; the
   printed output is the value;
 - ``compile error``: the program does not build (also a compiler that runs
-  out of time or memory: a compile-time bomb) — for a dataset's own program
-  a dataset error, for a model's answer an unparseable one;
+  out of time or memory: a compile-time bomb; for an interpreted language,
+  whose run checks the syntax first, a run that notes ``compile error`` on
+  descriptor 3) — for a dataset's own program a dataset error, for a model's
+  answer an unparseable one;
 - ``assertion failed``: it built and an ``assert`` failed (C++ ``assert``,
   Java ``assert`` under ``-ea``);
 - ``timeout``, ``memory``, ``crashed <signal>`` / ``crashed exit(N)`` (also
@@ -52,8 +54,8 @@ ASSERTION_FAILED = "assertion failed"
 NATIVE_VERSION = "native-1"
 #: what each seccomp profile allows beyond the Python server's (for the report header); which
 #: one each language's build and run use is its `Language.needs`: g++ and rustc build under
-#: ``build`` (their drivers run the assembler and the linker), javac and ``node --check``
-#: under ``run`` (threads only); every program runs under ``run``
+#: ``build`` (their drivers run the assembler and the linker), the warm javac under ``run``
+#: (threads only), JavaScript has no build; every program runs under ``run``
 PROFILES = {"build": "exec+fork", "run": "exec"}
 
 
@@ -148,6 +150,8 @@ class NativeExecutor:
             if not self.server.alive:  # (a restarted server may see the shared files elsewhere)
                 self._restart()
             plan = language.build(program, self.shared(language))
+            if not plan.argv:  # nothing to build: the sources are the artifacts
+                return Built(dict(plan.files))
             if self.build_timeout is not None:
                 plan = dataclasses.replace(plan, timeout=self.build_timeout)
             text = "\0".join([language.artifact_key(program), *plan.argv, *self.layers])
@@ -161,12 +165,12 @@ class NativeExecutor:
                 "collect": list(plan.collect),
                 "timeout": plan.timeout,
                 "memory": plan.memory,
-                "profile": plan.profile,
+                "profile": "build",
             }
             if plan.warm:
                 request.update(warm=plan.warm, profile="run")
             answer = self._ask(request, plan.timeout)
-            built, keep = self._built(answer, plan.timeout, set(plan.files) - set(plan.collect))
+            built, keep = self._built(answer, plan.timeout, set(plan.files))
             if keep:
                 self._memory[key] = built
                 self._write(key, built)
@@ -283,6 +287,8 @@ def outcome_of(language: Language, answer: dict[str, Any], timeout: float) -> Ou
     if status not in ("exited", "signaled"):
         return made(HARNESS, str(answer.get("detail", "")) or f"unexpected answer {status!r}")
     said = language.failure(stderr)
+    if "compile error" in str(answer.get("marks", "")):  # the run's own syntax check
+        return made(COMPILE_ERROR)
     if status == "exited" and answer.get("code") == 0:
         if "main returned" in str(answer.get("marks", "")):
             return made(OK, "", value=stdout)

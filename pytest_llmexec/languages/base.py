@@ -32,19 +32,16 @@ class Build:
     """How to build one program: in an empty working directory holding *files*."""
 
     files: Mapping[str, bytes]
-    #: the compiler's command line, or the warm compiler's (see `warm`)
+    #: the compiler's command line, or the warm compiler's (see `warm`); empty: nothing to
+    #: build, *files* are the artifacts (an interpreter, whose run checks the syntax)
     argv: tuple[str, ...]
-    #: what to keep of the working directory afterwards (a name ending in ``/``: its files;
-    #: a source named here is kept too: the artifact of a check-only build is its source)
+    #: what to keep of the working directory afterwards (a name ending in ``/``: its files)
     collect: tuple[str, ...]
     #: the name of a long-lived compiler that takes *files* as a request instead
     warm: str | None = None
     #: address-space limit in bytes (None: the runtime bounds its own heap)
     memory: int | None = None
     timeout: float = 60.0
-    #: the seccomp profile: ``build`` (a driver that runs passes as programs of their own)
-    #: or ``run`` (a checker that needs threads only, such as ``node --check``)
-    profile: str = "build"
 
 
 @dataclass(frozen=True)

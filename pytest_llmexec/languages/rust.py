@@ -16,6 +16,7 @@ function is not a passed assert, and gets the harness's printer as the crate ``l
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -71,15 +72,15 @@ class Rust(Language):
     def compiler_path(self) -> str:
         """The real rustc: on PATH (also rustup's proxy), in ``~/.cargo/bin``, or Debian's."""
         if self._compiler is None:
-            home_bin = os.path.join(os.path.expanduser("~"), ".cargo", "bin")
+            cargo_bins = os.pathsep.join(os.path.join(home, ".cargo", "bin") for home in _homes())
             found = (
                 shutil.which(self.rustc)
-                or shutil.which(self.rustc, path=home_bin)
+                or shutil.which(self.rustc, path=cargo_bins)
                 or shutil.which(self.rustc, path=_CLEAN_ENV["PATH"])
             )
             if found is None:
                 raise LanguageError(
-                    f"Rust needs {self.rustc!r} on PATH or in {home_bin} "
+                    f"Rust needs {self.rustc!r} on PATH or in ~/.cargo/bin "
                     "(Debian: apt-get install rustc; or rustup)"
                 )
             env = {**_CLEAN_ENV, **_rustup_env()}
@@ -244,10 +245,27 @@ class Rust(Language):
         raise fail("that type is not supported")
 
 
+def _homes() -> list[str]:
+    """$HOME, then the user's own home directory (a test runner may point $HOME elsewhere)."""
+    homes = [os.path.expanduser("~")]
+    with contextlib.suppress(KeyError, ImportError):
+        import pwd
+
+        homes.append(pwd.getpwuid(os.getuid()).pw_dir)
+    return list(dict.fromkeys(homes))
+
+
 def _rustup_env() -> dict[str, str]:
     """What rustup's proxy needs to find its toolchain (only to ask it for the sysroot)."""
     keys = ("HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "CARGO_HOME")
-    return {key: os.environ[key] for key in keys if key in os.environ}
+    env = {key: os.environ[key] for key in keys if key in os.environ}
+    if "RUSTUP_HOME" not in env:
+        found = [os.path.join(home, ".rustup") for home in _homes()]
+        for path in found:
+            if os.path.isdir(path):
+                env["RUSTUP_HOME"] = path
+                break
+    return env
 
 
 def parse_rust_type(text: str) -> Type:

@@ -52,14 +52,12 @@ def language_summary(records: Sequence[Record]) -> dict[str, dict[str, Any]]:
 
 def run_languages(records: Sequence[Record]) -> dict[str, dict[str, dict[str, Any]]]:
     """``summary.runs[run].languages``: per run, its counts per language."""
-    table: dict[str, dict[str, Group]] = defaultdict(dict)
-    for name, runs in (
-        (name, group_by((r for r in records if language(r) == name), run_key))
-        for name in languages(records)
-    ):
-        for run, group in runs.items():
-            table[run][name] = group
-    return {run: {name: g.to_json() for name, g in groups.items()} for run, groups in table.items()}
+    table: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for name in languages(records):
+        held = (r for r in records if language(r) == name)
+        for run, group in group_by(held, run_key).items():
+            table[run][name] = group.to_json()
+    return dict(table)
 
 
 @dataclass
