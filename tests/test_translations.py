@@ -385,6 +385,7 @@ def test_the_shipped_translations_cover_the_list_in_each_language() -> None:
     categories = Counter(name for name, _ in cpp)
     assert len(categories) == 15 and min(categories.values()) >= 3, categories
     assert not {"linked_list.yaml", "tree.yaml"} & set(categories)
+    assert by_language.get("java", set()) == cpp, "Java translates the same snippets as C++"
 
 
 @pytest.fixture(scope="module")
@@ -433,4 +434,21 @@ def test_a_translation_gives_the_python_result_on_every_input(
     expected = python_truths[(snippet.path.name, snippet.id)]
     assert len(printed) == len(expected)
     for input_id, call, got, want in zip(snippet.input_ids, calls, printed, expected, strict=True):
-        assert got == want, f"{snippet.path.name}::{snippet.id} [{input_id}] {call}"
+        assert _same(got, want), f"{snippet.path.name}::{snippet.id} [{input_id}] {call}: {got}"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality that tells booleans, integers and floats apart (Python: True == 1 == 1.0)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def test_results_are_compared_with_their_json_types() -> None:
+    assert _same([1, [True, "a"]], [1, [True, "a"]]) and _same({"k": 2.5}, {"k": 2.5})
+    assert not _same(1, True) and not _same(1, 1.0) and not _same([1], [1, 2])
+    assert not _same({"k": 1}, {"k": True}) and not _same([[0]], [[False]])

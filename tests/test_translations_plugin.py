@@ -47,17 +47,27 @@ def _copy(pytester: pytest.Pytester, *names: str) -> None:
         shutil.copy(SHIPPED / name, pytester.path / name)
 
 
+#: what each language's oracle answers, in its own syntax: (output case, value), (input case, call)
+ORACLE_ANSWERS = {
+    "cpp": ("{1, 1, 1, 0}", 'Solution().isValid("(]")'),
+    "java": ("new int[]{1, 1, 1, 0}", 'new Solution().isValid("(]")'),
+}
+
+
 @pytest.mark.parametrize("mode", [("-n", "0"), ("-n", "2")], ids=["plain", "xdist"])
+@pytest.mark.parametrize("language", ["cpp", "java"])
 def test_oracle_scores_every_translated_case_on_both_tasks(
-    pytester: pytest.Pytester, cache_dir: Path, mode: tuple[str, str]
+    pytester: pytest.Pytester, cache_dir: Path, mode: tuple[str, str], language: str
 ) -> None:
+    if language == "java" and shutil.which("javac") is None:
+        pytest.skip("needs javac (apt-get install openjdk-17-jdk-headless; .ci/run does)")
     _copy(pytester)
     result = pytester.runpytest_subprocess(
         *FILES,
         "-p",
         "llmexec",
         "--llm-model=oracle",
-        "--llm-language=cpp",
+        f"--llm-language={language}",
         "--llm-task=output,input",
         f"--llm-cache-dir={cache_dir}",
         "--llm-report=report.json",
@@ -69,14 +79,15 @@ def test_oracle_scores_every_translated_case_on_both_tasks(
         *mode,
     )
     cases = read_report(pytester)["cases"]
-    result.assert_outcomes(passed=2 * _cases("cpp", ids=SAMPLE))
+    result.assert_outcomes(passed=2 * _cases(language, ids=SAMPLE))
     assert {c["verdict"] for c in cases} == {"correct"}
-    assert {c["language"] for c in cases} == {"cpp"}
+    assert {c["language"] for c in cases} == {language}
     by_id = {c["nodeid"]: c for c in cases}
-    output = by_id["stack_queue.yaml::daily_temperatures[oracle-vp-cpp-i1]"]
-    assert output["predicted"] == "{1, 1, 1, 0}"
-    call = by_id["stack_queue.yaml::valid_parentheses[oracle-vp-input-cpp-i1]"]
-    assert call["predicted"] == 'Solution().isValid("(]")'
+    value, called = ORACLE_ANSWERS[language]
+    output = by_id[f"stack_queue.yaml::daily_temperatures[oracle-vp-{language}-i1]"]
+    assert output["predicted"] == value
+    call = by_id[f"stack_queue.yaml::valid_parentheses[oracle-vp-input-{language}-i1]"]
+    assert call["predicted"] == called
 
 
 def test_ids_markers_and_languages_of_a_translated_file(
@@ -88,16 +99,24 @@ def test_ids_markers_and_languages_of_a_translated_file(
         f"--llm-cache-dir={cache_dir}",  # the precompiled header is made once
     )
     every = pytester.runpytest_subprocess("math.yaml", *common, "--co", "-q")
-    python, cpp = _cases("python", ("math.yaml",)), _cases("cpp", ("math.yaml",))
+    python, cpp, java = (_cases(name, ("math.yaml",)) for name in ("python", "cpp", "java"))
+    every_test = python + cpp + java
     every.stdout.fnmatch_lines(
         [
             "math.yaml::reverse_integer[oracle-vp-i0]",
             "math.yaml::reverse_integer[oracle-vp-cpp-i0]",
-            f"{python + cpp} tests collected*",
+            "math.yaml::reverse_integer[oracle-vp-java-i0]",
+            f"{every_test} tests collected*",
         ]
     )
     only = pytester.runpytest_subprocess("math.yaml", *common, "--co", "-q", "-m", "cpp")
-    only.stdout.fnmatch_lines([f"{cpp}/{python + cpp} tests collected ({python} deselected)*"])
+    only.stdout.fnmatch_lines(
+        [f"{cpp}/{every_test} tests collected ({every_test - cpp} deselected)*"]
+    )
+    java_only = pytester.runpytest_subprocess("math.yaml", *common, "--co", "-q", "-m", "java")
+    java_only.stdout.fnmatch_lines(
+        [f"{java}/{every_test} tests collected ({every_test - java} deselected)*"]
+    )
     chosen = pytester.runpytest_subprocess(
         "math.yaml", *common, "--co", "-q", "--llm-language=python"
     )
