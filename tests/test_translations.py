@@ -376,7 +376,8 @@ PYTHON_SNIPPETS, TRANSLATIONS = _shipped()
 
 
 def test_the_shipped_translations_cover_the_list_in_each_language() -> None:
-    """Every language translates the same snippets: >= 60, >= 3 in each of 15 categories."""
+    """C++ translates >= 60 snippets, >= 3 in each of 15 categories; the other languages
+    translate the same ones (a part of them while they are being written)."""
     by_language: dict[str, set[tuple[str, str]]] = {}
     for snippet in TRANSLATIONS:
         by_language.setdefault(snippet.language, set()).add((snippet.path.name, snippet.id))
@@ -385,6 +386,8 @@ def test_the_shipped_translations_cover_the_list_in_each_language() -> None:
     categories = Counter(name for name, _ in cpp)
     assert len(categories) == 15 and min(categories.values()) >= 3, categories
     assert not {"linked_list.yaml", "tree.yaml"} & set(categories)
+    for language, chosen in by_language.items():
+        assert chosen <= cpp, (language, sorted(chosen - cpp))
     assert by_language.get("java", set()) == cpp, "Java translates the same snippets as C++"
 
 
