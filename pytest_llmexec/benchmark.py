@@ -67,6 +67,7 @@ class BenchmarkError(Exception):
         line: int | None = None,
         snippet: str | None = None,
         field: str | None = None,
+        language: str | None = None,
     ) -> None:
         where = str(path)
         if line is not None:
@@ -81,6 +82,8 @@ class BenchmarkError(Exception):
         self.line = line
         self.snippet = snippet
         self.field = field
+        #: the language of the bad snippet, where known (a translation's): its test's marker
+        self.language = language
 
 
 #: How a snippet's inputs are read, in which namespace it runs and how answers are scored.
@@ -465,12 +468,18 @@ def _translation_from_yaml(
     sid = raw.get("id")
     language = raw.get("language")
 
+    known = languages.names()
+
     def fail(message: str, fld: str | None = None) -> BenchmarkError:
         return BenchmarkError(
-            path, message, line=line, snippet=sid if isinstance(sid, str) else None, field=fld
+            path,
+            message,
+            line=line,
+            snippet=sid if isinstance(sid, str) else None,
+            field=fld,
+            language=language if language in known else None,
         )
 
-    known = languages.names()
     if not isinstance(language, str) or language not in known:
         raise fail(f"unknown language {language!r}; known: {', '.join(known)}", "language")
     if not isinstance(sid, str) or not _ID_RE.match(sid):

@@ -213,8 +213,9 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--llm-request-timeout",
         "llm_request_timeout",
-        "seconds to wait for one model reply before retrying it (default 600)",
-        default=600.0,
+        "seconds to wait for one model reply before retrying it (default 600; no limit for "
+        "a llama-server the run starts, which is watched instead)",
+        default=None,
         type=float,
         metavar="SECONDS",
     ),
@@ -665,7 +666,7 @@ class ProviderSettings:
     temperature: float
     reasoning_effort: str | None
     thinking_budget: int | None
-    request_timeout: float
+    request_timeout: float | None  # None: each provider's default
     retries: int = 5
 
     def header(self) -> str:
@@ -683,7 +684,12 @@ class ProviderSettings:
             if value is not None:
                 parts.append(f"{name}={value}")
         parts.append(f"temperature={self.temperature:g}")
-        parts.append(f"request-timeout={self.request_timeout:g}s retries={self.retries}")
+        timeout = (
+            f"{self.request_timeout:g}s"
+            if self.request_timeout is not None
+            else "600s(llamacpp:none)"
+        )
+        parts.append(f"request-timeout={timeout} retries={self.retries}")
         return "llmexec providers: " + " ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -734,6 +740,10 @@ def provider_settings_from(config: pytest.Config) -> ProviderSettings:
         temperature=_number(config, "--llm-temperature", float, 0.0),
         reasoning_effort=effort,
         thinking_budget=thinking,
-        request_timeout=_number(config, "--llm-request-timeout", float, 0.001),
+        request_timeout=(
+            _number(config, "--llm-request-timeout", float, 0.001)
+            if raw_value(config, "--llm-request-timeout") is not None
+            else None
+        ),
         retries=_number(config, "--llm-retries", int, 0),
     )

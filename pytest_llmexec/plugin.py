@@ -426,7 +426,8 @@ class BenchmarkFile(pytest.File):
                 yield broken
 
     def _broken(self, state: LLMExec, problem: BenchmarkError) -> pytest.Item | None:
-        language = self.path.stem if is_cruxeval_x(self.path) else PYTHON
+        # a bad translation is a test of its own language; anything else, of the file's
+        language = problem.language or (self.path.stem if is_cruxeval_x(self.path) else PYTHON)
         if not state.settings.runs_language(language):
             return None
         name = f"line{problem.line}" if problem.line is not None else "file"

@@ -75,6 +75,8 @@ def corpus(minimum: int) -> list[Call]:
     calls: list[Call] = []
     for path in sorted((ROOT / "benchmarks").glob("*.yaml")):
         for snippet in load_yaml(path):
+            if snippet.language != "python":  # translations run in the native executor
+                continue
             for case in snippet.cases():
                 calls.append(Call(snippet.code, snippet.entry, case.args, 5.0, snippet.score))
     n = 0

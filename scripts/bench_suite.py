@@ -5,7 +5,7 @@
     python scripts/bench_suite.py --runs 5
 
 Each figure is the median wall time of ``--runs`` runs of
-``pytest benchmarks -p llmexec --llm-model=oracle -q`` (plus the mode's
+``pytest benchmarks -p llmexec --llm-model=oracle -q --llm-language=python`` (plus the mode's
 options, and ``-p no:cacheprovider`` so that the runs leave nothing behind),
 modes interleaved so that a change in the machine's load falls on all of them
 alike. The plain run is the named baseline: the ``-n 2`` line prints its ratio
@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE = [sys.executable, "-m", "pytest", "benchmarks", "-p", "llmexec", "--llm-model=oracle", "-q"]
+#: the command as the README shows it: the Python suite (the translations compile: see README)
+COMMAND = "pytest benchmarks -p llmexec --llm-model=oracle -q --llm-language=python"
+BASE = [sys.executable, "-m", *COMMAND.split()]
 
 
 def run(args: list[str], cache: Path) -> tuple[float, str]:
@@ -60,7 +62,7 @@ def timings(label: str, extra: list[str], runs: int, scratch: Path) -> dict[str,
     cold: dict[str, list[float]] = {m: [] for m in modes}
     hot: dict[str, list[float]] = {m: [] for m in modes}
     last = ""
-    print(f"{label}: pytest benchmarks -p llmexec --llm-model=oracle -q {' '.join(extra)}")
+    print(f"{label}: {COMMAND} {' '.join(extra)}")
     print(f"  before: {load()}")
     for index in range(runs):
         for mode, args in modes.items():
@@ -85,7 +87,7 @@ def timings(label: str, extra: list[str], runs: int, scratch: Path) -> dict[str,
 
 def table_rows(extra: list[str], medians: dict[str, list[float]]) -> list[str]:
     """The README's rows for one strategy set: cold and warm, plain and ``-n 2``."""
-    command = " ".join(["pytest benchmarks -p llmexec --llm-model=oracle -q", *extra])
+    command = " ".join([COMMAND, *extra])
     return [
         f"| `{command}{'' if mode == 'plain' else ' ' + mode}` | "
         + " | ".join(f"{t:.1f} s" for t in times)
@@ -107,7 +109,7 @@ def html_page(scratch: Path) -> None:
     html.build(document)
     built = time.perf_counter() - start
     print(
-        "html: pytest benchmarks -p llmexec --llm-model=oracle --llm-strategy=vp,cot,iip "
+        f"html: {COMMAND} --llm-strategy=vp,cot,iip "
         f"--llm-examples=0 --llm-html=report.html\n  {len(document['cases']):,} tests, "
         f"{page.stat().st_size / 1e6:.1f} MB, page built in {built:.2f} s "
         f"(run {seconds:.1f} s; {last}; {load()})"
@@ -124,9 +126,7 @@ def main() -> None:
         rows = table_rows([], timings("vp", [], options.runs, scratch))
         if options.all:
             extra = ["--llm-strategy=vp,cot,iip"]
-            rows += table_rows(
-                "vp,cot,iip", extra, timings("vp,cot,iip", extra, options.runs, scratch)
-            )
+            rows += table_rows(extra, timings("vp,cot,iip", extra, options.runs, scratch))
             html_page(scratch)
         print("\n| run | truth cache cold | warm |\n|---|---:|---:|")
         print("\n".join(rows))

@@ -32,8 +32,9 @@ def sample(per_file: int) -> list[str]:
     for path in sorted(SUITE.glob("*.yaml")):
         ids: list[str] = []
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.startswith("  - id: "):
-                ids.append(line.removeprefix("  - id: ").strip())
+            snippet = line.removeprefix("  - id: ").strip()
+            if line.startswith("  - id: ") and snippet not in ids:  # a translation repeats it
+                ids.append(snippet)
         chosen += [f"{path}::{snippet}" for snippet in ids[:per_file]]
     return chosen
 
@@ -72,6 +73,7 @@ def main() -> int:
             "llmexec",
             *wanted,
             f"--llm-model={args.model}",
+            "--llm-language=python",  # the fixed sample is of Python snippets
             f"--llm-strategy={strategy}",
             "--llm-examples=0",
             f"--llm-report={report}",
@@ -107,6 +109,7 @@ def _in_sample(cases: list[dict[str, Any]], wanted: list[str]) -> list[dict[str,
         for case in cases
         if (Path(case["nodeid"].split("::")[0]).name, case["snippet"]) in names
         and not case.get("generated")
+        and case.get("language", "python") == "python"
     ]
 
 

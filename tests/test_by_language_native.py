@@ -3,7 +3,9 @@
 The same rows in ``cpp.jsonl`` and ``java.jsonl`` (CRUXEval-X's files share
 row ids), compiled and run in the sandbox, answered by ``oracle`` or replayed
 from CRUXEval-X's published shape: the summary, the JSON report and the gate
-compare the two languages on the same problems, with and without xdist.
+compare the two languages on the same problems, with and without xdist. A
+YAML snippet with its C++ and Java translations is the same problem in three
+languages on its declared inputs.
 """
 
 from __future__ import annotations
@@ -162,3 +164,64 @@ def test_a_drop_in_one_language_fails_the_gate(pytester: pytest.Pytester, cache_
     )
     cases = report(pytester)["cases"]
     assert {c["verdict"] for c in cases if c["language"] == "cpp"} == {"unparseable"}
+
+
+TRANSLATED = """\
+category: array
+snippets:
+  - id: total
+    code: |
+      class Solution:
+          def total(self, nums: List[int]) -> int:
+              return sum(nums)
+    inputs:
+      - {nums: [1, 2, 3]}
+      - {nums: []}
+  - id: total
+    language: cpp
+    code: |
+      class Solution { public: long long total(vector<long long> nums) {
+          long long s = 0; for (auto x : nums) s += x; return s; } };
+  - id: total
+    language: java
+    code: |
+      class Solution { public long total(long[] nums) {
+          long s = 0; for (long x : nums) s += x; return s; } }
+"""
+
+
+def test_suite_translations_are_the_same_problems(
+    pytester: pytest.Pytester, cache_dir: Path
+) -> None:
+    pytester.makefile(".yaml", bench=TRANSLATED)
+    result = pytester.runpytest_subprocess(
+        "bench.yaml",
+        "-p",
+        "llmexec",
+        "--llm-model=oracle",
+        f"--llm-cache-dir={cache_dir}",
+        "--llm-report=report.json",
+        "-p",
+        "no:randomly",
+        "-n",
+        "2",
+    )
+    assert result.ret == 0, result.stdout.str()
+    summary = report(pytester)["summary"]
+    generated = sum(1 for c in report(pytester)["cases"] if c["generated"])
+    assert summary["languages"]["cpp"]["n"] == summary["languages"]["java"]["n"] == 2
+    assert summary["languages"]["python"]["n"] == 2 + generated
+    shared = summary["same_problems"]["runs"]["oracle/vp"]
+    assert shared["problems"] == 2  # the declared inputs; generated ones are Python's own
+    assert {k: v["correct"] for k, v in shared["languages"].items()} == {
+        "python": 2,
+        "cpp": 2,
+        "java": 2,
+    }
+    result.stdout.fnmatch_lines(
+        [
+            "accuracy by language on the same problems (those each run holds in python, cpp, java)",
+            "  language * oracle/vp",
+            "  problems * 2",
+        ]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("llmexec-cache")
 
 
-def run(pytester: pytest.Pytester, cache_dir: Path, *args: str) -> pytest.RunResult:
+def run(
+    pytester: pytest.Pytester, cache_dir: Path, *args: str, model: str = "oracle"
+) -> pytest.RunResult:
     for name in ("js.jsonl", "rs.jsonl"):
         shutil.copy(FIXTURES / name, pytester.path / name)
     return pytester.runpytest_subprocess(
@@ -42,7 +45,7 @@ def run(pytester: pytest.Pytester, cache_dir: Path, *args: str) -> pytest.RunRes
         "rs.jsonl",
         "-p",
         "llmexec",
-        "--llm-model=oracle",
+        f"--llm-model={model}",
         "--llm-task=output,input",
         f"--llm-cache-dir={cache_dir}",
         "--llm-report=report.json",
@@ -90,3 +93,33 @@ def test_js_and_rs_ids_markers_and_the_language_option(
     result = run(pytester, cache_dir, "--co", "-q", "-m", "rs and vp", "--llm-language=rs")
     result.stdout.fnmatch_lines(["rs.jsonl::0[[]oracle-vp-rs-i0[]]", "*56 tests collected*"])
     assert "js.jsonl::" not in result.stdout.str()
+
+
+def test_replaying_published_js_and_rs_results_agrees_with_their_res(
+    pytester: pytest.Pytester, cache_dir: Path
+) -> None:
+    """Our own results in CRUXEval-X's published shape (``infer_results/demo_jsrs``, integer
+    ids as CRUXEval-X publishes them; right answers, wrong values, answers that do not
+    compile, ``res`` from running each program): re-scored, every row agrees with its res."""
+    shutil.copytree(FIXTURES / "infer_results", pytester.path / "infer_results")
+    result = run(pytester, cache_dir, "--llm-replay=infer_results/demo_jsrs", model="replay")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    cases = [c for c in read_report(pytester)["cases"] if c["model"] == "replay"]
+    verdicts = {(c["language"], c["task"], c["snippet"]): c for c in cases}
+    assert len(verdicts) == 2 * 2 * ROWS
+    seen: dict[str, int] = {}
+    disagreements = []
+    for language in ("js", "rs"):
+        for task in ("output", "input"):
+            published = json.loads(
+                (FIXTURES / "infer_results" / "demo_jsrs" / f"{language}_{task}.json").read_text()
+            )
+            assert len(published) == ROWS
+            for item in published:
+                case = verdicts[(language, task, str(item["id"]))]
+                seen[case["verdict"]] = seen.get(case["verdict"], 0) + 1
+                if (case["verdict"] == "correct") != item["res"]:
+                    disagreements.append((language, task, item["id"], item["res"], case["verdict"]))
+    assert not disagreements, disagreements
+    assert seen["correct"] == 14 + 16 + 14 + 16
+    assert seen["wrong"] > 0 and seen["unparseable"] > 0

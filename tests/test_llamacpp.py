@@ -218,3 +218,23 @@ def test_no_server_outlives_an_interrupted_or_killed_run(
 def in_flight(pytester: pytest.Pytester) -> bool:
     log = pytester.path / ".llmexec" / f"llama-server-{NAME}.log"
     return log.exists() and "received a completion request" in log.read_text()
+
+
+def test_a_slow_reply_is_waited_for_not_retried_unless_a_timeout_is_given(
+    pytester: pytest.Pytester, llama: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retried local reply is generated again from its first token: by default the run
+    waits for it (the server is watched instead); --llm-request-timeout still applies."""
+    rows(pytester.path, 1)
+    monkeypatch.setenv("FAKE_LLAMA_DELAY", "2")
+    result = run(pytester, "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    assert log_requests(pytester) == 1
+    result.stdout.fnmatch_lines(["*request-timeout=600s(llamacpp:none)*"])
+    assert report(pytester)["run"]["providers"]["request_timeout"] is None
+    (pytester.path / ".llmexec" / "replies.sqlite3").unlink()
+    result = run(pytester, "-p", "no:randomly", "--llm-request-timeout=0.5", "--llm-retries=1")
+    assert "request-timeout=0.5s" in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*no response from http://127.0.0.1:* within 0.5s (gave up after 2 tries)*"]
+    )

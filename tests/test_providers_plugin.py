@@ -89,7 +89,7 @@ def test_header_shows_the_provider_settings(
     result.stdout.fnmatch_lines(
         [
             "llmexec providers: cache=use cache-dir=*.llmexec budget=$5 "
-            "max-tokens=64 temperature=0 request-timeout=600s retries=5"
+            "max-tokens=64 temperature=0 request-timeout=600s(llamacpp:none) retries=5"
         ]
     )
 

@@ -145,6 +145,13 @@ def test_readme_table_is_current() -> None:
     assert suite_table.readme_block(readme) == suite_table.render(SUITE), (
         "run `python scripts/suite_table.py` and paste its output into README.md"
     )
+    translations = suite_table.render_translations(suite_table.load_translations(BENCHMARKS))
+    block = suite_table.readme_block(
+        readme, suite_table.TRANSLATIONS_BEGIN, suite_table.TRANSLATIONS_END
+    )
+    assert block == translations, (
+        "run `python scripts/suite_table.py` and paste its translations table into README.md"
+    )
 
 
 @pytest.mark.parametrize(
@@ -168,6 +175,7 @@ def test_oracle_reproduces_the_suite(
         "-p",
         "llmexec",
         "--llm-model=oracle",
+        "--llm-language=python",  # the translations: tests/test_translations_plugin.py
         "-n",
         workers,
         "-q",

@@ -8,15 +8,21 @@ the one that scores an answer. Those run in the sandbox here, as in a run.
 
 from __future__ import annotations
 
+import ast
+import json
+import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pytest_llmexec.benchmark import read_yaml
-from pytest_llmexec.execution.api import OK
+from pytest_llmexec.benchmark import Snippet, read_yaml
+from pytest_llmexec.execution import make_executor
+from pytest_llmexec.execution.api import OK, Call
 from pytest_llmexec.execution.native import ASSERTION_FAILED, COMPILE_ERROR, NativeExecutor
-from pytest_llmexec.languages import Cpp, Java, LanguageError, get
+from pytest_llmexec.languages import Cpp, Java, LanguageError, get, names
 from pytest_llmexec.languages.base import Parameter, Signature
 from pytest_llmexec.languages.suite import SuiteCase
 
@@ -204,7 +210,7 @@ def test_a_translation_takes_the_python_snippets_inputs_and_description(
         (CPP_TWO_SUM.replace("pair_sum", "other"), "needs a Python snippet with the id 'other'"),
         (
             CPP_TWO_SUM.replace("language: cpp", "language: rust"),
-            "field 'language': unknown language 'rust'; known: python, cpp, java",
+            "field 'language': unknown language 'rust'; known: " + ", ".join(names()),
         ),
         (
             CPP_TWO_SUM.replace("int target)", "int goal)"),
@@ -220,6 +226,10 @@ def test_a_translation_takes_the_python_snippets_inputs_and_description(
             "cannot read the cpp entry point: the C++ class Solution has 0 public methods",
         ),
         (CPP_TWO_SUM.replace("language: cpp", "language: java"), "the Java type 'vector<int>'"),
+        (
+            CPP_TWO_SUM.replace("language: cpp", "language: js"),
+            "reading a suite snippet's signature is not supported for js",
+        ),
     ],
 )
 def test_a_bad_translation_costs_only_itself(
@@ -230,6 +240,16 @@ def test_a_bad_translation_costs_only_itself(
     (problem,) = loaded.problems
     assert str(problem).startswith(f"{tmp_path / 'hash_table.yaml'}:")
     assert message in str(problem)
+
+
+def test_a_bad_translations_problem_knows_its_language(tmp_path: Path) -> None:
+    """So that its failing test carries the language's marker (--llm-language selects it)."""
+    bad = CPP_TWO_SUM.replace("int target)", "int goal)")
+    (problem,) = read_yaml(_file(tmp_path, PYTHON_SNIPPET, bad)).problems
+    assert problem.language == "cpp"
+    unknown = CPP_TWO_SUM.replace("language: cpp", "language: rust")
+    (problem,) = read_yaml(_file(tmp_path, PYTHON_SNIPPET, unknown)).problems
+    assert problem.language is None
 
 
 def test_translations_of_in_place_snippets_and_twins_are_refused(tmp_path: Path) -> None:
@@ -249,6 +269,10 @@ def test_translations_of_in_place_snippets_and_twins_are_refused(tmp_path: Path)
 
 @pytest.fixture(scope="module")
 def executor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeExecutor]:
+    if shutil.which("g++") is None or shutil.which("javac") is None:
+        pytest.skip(
+            "needs g++ and a JDK (apt-get install g++ openjdk-17-jdk-headless; .ci/run does)"
+        )
     native = NativeExecutor([Cpp(), Java()], cache_dir=tmp_path_factory.mktemp("native"))
     yield native
     native.close()
@@ -288,3 +312,146 @@ def test_programs_give_the_truth_and_score_each_way_of_writing_it(
     call = native.call()
     assert status("input", call.replace("{3, 2, 4}", "{2, 3, 4}")) == ASSERTION_FAILED
     assert status("input", call + ";") == OK
+
+
+FREE_FUNCTION = """\
+  - id: add_one
+    code: |
+      def add_one(n: int) -> int:
+          return n + 1
+    inputs: [{n: 2}, {n: 4000000000}]
+  - id: add_one
+    language: cpp
+    code: |
+      long long add_one(long long n) { return n + 1; }
+"""
+
+
+def test_a_number_that_does_not_fit_the_result_type_is_not_taken(
+    tmp_path: Path, executor: NativeExecutor
+) -> None:
+    """``long long x = 3.7`` would compile to 3 and score a wrong answer as right."""
+    loaded = read_yaml(_file(tmp_path, FREE_FUNCTION))
+    (snippet,) = [s for s in loaded.snippets if s.language == "cpp"]
+    assert [case.call for case in snippet.cases()] == ["add_one(2)", "add_one(4000000000LL)"]
+    native = snippet.cases()[0].native
+    assert isinstance(native, SuiteCase)
+    language = get("cpp")
+    truth = executor.run(language, native.truth_program()).value
+    assert native.answer_program("output", "3", truth).count("long long llmexec_answer{3};") == 1
+
+    def status(answer: str) -> str:
+        return executor.run(language, native.answer_program("output", answer, truth)).status
+
+    assert [status(a) for a in ("3", "3LL", "3.7", "3.0", "4")] == [
+        OK,
+        OK,
+        COMPILE_ERROR,
+        COMPILE_ERROR,
+        ASSERTION_FAILED,
+    ]
+
+
+# --------------------------------------------------------------------------- the shipped suite
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "pytest_llmexec" / "benchmarks"
+
+
+def _shipped() -> tuple[dict[tuple[str, str], Snippet], list[Snippet]]:
+    """The shipped suite's Python snippets by (file, id), and its translations."""
+    python: dict[tuple[str, str], Snippet] = {}
+    translations: list[Snippet] = []
+    for path in sorted(BENCHMARKS.glob("*.yaml")):
+        loaded = read_yaml(path)
+        assert loaded.problems == [], loaded.problems
+        for snippet in loaded.snippets:
+            if snippet.language == "python":
+                python[(path.name, snippet.id)] = snippet
+            else:
+                translations.append(snippet)
+    return python, translations
+
+
+PYTHON_SNIPPETS, TRANSLATIONS = _shipped()
+
+
+def test_the_shipped_translations_cover_the_list_in_each_language() -> None:
+    """C++ translates >= 60 snippets, >= 3 in each of 15 categories; the other languages
+    translate the same ones (a part of them while they are being written)."""
+    by_language: dict[str, set[tuple[str, str]]] = {}
+    for snippet in TRANSLATIONS:
+        by_language.setdefault(snippet.language, set()).add((snippet.path.name, snippet.id))
+    cpp = by_language.get("cpp", set())
+    assert len(cpp) >= 60
+    categories = Counter(name for name, _ in cpp)
+    assert len(categories) == 15 and min(categories.values()) >= 3, categories
+    assert not {"linked_list.yaml", "tree.yaml"} & set(categories)
+    for language, chosen in by_language.items():
+        assert chosen <= cpp, (language, sorted(chosen - cpp))
+    assert by_language.get("java", set()) == cpp, "Java translates the same snippets as C++"
+
+
+@pytest.fixture(scope="module")
+def python_truths() -> Iterator[dict[tuple[str, str], list[Any]]]:
+    """Each translated snippet's Python results (run by the fork server), as JSON values."""
+    executor = make_executor()
+    truths: dict[tuple[str, str], list[Any]] = {}
+    try:
+        for snippet in TRANSLATIONS:
+            key = (snippet.path.name, snippet.id)
+            if key in truths:
+                continue
+            values = []
+            for case in PYTHON_SNIPPETS[key].cases():
+                call = Call(code=case.snippet.code, entry=case.snippet.entry, args=case.args)
+                outcome = executor.run(call)
+                assert outcome.status == OK, (key, case.input_id, outcome)
+                values.append(json.loads(json.dumps(ast.literal_eval(outcome.value or ""))))
+            truths[key] = values
+        yield truths
+    finally:
+        executor.close()
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    TRANSLATIONS,
+    ids=[f"{s.language}-{s.path.stem}-{s.id}" for s in TRANSLATIONS],
+)
+def test_a_translation_gives_the_python_result_on_every_input(
+    snippet: Snippet,
+    executor: NativeExecutor,
+    python_truths: dict[tuple[str, str], list[Any]],
+) -> None:
+    """One program per translation prints every input's result; each equals Python's as JSON."""
+    language = get(snippet.language)
+    natives = [case.native for case in snippet.cases()]
+    assert all(isinstance(native, SuiteCase) for native in natives)
+    calls = [native.call() for native in natives if isinstance(native, SuiteCase)]
+    program = language.program(
+        snippet.code, [language.print_statement(call) for call in calls], printing=True
+    )
+    outcome = executor.run(language, program, timeout=30)
+    assert outcome.status == OK, outcome.detail
+    printed = [json.loads(line) for line in (outcome.value or "").splitlines() if line.strip()]
+    expected = python_truths[(snippet.path.name, snippet.id)]
+    assert len(printed) == len(expected)
+    for input_id, call, got, want in zip(snippet.input_ids, calls, printed, expected, strict=True):
+        assert _same(got, want), f"{snippet.path.name}::{snippet.id} [{input_id}] {call}: {got}"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality that tells booleans, integers and floats apart (Python: True == 1 == 1.0)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def test_results_are_compared_with_their_json_types() -> None:
+    assert _same([1, [True, "a"]], [1, [True, "a"]]) and _same({"k": 2.5}, {"k": 2.5})
+    assert not _same(1, True) and not _same(1, 1.0) and not _same([1], [1, 2])
+    assert not _same({"k": 1}, {"k": True}) and not _same([[0]], [[False]])

@@ -76,9 +76,20 @@ def test_the_installed_package_has_its_version(installed: Path, tmp_path: Path) 
 def test_the_documented_command_runs_the_shipped_suite_without_a_checkout(
     installed: Path, tmp_path: Path
 ) -> None:
-    result = _run(installed, tmp_path, "-m", "pytest", *COMMAND, "-p", "no:cacheprovider")
+    # the Python suite: its translations compile for minutes (the C++ harness is checked below)
+    python = [*COMMAND, "--llm-language=python", "-p", "no:cacheprovider"]
+    result = _run(installed, tmp_path, "-m", "pytest", *python)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = result.stdout.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary) and "failed" not in summary, summary
     assert "oracle/vp" in result.stdout and " 100.0% " in result.stdout
     assert not (installed / "pytest_llmexec" / "benchmarks" / ".llmexec").exists()
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++ (apt-get install g++)")
+def test_a_translation_runs_from_the_installed_package(installed: Path, tmp_path: Path) -> None:
+    """The C++ harness (its JSON printer) ships in the wheel with the translations."""
+    cpp = [*COMMAND, "--llm-language=cpp", "-k", "max_subarray", "-p", "no:cacheprovider"]
+    result = _run(installed, tmp_path, "-m", "pytest", *cpp)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.search(r"\b4 passed", result.stdout.strip().splitlines()[-1]), result.stdout[-2000:]

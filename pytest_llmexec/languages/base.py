@@ -206,8 +206,9 @@ class Language(ABC):
         (*printing*: they use `print_statement`)."""
         raise self.unsupported("suite programs")
 
-    def declaration(self, name: str, type_: str, expression: str) -> str:
-        """A statement declaring the variable *name* of *type_*, set to *expression*."""
+    def declaration(self, name: str, type_: str, expression: str, *, strict: bool = False) -> str:
+        """A statement declaring the variable *name* of *type_*, set to *expression*
+        (*strict*: a value that does not fit the type, such as 3.7 for an int, is refused)."""
         raise self.unsupported("suite programs")
 
     def assertion(self, actual: str, expected: str, type_: str) -> str:

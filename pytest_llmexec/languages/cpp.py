@@ -207,7 +207,10 @@ class Cpp(Language):
         body = "".join(f"    {statement}\n" for statement in statements)
         return f"{head}\n{code.lstrip(chr(10)).rstrip()}\n\nint main() {{\n{body}}}\n"
 
-    def declaration(self, name: str, type_: str, expression: str) -> str:
+    def declaration(self, name: str, type_: str, expression: str, *, strict: bool = False) -> str:
+        scalar = parse_type(type_).name.removeprefix("std::") in _SCALARS
+        if strict and scalar:  # brace initialisation: no narrowing (int x{3.7} does not compile)
+            return f"{type_} {name}{{{expression}}};"
         return f"{type_} {name} = {expression};"
 
     def assertion(self, actual: str, expected: str, type_: str) -> str:
@@ -378,6 +381,9 @@ _INTEGERS = {
     "uint64_t",
     "uint32_t",
 }
+
+
+_SCALARS = _INTEGERS | {"bool", "char", "float", "double", "long double"}
 
 
 def _cpp_float(number: float, name: str) -> str:

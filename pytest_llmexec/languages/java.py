@@ -207,8 +207,8 @@ class Java(Language):
         )
         return f"{SCAFFOLD_HEAD}\n{code.lstrip(chr(10)).rstrip()}\n\n{main}"
 
-    def declaration(self, name: str, type_: str, expression: str) -> str:
-        return f"{type_} {name} = {expression};"
+    def declaration(self, name: str, type_: str, expression: str, *, strict: bool = False) -> str:
+        return f"{type_} {name} = {expression};"  # Java refuses a narrowing assignment anyway
 
     def assertion(self, actual: str, expected: str, type_: str) -> str:
         name = type_.strip()

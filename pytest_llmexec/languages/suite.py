@@ -83,7 +83,7 @@ class SuiteCase:
             ]
         else:
             statements = [
-                self.module.declaration(ANSWER, self.returns, answer),
+                self.module.declaration(ANSWER, self.returns, answer, strict=True),
                 self.module.assertion(self.call(), ANSWER, self.returns),
             ]
         return self.module.program(self.code, statements)

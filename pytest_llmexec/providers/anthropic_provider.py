@@ -91,7 +91,7 @@ class AnthropicModel(APIModel):
             api_key=api_key,
             base_url=self.base_url,
             max_retries=0,
-            timeout=self.settings.request_timeout,
+            timeout=self.request_timeout,
         )
 
     async def send(self, body: dict[str, Any]) -> Reply:
@@ -101,7 +101,7 @@ class AnthropicModel(APIModel):
             message = await self.client().messages.create(**body)
         except (anthropic.APIError, json.JSONDecodeError) as exc:
             raise sdk_failure(
-                exc, anthropic, self.base_url, self.settings.request_timeout, (429, 529)
+                exc, anthropic, self.base_url, self.request_timeout, (429, 529)
             ) from None
         return self._reply(message)
 

@@ -47,7 +47,8 @@ class ModelSettings:
     max_tokens: int | None = None
     temperature: float = 0.0
     seed: int | None = None
-    request_timeout: float = 600.0
+    #: seconds to wait for one reply; None: the model's own default (`APIModel.default_timeout`)
+    request_timeout: float | None = None
     prices: Path | None = None
     run_id: str | None = None  # an xdist run's id: its workers share one budget ledger
     #: the running llama-servers of llamacpp: models, by model spec (`llamacpp.Endpoint` JSON)
@@ -179,6 +180,8 @@ class APIModel(ChatModel):
 
     provider = ""
     sdk = ""  # the SDK's module, imported on first use (it takes a second or two)
+    #: seconds to wait for one reply unless --llm-request-timeout says otherwise (None: no limit)
+    default_timeout: float | None = 600.0
 
     def __init__(
         self, name: str, api_name: str, services: Services, *, base_url: str, api_key: str | None
@@ -193,6 +196,12 @@ class APIModel(ChatModel):
         services.attach()
         self._closed = False
         self._client: Any = None
+
+    @property
+    def request_timeout(self) -> float | None:
+        """How long one reply may take before it is retried (None: as long as it takes)."""
+        given = self.settings.request_timeout
+        return given if given is not None else self.default_timeout
 
     def __repr__(self) -> str:  # no key in reprs
         return f"{type(self).__name__}({self.name!r}, base_url={self.base_url!r})"
@@ -363,7 +372,7 @@ def api_message(body: object, fallback: str) -> str:
 
 
 def sdk_failure(
-    exc: Exception, sdk: Any, where: str, timeout: float, rate_limited: tuple[int, ...]
+    exc: Exception, sdk: Any, where: str, timeout: float | None, rate_limited: tuple[int, ...]
 ) -> Exception:
     """An SDK's exception as what the pacer understands: `Transient` (retry) or `ModelError`.
 
@@ -380,7 +389,7 @@ def sdk_failure(
             return Transient(message, retry_after=retry_after)
         return ModelError(message)
     if isinstance(exc, sdk.APITimeoutError):
-        return Transient(f"no response from {where} within {timeout:g}s")
+        return Transient(f"no response from {where} within {timeout or 0:g}s")
     if isinstance(exc, sdk.APIConnectionError):
         cause = exc.__cause__
         detail = f" ({type(cause).__name__}: {cause})" if cause else ""

@@ -260,6 +260,10 @@ class LlamaCppModel(OpenAIModel):
 
     provider = "llamacpp"
     samples_in_one_request = True  # llama-server honours n (its "n_cmpl")
+    #: no limit: the run watches the server itself, and a slow reply retried is a reply
+    #: generated again from its first token (a 2048-token CoT trace takes 13 minutes at the
+    #: 2.6 tokens a second one of 8 busy slots gets on 2 cores)
+    default_timeout = None
 
     def __init__(self, *args: Any, endpoint: Endpoint, model_path: Path, **kwargs: Any) -> None:
         super().__init__(*args, base_url=endpoint.url, api_key="unused", **kwargs)

@@ -62,7 +62,7 @@ class OpenAIModel(APIModel):
             api_key=api_key,
             base_url=self.base_url,
             max_retries=0,
-            timeout=self.settings.request_timeout,
+            timeout=self.request_timeout,
         )
 
     async def send(self, body: dict[str, Any]) -> Reply:
@@ -71,9 +71,7 @@ class OpenAIModel(APIModel):
         try:
             response = await self.client().chat.completions.create(**body)
         except (openai.APIError, json.JSONDecodeError) as exc:
-            raise sdk_failure(
-                exc, openai, self.base_url, self.settings.request_timeout, (429,)
-            ) from None
+            raise sdk_failure(exc, openai, self.base_url, self.request_timeout, (429,)) from None
         return self._reply(response)
 
     async def send_samples(self, body: dict[str, Any]) -> list[Reply]:
@@ -84,9 +82,7 @@ class OpenAIModel(APIModel):
         except openai.BadRequestError:
             raise SamplesRefused from None  # e.g. "n" not supported: one request per sample
         except (openai.APIError, json.JSONDecodeError) as exc:
-            raise sdk_failure(
-                exc, openai, self.base_url, self.settings.request_timeout, (429,)
-            ) from None
+            raise sdk_failure(exc, openai, self.base_url, self.request_timeout, (429,)) from None
         choices = getattr(response, "choices", None) or []
         replies = [self._reply(response, index) for index in range(len(choices))]
         for reply in replies[1:]:
