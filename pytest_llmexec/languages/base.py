@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,16 @@ class Signature:
     @property
     def names(self) -> list[str]:
         return [parameter.name for parameter in self.parameters]
+
+
+def json_pairs(value: Any, fail: Callable[[str], Exception]) -> list[tuple[Any, Any]]:
+    """A map's entries from JSON: an object, or a list of ``[key, value]`` pairs (keys that
+    JSON objects cannot hold); *fail* makes the error for anything else."""
+    if isinstance(value, dict):
+        return list(value.items())
+    if isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
+        return [(p[0], p[1]) for p in value]
+    raise fail("not an object or a list of [key, value] pairs")
 
 
 class Language(ABC):

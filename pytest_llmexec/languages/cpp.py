@@ -31,6 +31,7 @@ from .base import (
     Run,
     Signature,
     Type,
+    json_pairs,
     parse_type,
 )
 
@@ -262,7 +263,7 @@ class Cpp(Language):
             items = ", ".join(self._literal(item, args[0], whole, braced) for item in value)
             return f"{{{items}}}" if braced else f"{spelled}({{{items}}})"
         if name in ("map", "unordered_map") and len(args) >= 2:
-            pairs = _pairs(value, fail)
+            pairs = json_pairs(value, fail)
             items = ", ".join(
                 f"{{{self._literal(_key(k, args[0]), args[0], whole, braced)}, "
                 f"{self._literal(v, args[1], whole, braced)}}}"
@@ -416,14 +417,6 @@ def _quote(text: str, quote: int) -> str:
     # non-ASCII bytes were kept as latin-1 placeholders: back to the original UTF-8 text
     body = body.encode("latin-1").decode("utf-8", errors="strict")
     return chr(quote) + body + chr(quote)
-
-
-def _pairs(value: Any, fail: Any) -> list[tuple[Any, Any]]:
-    if isinstance(value, dict):
-        return list(value.items())
-    if isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
-        return [(p[0], p[1]) for p in value]
-    raise fail("not an object or a list of [key, value] pairs")
 
 
 def _key(key: Any, type_: Type) -> Any:

@@ -30,6 +30,7 @@ from .base import (
     Run,
     Signature,
     Type,
+    json_pairs,
     parse_type,
 )
 
@@ -293,7 +294,7 @@ class Java(Language):
             items = ", ".join(self._literal(item, args[0], whole) for item in value)
             return f"new {spelled}(Arrays.asList({items}))"
         if name in ("HashMap", "Map", "TreeMap", "LinkedHashMap") and len(args) == 2:
-            pairs = _pairs(value, fail)
+            pairs = json_pairs(value, fail)
             concrete = "HashMap" if name == "Map" else name
             spelled = str(Type(concrete, args))
             if not pairs:
@@ -413,14 +414,6 @@ def _quote(text: str, quote: str) -> str:
         else:
             out.append(char)
     return quote + "".join(out) + quote
-
-
-def _pairs(value: Any, fail: Any) -> list[tuple[Any, Any]]:
-    if isinstance(value, dict):
-        return list(value.items())
-    if isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
-        return [(p[0], p[1]) for p in value]
-    raise fail("not an object or a list of [key, value] pairs")
 
 
 def _key(key: Any, type_: Type) -> Any:

@@ -25,7 +25,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .base import ASSERTION, MEMORY, Build, Language, LanguageError, Run, Type
+from .base import ASSERTION, MEMORY, Build, Language, LanguageError, Run, Type, json_pairs
 
 SUPPORT = Path(__file__).with_name("rust_support")
 EDITION = "2021"
@@ -233,7 +233,7 @@ class Rust(Language):
             items = ", ".join(self._literal(v, args[0], whole) for v in value)
             return f"vec![{items}]" if short == "Vec" else f"{name}::from([{items}])"
         if short in _MAPS and len(args) == 2:
-            pairs = _pairs(value, fail)
+            pairs = json_pairs(value, fail)
             if not pairs:
                 return f"{name}::<{rust_type(args[0])}, {rust_type(args[1])}>::new()"
             items = ", ".join(
@@ -401,14 +401,6 @@ def _quote(text: str, quote: str) -> str:
         else:
             out.append(char)
     return quote + "".join(out) + quote
-
-
-def _pairs(value: Any, fail: Any) -> list[tuple[Any, Any]]:
-    if isinstance(value, dict):
-        return list(value.items())
-    if isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
-        return [(p[0], p[1]) for p in value]
-    raise fail("not an object or a list of [key, value] pairs")
 
 
 def _key(key: Any, type_: Type) -> Any:
