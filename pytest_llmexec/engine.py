@@ -27,11 +27,10 @@ from .benchmark import PYTHON, Case
 from .execution import Call, Executor, Outcome
 from .execution.native import NativeExecutor
 from .languages import get as get_language
-from .providers import Conversation, Model, Task, Usage
+from .providers import Conversation, Model, Request, Usage
 from .strategies import Prompt, PromptOptions, Strategy
 from .strategies.iip import check_steps, first_divergent
-from .tasks import TASKS, Expected, native
-from .tasks import Task as PredictionTask
+from .tasks import TASKS, Expected, Task, native
 from .verdicts import CORRECT, ERROR, UNPARSEABLE, VERDICTS, WRONG
 
 __all__ = ["CORRECT", "ERROR", "UNPARSEABLE", "VERDICTS", "WRONG", "CaseResult", "Engine"]
@@ -221,7 +220,7 @@ class Engine:
         samples: int = 1,
         options: PromptOptions | None = None,
         default_timeout: float = 5.0,
-        tasks: dict[str, PredictionTask] | None = None,
+        tasks: dict[str, Task] | None = None,
         native_cache_dir: Path | None = None,
     ) -> None:
         self.default_timeout = default_timeout
@@ -320,7 +319,7 @@ class Engine:
         )
         answer = task.oracle_answer(case, reference) if reference is not None else None
         requests = [
-            Task(
+            Request(
                 case,
                 strategy_name,
                 prompt,

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from pytest_llmexec.benchmark import Case, load_yaml
-from pytest_llmexec.cache import request_key
 from pytest_llmexec.providers import ModelError, ModelSettings, make_models, route
 from pytest_llmexec.providers.api import APIModel
-from pytest_llmexec.providers.base import Conversation, Task
+from pytest_llmexec.providers.base import Conversation, Request
+from pytest_llmexec.providers.cache import request_key
 from pytest_llmexec.providers.pacing import (
     RetryPolicy,
     Transient,
@@ -71,7 +71,7 @@ def converse(model: Any, case: Case, sample: int = 0) -> Conversation:
 
     async def run() -> Conversation:
         try:
-            return await model.converse(Task(case, "vp", prompt, sample=sample))
+            return await model.converse(Request(case, "vp", prompt, sample=sample))
         finally:
             await model.aclose()
 
@@ -447,14 +447,14 @@ def test_no_key_in_repr(tmp_path: Path, openai_fake: OpenAIFake) -> None:
     ],
 )
 def test_price_lookup_by_family(model: str, family: str | None) -> None:
-    from pytest_llmexec.pricing import PRICES, PriceTable
+    from pytest_llmexec.providers.pricing import PRICES, PriceTable
 
     assert PriceTable().find(model) == (PRICES[family] if family else None)
 
 
 def test_user_prices_extend_and_errors_name_the_file(tmp_path: Path) -> None:
-    from pytest_llmexec.pricing import PriceError, PriceTable, load_prices
     from pytest_llmexec.providers.base import Usage
+    from pytest_llmexec.providers.pricing import PriceError, PriceTable, load_prices
 
     path = tmp_path / "prices.json"
     path.write_text('{"my-model": {"input": 1, "output": 2, "cached_input": 0.5}}')

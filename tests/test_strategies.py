@@ -11,10 +11,10 @@ import pytest
 from pytest_llmexec.answers import parse_answer
 from pytest_llmexec.benchmark import Case, load_yaml
 from pytest_llmexec.execution.tracer import MAX_VALUE, run_traced, serialise
-from pytest_llmexec.steps import StepError, cut_steps, merge_steps, statement_steps
 from pytest_llmexec.strategies import STRATEGIES, PromptOptions, get_strategy
 from pytest_llmexec.strategies.base import fence, pick_tag
 from pytest_llmexec.strategies.iip import check_steps, first_divergent, parse_state
+from pytest_llmexec.strategies.steps import StepError, cut_steps, merge_steps, statement_steps
 
 # ----------------------------------------------------------------------------- steps
 

@@ -6,7 +6,7 @@ interpreter (``-I -S``) beside ``child.py`` and must not import the plugin.
 What "the state after step i" means
 -----------------------------------
 The steps are ``(first_line, last_line)`` ranges of the entry function's body,
-in order (see ``pytest_llmexec/steps.py``). Only the outermost frame of the
+in order (see ``pytest_llmexec/strategies/steps.py``). Only the outermost frame of the
 entry function is watched (recursive calls of it are not). Its top-level
 statements run in order, each at most once, so control only moves forward
 through the steps; loops and branches stay inside one (compound) step.

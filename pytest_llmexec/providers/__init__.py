@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable
 
 from .api import CACHE_MODES, APIModel, ModelSettings, Services, check_base_url, resolve_key
-from .base import ChatModel, Conversation, Model, ModelError, Reply, Task, Usage
+from .base import ChatModel, Conversation, Model, ModelError, Reply, Request, Usage
 
 __all__ = [
     "CACHE_MODES",
@@ -27,8 +27,8 @@ __all__ = [
     "ModelError",
     "ModelSettings",
     "Reply",
+    "Request",
     "Services",
-    "Task",
     "Usage",
     "finish_warm_up",
     "is_api_model",

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from .api import APIModel, sdk_failure
-from .base import ModelError, Reply, Task, Usage
+from .base import ModelError, Reply, Request, Usage
 from .pacing import Transient
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -44,11 +44,11 @@ class AnthropicModel(APIModel):
                 f"({s.max_tokens})"
             )
 
-    def limit(self, task: Task) -> int:
+    def limit(self, task: Request) -> int:
         s = self.settings
         return s.max_tokens or (task.max_tokens or DEFAULT_MAX_TOKENS) + (s.thinking_budget or 0)
 
-    def request_body(self, messages: list[dict[str, Any]], task: Task) -> dict[str, Any]:
+    def request_body(self, messages: list[dict[str, Any]], task: Request) -> dict[str, Any]:
         s = self.settings
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
         turns = [

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..cache import CacheError, Entry, ResponseCache, request_key
-from ..pricing import PriceError, PriceTable, load_prices
-from .base import ChatModel, ModelError, Reply, SamplesRefused, Task, Usage
+from .base import ChatModel, ModelError, Reply, Request, SamplesRefused, Usage
+from .cache import CacheError, Entry, ResponseCache, request_key
 from .pacing import RetryPolicy, Transient, Window, parse_retry_after, send_paced
+from .pricing import PriceError, PriceTable, load_prices
 
 CACHE_MODES = ("use", "only", "refresh", "off")
 
@@ -94,7 +94,7 @@ class Services:
             self._cap = asyncio.Semaphore(self.settings.concurrency)
         return self._cap
 
-    def priority(self, model: str, task: Task) -> int:
+    def priority(self, model: str, task: Request) -> int:
         """The order in which conversations first asked: the order the tests were prefetched
         in, which is the order they run in."""
         key = (model, str(task.case.snippet.path), task.case.key, task.strategy, str(task.sample))
@@ -210,7 +210,7 @@ class APIModel(ChatModel):
         return f"{self.name} ({self.provider} at {self.base_url})"
 
     # -- to implement
-    def request_body(self, messages: list[dict[str, Any]], task: Task) -> dict[str, Any]:
+    def request_body(self, messages: list[dict[str, Any]], task: Request) -> dict[str, Any]:
         raise NotImplementedError
 
     def make_client(self, api_key: str) -> Any:
@@ -237,7 +237,7 @@ class APIModel(ChatModel):
             await self._client.close()
             self._client = None
 
-    async def complete(self, messages: list[dict[str, Any]], task: Task) -> Reply:
+    async def complete(self, messages: list[dict[str, Any]], task: Request) -> Reply:
         body = self.request_body(messages, task)
         key = request_key(self.provider, self.api_name, self.cache_endpoint, body, task.sample)
         mode = self.settings.cache
@@ -276,7 +276,7 @@ class APIModel(ChatModel):
         return reply
 
     async def complete_samples(
-        self, messages: list[dict[str, Any]], tasks: list[Task]
+        self, messages: list[dict[str, Any]], tasks: list[Request]
     ) -> list[Reply]:
         """All samples of a one-turn prompt from one request with ``n``, cached per sample.
 

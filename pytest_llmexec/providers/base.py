@@ -1,6 +1,6 @@
 """The one interface every model offers: hold a conversation for a case.
 
-Providers know nothing of snippets beyond what a `Task` hands them: the turns
+Providers know nothing of snippets beyond what a `Request` hands them: the turns
 of a prompt, a sample index and, for the offline oracle, a reference outcome
 computed by a run of its own.
 """
@@ -69,7 +69,7 @@ class Conversation:
 
 
 @dataclass(frozen=True)
-class Task:
+class Request:
     """What a model is asked: one sample of one case under one strategy."""
 
     case: Case
@@ -106,10 +106,10 @@ class Model:
     def describe(self) -> str:
         return self.name
 
-    async def converse(self, task: Task) -> Conversation:
+    async def converse(self, task: Request) -> Conversation:
         raise NotImplementedError
 
-    async def converse_samples(self, tasks: list[Task]) -> list[Conversation]:
+    async def converse_samples(self, tasks: list[Request]) -> list[Conversation]:
         """The conversations of every sample of one case (the same prompt, *tasks* in order)."""
         return list(await asyncio.gather(*(self.converse(t) for t in tasks)))
 
@@ -131,16 +131,16 @@ class ChatModel(Model):
 
     samples_in_one_request = False
 
-    async def complete(self, messages: list[dict[str, Any]], task: Task) -> Reply:
+    async def complete(self, messages: list[dict[str, Any]], task: Request) -> Reply:
         raise NotImplementedError
 
     async def complete_samples(
-        self, messages: list[dict[str, Any]], tasks: list[Task]
+        self, messages: list[dict[str, Any]], tasks: list[Request]
     ) -> list[Reply]:
         """One reply per task from one request; `SamplesRefused` when the server will not."""
         raise SamplesRefused
 
-    async def converse_samples(self, tasks: list[Task]) -> list[Conversation]:
+    async def converse_samples(self, tasks: list[Request]) -> list[Conversation]:
         if self.samples_in_one_request and len(tasks) > 1 and len(tasks[0].prompt.turns) == 1:
             prompt = tasks[0].prompt
             messages = [{"role": "system", "content": prompt.system}] if prompt.system else []
@@ -161,7 +161,7 @@ class ChatModel(Model):
                 return conversations
         return await super().converse_samples(tasks)
 
-    async def converse(self, task: Task) -> Conversation:
+    async def converse(self, task: Request) -> Conversation:
         conversation = Conversation()
         if task.prompt.system:
             conversation.messages.append({"role": "system", "content": task.prompt.system})

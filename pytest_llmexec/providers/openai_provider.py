@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from .api import APIModel, sdk_failure
-from .base import Reply, SamplesRefused, Task, Usage
+from .base import Reply, Request, SamplesRefused, Usage
 from .pacing import Transient
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -36,7 +36,7 @@ class OpenAIModel(APIModel):
         super().__init__(*args, **kwargs)
         self.reasoning = is_reasoning(self.api_name)
 
-    def request_body(self, messages: list[dict[str, Any]], task: Task) -> dict[str, Any]:
+    def request_body(self, messages: list[dict[str, Any]], task: Request) -> dict[str, Any]:
         s = self.settings
         body: dict[str, Any] = {"model": self.api_name, "messages": messages}
         if self.reasoning:

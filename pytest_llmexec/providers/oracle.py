@@ -7,10 +7,10 @@ broken or nondeterministic, or the extraction/comparison path has a bug.
 from __future__ import annotations
 
 from ..answers import parse_literal
-from .base import Conversation, Model, Reply, Task
+from .base import Conversation, Model, Reply, Request
 
 
-def _format_answer(task: Task) -> str:
+def _format_answer(task: Request) -> str:
     assert task.answer is not None, "the engine gives the oracle its answer (tasks/)"
     return task.answer
 
@@ -22,7 +22,7 @@ class Oracle(Model):
     def describe(self) -> str:
         return "oracle (answers from a separate execution)"
 
-    async def converse(self, task: Task) -> Conversation:
+    async def converse(self, task: Request) -> Conversation:
         conversation = Conversation()
         tag = task.prompt.answer_tag
         steps = task.reference.steps if task.reference is not None else None

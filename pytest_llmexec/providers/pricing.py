@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .providers.base import Usage
+from .base import Usage
 
 
 @dataclass(frozen=True)

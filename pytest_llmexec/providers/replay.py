@@ -21,7 +21,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from .base import Conversation, Model, ModelError, Reply, Task
+from .base import Conversation, Model, ModelError, Reply, Request
 
 
 class Replay(Model):
@@ -43,7 +43,7 @@ class Replay(Model):
     def describe(self) -> str:
         return f"replay ({self.path})"
 
-    def _source(self, task: Task) -> dict[str, list[str]] | None:
+    def _source(self, task: Request) -> dict[str, list[str]] | None:
         """The generations that serve *task*: its own file, else the file for every task,
         else its language's and task's file in the results directory."""
         if self.directory is not None and task.task not in self.files:
@@ -51,20 +51,20 @@ class Replay(Model):
             return found if isinstance(found, dict) else None
         return self.files.get(task.task, self.default)
 
-    def _file_of(self, task: Task) -> str:
+    def _file_of(self, task: Request) -> str:
         if self.directory is None or task.task in self.files:
             return self.path
         stem = "py" if task.case.snippet.language == "python" else task.case.snippet.language
         return _display(self.directory / f"{stem}_{task.task}.json")
 
-    def _unreadable(self, task: Task) -> str | None:
+    def _unreadable(self, task: Request) -> str | None:
         """Why the results directory's file for *task* cannot serve it (None: it can)."""
         if self.directory is None or task.task in self.files:
             return None
         found = self._results(task)
         return found if isinstance(found, str) else None
 
-    def _results(self, task: Task) -> dict[str, list[str]] | str:
+    def _results(self, task: Request) -> dict[str, list[str]] | str:
         """The directory's file for *task*'s language and task, or why there is none."""
         assert self.directory is not None
         language = task.case.snippet.language
@@ -78,7 +78,7 @@ class Replay(Model):
             self._by_file[path] = found
         return found
 
-    def _answers(self, task: Task) -> list[str] | None:
+    def _answers(self, task: Request) -> list[str] | None:
         generations = self._source(task)
         if generations is None:
             return None
@@ -90,7 +90,7 @@ class Replay(Model):
             return generations.get(case.snippet.id)
         return None
 
-    async def converse(self, task: Task) -> Conversation:
+    async def converse(self, task: Request) -> Conversation:
         conversation = Conversation(
             messages=[{"role": "user", "content": t} for t in task.prompt.turns[-1:]]
         )

@@ -5,7 +5,7 @@ Turn 1 shows the numbered program, the call and the rules, then step 1; turns
 function's local variables after the step as a dict literal in a ``[STATE]``
 block. The model's replies stay in the conversation. The last turn asks for
 the returned value in the ``[ANSWER]`` block. Steps come from
-`pytest_llmexec.steps` (top-level statements, merged to ``--llm-iip-max-steps``).
+`pytest_llmexec.strategies.steps` (top-level statements, merged to ``--llm-iip-max-steps``).
 
 Scoring a step: the reported dict matches when every true local (see
 ``execution/tracer.py`` for which locals are true and when) is present with an
@@ -21,7 +21,6 @@ from typing import Any
 
 from ..answers import NotALiteral, equal, extract_answer, parse_literal
 from ..benchmark import PYTHON, Case
-from ..steps import cut_steps
 from .base import (
     Prompt,
     PromptOptions,
@@ -31,6 +30,7 @@ from .base import (
     numbered,
     pick_tag,
 )
+from .steps import cut_steps
 from .templating import Templates, fill, register
 
 FIRST, STEP, FINAL = "iip_first.txt", "iip_step.txt", "iip_final.txt"

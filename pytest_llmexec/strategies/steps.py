@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import functools
 
-from .answers import AST_LOCK
+from ..answers import AST_LOCK
 
 Step = tuple[int, int]
 
