@@ -183,8 +183,10 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--llm-max-tokens",
         "llm_max_tokens",
-        "most output tokens per reply (OpenAI max_tokens, or max_completion_tokens for "
-        "reasoning models; Anthropic max_tokens, default 4096 + thinking budget)",
+        "most output tokens per reply, for every turn (OpenAI max_tokens, or "
+        "max_completion_tokens for reasoning models; Anthropic max_tokens, plus the thinking "
+        "budget); default: the turn's own limit (VP 512, CoT 2048, IIP step 1024, IIP answer "
+        "512), none for OpenAI reasoning models",
         type=int,
         metavar="N",
     ),

@@ -273,7 +273,7 @@ def _check_python_only(config: pytest.Config, settings: opts.Settings) -> None:
         raise pytest.UsageError(
             f"--llm-strategy={names} does not ask {', '.join(native)}: IIP traces Python "
             "only, and this run holds no Python snippet; add --llm-strategy=vp or cot "
-            "(README: Other languages)"
+            "(docs/languages.md)"
         )
 
 
@@ -309,7 +309,7 @@ def _language_lines(state: LLMExec) -> list[str]:
             lines.append(f"llmexec templates {language}: " + " ".join(hashes))
         lines += [
             f"llmexec: {strategy} does not ask {language}: it traces Python only; no "
-            f"{strategy} tests of {language} snippets (README: Other languages)"
+            f"{strategy} tests of {language} snippets (docs/languages.md)"
             for strategy in python_only
         ]
     return lines + state.engine.native_lines()
@@ -343,7 +343,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         ]
         + [
             f"llmexec: {strategy} does not ask {task} prediction: no {strategy}/{task} tests "
-            "(README: Tasks)"
+            "(docs/tasks.md)"
             for strategy, task in s.skipped_runs()
         ]
         + (

@@ -17,6 +17,7 @@ CPU time per case, and the ratios. Usage::
 
     python scripts/bench_executor.py                 # every benchmarks/*.yaml case + synthetic
     python scripts/bench_executor.py --cases 500
+    python scripts/bench_executor.py --write         # and write the table into docs/results.md
 
 This is a script, not a test: its figures depend on the machine and its load.
 """
@@ -146,7 +147,11 @@ def main() -> None:
         default=200,
         help="cases of the separate pass that measures CPU time per way (default 200)",
     )
+    parser.add_argument(
+        "--write", action="store_true", help="write the table into docs/results.md (executor)"
+    )
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     calls = corpus(max(500, args.cases))
     if args.cases:
         calls = calls[: args.cases]
@@ -223,6 +228,25 @@ def main() -> None:
     print(f"forkserver median: {fork:.2f} ms (target <= 3 ms)")
     print(f"results differing between the fork server and in-process: {mismatched}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    if args.write:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from docs_block import provenance, write_block
+
+        table = [
+            "| way | median ms/case | mean ms/case | CPU ms/case |",
+            "|---|---:|---:|---:|",
+            *(
+                f"| {name} | {statistics.median(values):.2f} | {statistics.mean(values):.2f} "
+                f"| {cpu[name]:.2f} |"
+                for name, values in rows.items()
+            ),
+        ]
+        summary = (
+            f"{len(calls)} cases, layers {','.join(executor.layers)}. The fork server is "
+            f"{per_process / fork:.1f}x faster than a process per case and {fork / floor:.1f}x "
+            f"the in-process floor; results differing from in-process execution: {mismatched}."
+        )
+        write_block("executor", "\n".join(table) + f"\n\n{summary}\n\n{provenance(load_before)}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ It prints seconds per row for each way, the ratio, the projected time of one
 pass over CRUXEval-X's rows (733 C++, 698 Java, 743 JavaScript, 690 Rust) on
 two workers, and the cost of a rerun (every build cached):
 
-    python scripts/bench_native.py [--rows 20] [--languages cpp,java,js,rs]
+    python scripts/bench_native.py [--rows 20] [--languages cpp,java,js,rs] [--write]
+
+``--write`` puts the table into docs/results.md (block ``native``).
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20, help="rows per language (default 20)")
     parser.add_argument("--languages", default="cpp,java,js,rs")
+    parser.add_argument(
+        "--write", action="store_true", help="write the table into docs/results.md (native)"
+    )
     options = parser.parse_args()
     languages: dict[str, Language] = {
         "cpp": Cpp(),
@@ -110,14 +115,29 @@ def main() -> None:
         print(f"{executor.describe()}")
         print(f"prepared once (precompiled header, harness code, server): {prepare:.1f}s")
         try:
-            for language in chosen:
-                measure(executor, language, options.rows)
+            rows = [measure(executor, language, options.rows) for language in chosen]
         finally:
             executor.close()
     print(f"load average at the start: {load:.1f} (2 CPUs shared with other jobs)")
+    if options.write:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from docs_block import provenance, write_block
+
+        table = [
+            "| | llmexec s/row (median) | from scratch s/row (median) | ratio "
+            "| rerun, builds cached | one CRUXEval-X pass on 2 workers |",
+            "|---|---:|---:|---:|---:|---:|",
+            *rows,
+        ]
+        note = (
+            f"{options.rows} rows per language, each two programs; prepared once before "
+            f"(precompiled header, harness code, server): {prepare:.1f} s."
+        )
+        write_block("native", "\n".join(table) + f"\n\n{note}\n\n{provenance(load)}")
 
 
-def measure(executor: NativeExecutor, language: Language, count: int) -> None:
+def measure(executor: NativeExecutor, language: Language, count: int) -> str:
+    """Time one language's rows both ways; print them and return the table's row."""
     programs = corpus(language.name, count)
     ours: list[float] = []
     scratch: list[float] = []
@@ -162,14 +182,21 @@ def measure(executor: NativeExecutor, language: Language, count: int) -> None:
         f"llmexec {mean_ours * total / 2 / 60:.1f} min, "
         f"scratch {mean_scratch * total / 2 / 60:.1f} min"
     )
+    row = (
+        f"| {language.name} | {mean_ours:.3f} ({statistics.median(ours):.3f}) "
+        f"| {mean_scratch:.3f} ({statistics.median(scratch):.3f}) | {ratio:.2f}x "
+        f"| {statistics.fmean(rerun):.3f} s/row | {mean_ours * total / 2 / 60:.1f} min "
+        f"({total} rows) |"
+    )
     if language.name not in IDLE_SCRATCH:
-        return  # the issue measured C++ and Java only
+        return row  # the issue measured C++ and Java only
     idle = IDLE_SCRATCH[language.name] * 2 / ratio  # two programs per row
     print(
         f"{language.name}: on an idle machine (from scratch {IDLE_SCRATCH[language.name]} s a "
         f"program, the issue's figure, divided by this ratio): {idle:.2f} s/row, "
         f"{idle * total / 2 / 60:.1f} min a pass"
     )
+    return row
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ the first request's arrival at the server to the last answer.
 
     python scripts/bench_providers.py                 # N=400, latency 100 ms
     python scripts/bench_providers.py --n 200 --seq-n 100
+    python scripts/bench_providers.py --write         # and write the table into docs/results.md
 """
 
 from __future__ import annotations
@@ -155,7 +156,11 @@ def main() -> int:
         default=3,
         help="repetitions of the oracle and concurrent runs; medians shown",
     )
+    parser.add_argument(
+        "--write", action="store_true", help="write the table into docs/results.md (providers)"
+    )
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     n, lat, conc_n, workers = args.n, args.latency, args.concurrency, args.workers
     seq_n = args.seq_n or n
     rows: list[Row] = []
@@ -222,34 +227,42 @@ def main() -> int:
         wall, verdicts, sent, span = run(server, work, suite, model, conc)
         rows.append(Row("rerun (cache)", n, wall, verdicts, sent, checked=True))
 
-    print(
+    setting = (
         f"N={n}, latency {lat * 1000:g} ms, a 429 every {args.every_429}th and a 500 every "
         f"{args.every_500}th request; wall = median of {args.repeat} interleaved runs "
         f"(sequential: one); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
+    print(setting)
     for key, values in walls.items():
         print(f"  {key}: " + ", ".join(f"{v:.1f}" for v in values))
     print()
-    print(
+    table = [
         "| run | cases | wall s | ideal s | wall/ideal | API phase s | target s | ok "
-        "| requests | verdicts |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+        "| requests | verdicts |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
         ratio = f"{row.wall / row.ideal:.1f}x" if row.ideal else "-"
         target = f"{row.target:.1f}" if row.target is not None and row.ideal else "-"
         ok = ("yes" if row.ok else "NO") if row.oracle is not None or row.checked else "-"
         span = f"{row.span:.1f}" if row.span else "-"
         verdicts = ", ".join(f"{k} {v}" for k, v in sorted(row.verdicts.items()))
-        print(
+        table.append(
             f"| {row.name} | {row.cases} | {row.wall:.1f} | {row.ideal:.2f} | {ratio} | "
             f"{span} | {target} | {ok} | {row.sent} | {verdicts} |"
         )
+    print("\n".join(table))
     failed = [row.name for row in rows if row.checked and not row.ok]
-    print(
-        "\nthe issue's criteria (c32 within target, rerun sends nothing): "
-        + ("met" if not failed else f"NOT met by {', '.join(failed)}")
+    verdict = "the issue's criteria (c32 within target, rerun sends nothing): " + (
+        "met" if not failed else f"NOT met by {', '.join(failed)}"
     )
+    print("\n" + verdict)
+    if args.write:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from docs_block import provenance, write_block
+
+        body = "\n".join(table) + f"\n\n{setting}; {verdict}.\n\n{provenance(load_before)}"
+        write_block("providers", body)
     return 1 if failed else 0
 
 

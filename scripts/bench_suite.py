@@ -1,6 +1,7 @@
-"""Time the README's main command, plain against ``-n 2``, with the truth cache cold and warm.
+"""Time the main command, plain against ``-n 2``, with the truth cache cold and warm.
 
-    python scripts/bench_suite.py              # vp: the README's first figures
+    python scripts/bench_suite.py              # vp
+    python scripts/bench_suite.py --all --write   # and write the table into docs/results.md
     python scripts/bench_suite.py --all        # also vp,cot,iip, and the HTML page's size
     python scripts/bench_suite.py --runs 5
 
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-#: the command as the README shows it: the Python suite (the translations compile: see README)
+#: the main command on the Python suite (the translations compile: see docs/suite.md)
 COMMAND = "pytest benchmarks -p llmexec --llm-model=oracle -q --llm-language=python"
 BASE = [sys.executable, "-m", *COMMAND.split()]
 
@@ -86,7 +87,7 @@ def timings(label: str, extra: list[str], runs: int, scratch: Path) -> dict[str,
 
 
 def table_rows(extra: list[str], medians: dict[str, list[float]]) -> list[str]:
-    """The README's rows for one strategy set: cold and warm, plain and ``-n 2``."""
+    """The table's rows for one strategy set: cold and warm, plain and ``-n 2``."""
     command = " ".join([COMMAND, *extra])
     return [
         f"| `{command}{'' if mode == 'plain' else ' ' + mode}` | "
@@ -96,7 +97,7 @@ def table_rows(extra: list[str], medians: dict[str, list[float]]) -> list[str]:
     ]
 
 
-def html_page(scratch: Path) -> None:
+def html_page(scratch: Path) -> str:
     """The HTML page of the shipped suite under every strategy: tests, size, build time."""
     sys.path.insert(0, str(ROOT))
     from pytest_llmexec.report import html
@@ -108,28 +109,41 @@ def html_page(scratch: Path) -> None:
     start = time.perf_counter()
     html.build(document)
     built = time.perf_counter() - start
-    print(
-        f"html: {COMMAND} --llm-strategy=vp,cot,iip "
-        f"--llm-examples=0 --llm-html=report.html\n  {len(document['cases']):,} tests, "
+    line = (
+        f"html: `{COMMAND} --llm-strategy=vp,cot,iip "
+        f"--llm-examples=0 --llm-html=report.html`: {len(document['cases']):,} tests, "
         f"{page.stat().st_size / 1e6:.1f} MB, page built in {built:.2f} s "
         f"(run {seconds:.1f} s; {last}; {load()})"
     )
+    print(line)
+    return line
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--all", action="store_true", help="also vp,cot,iip and the HTML page")
+    parser.add_argument(
+        "--write", action="store_true", help="write the table into docs/results.md (suite-times)"
+    )
     options = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    html = ""
     with tempfile.TemporaryDirectory(prefix="llmexec-bench-") as tmp:
         scratch = Path(tmp)
         rows = table_rows([], timings("vp", [], options.runs, scratch))
         if options.all:
             extra = ["--llm-strategy=vp,cot,iip"]
             rows += table_rows(extra, timings("vp,cot,iip", extra, options.runs, scratch))
-            html_page(scratch)
-        print("\n| run | truth cache cold | warm |\n|---|---:|---:|")
-        print("\n".join(rows))
+            html = html_page(scratch)
+        table = "| run | truth cache cold | warm |\n|---|---:|---:|\n" + "\n".join(rows)
+        print("\n" + table)
+    if options.write:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from docs_block import provenance, write_block
+
+        parts = [table, html, provenance(load_before)]
+        write_block("suite-times", "\n\n".join(part for part in parts if part))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Measure a model on a fixed sample of the shipped suite and print the README's table row.
+"""Measure a model on a fixed sample of the shipped suite and print its table (docs/results.md).
 
 The sample is the first declared input (``i0``) of the first ``--per-file``
 snippets of every suite file, in file order (6 per file: 102 cases), so the
@@ -9,6 +9,9 @@ prints the same table ("model time per case" is the replies' own latency,
 which the cache keeps; "wall time" is then the cached run's).
 
     python scripts/model_table.py --model llamacpp:$M --server $S --strategies vp,cot,iip
+
+With ``--write`` the table goes into docs/results.md, in the block
+``model-table-N-per-file`` of its ``--per-file`` value, with the command and load.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -56,8 +60,14 @@ def main() -> int:
     parser.add_argument("--strategies", default="vp,cot,iip")
     parser.add_argument("--per-file", type=int, default=6)
     parser.add_argument("--out", default="model-table", help="folder for the JSON reports")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="write the table into docs/results.md (block model-table-N-per-file)",
+    )
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments (after --)")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     wanted = sample(args.per_file)
@@ -92,13 +102,21 @@ def main() -> int:
         wall = time.monotonic() - started
         cases = _in_sample(json.loads(report.read_text())["cases"], wanted)
         rows.append(_row(strategy, cases, wall))
-    print(
-        "| model/strategy | n | correct | accuracy | 95% CI | unparseable | truncated | "
-        "output tokens per case | model time per case | wall time |"
+    table = "\n".join(
+        [
+            "| model/strategy | n | correct | accuracy | 95% CI | unparseable | truncated | "
+            "output tokens per case | model time per case | wall time |",
+            "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+            *rows,
+        ]
     )
-    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|")
-    for row in rows:
-        print(row)
+    print(table)
+    if args.write:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from docs_block import provenance, write_block
+
+        block = f"model-table-{args.per_file}-per-file"
+        write_block(block, f"{table}\n\n{provenance(load_before)}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The CI set-up of the README, end to end against the loopback OpenAI fake.
+"""The CI set-up of docs/gating.md, end to end against the loopback OpenAI fake.
 
 Locally (with a key) the baseline is accepted and the reply cache exported;
 the CI job (CI=true, no key, a fresh checkout holding only the committed

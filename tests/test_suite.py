@@ -2,7 +2,7 @@
 
 The suite is only useful for comparing categories, lengths and complexities if
 it stays large, well described and exactly reproducible; these tests fail the
-moment a snippet loses its metadata, the README table drifts, or a case stops
+moment a snippet loses its metadata, the docs/suite.md table drifts, or a case stops
 being reproduced by the oracle (nondeterminism, a crash, a slow input).
 """
 
@@ -140,17 +140,17 @@ def test_input_generation_plans_are_valid() -> None:
         assert not missing_kinds(plan(s)), s.id
 
 
-def test_readme_table_is_current() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_suite_page_tables_are_current() -> None:
+    readme = (ROOT / "docs" / "suite.md").read_text(encoding="utf-8")
     assert suite_table.readme_block(readme) == suite_table.render(SUITE), (
-        "run `python scripts/suite_table.py` and paste its output into README.md"
+        "run `python scripts/suite_table.py --write` (it rewrites docs/suite.md)"
     )
     translations = suite_table.render_translations(suite_table.load_translations(BENCHMARKS))
     block = suite_table.readme_block(
         readme, suite_table.TRANSLATIONS_BEGIN, suite_table.TRANSLATIONS_END
     )
     assert block == translations, (
-        "run `python scripts/suite_table.py` and paste its translations table into README.md"
+        "run `python scripts/suite_table.py --write` (it rewrites docs/suite.md)"
     )
 
 

@@ -1,7 +1,7 @@
 """Translations of the shipped suite through `pytest -p llmexec`: ids, markers, the oracle.
 
-The whole translated suite is measured by the README's command (The shipped
-suite: the same problems in C++ and Java); here a sample of one file, both
+The whole translated suite is measured by the command in docs/results.md (The
+shipped suite with the oracle); here a sample of one file, both
 tasks, with and without xdist, sharing one build cache so that the second run
 compiles little. `tests/test_translations.py` checks every translation's
 results against Python's.

@@ -1,7 +1,7 @@
 """Time complexities read as growth classes, for grouping results by complexity.
 
 One reader for the terminal summary, the JSON report, the HTML charts and the
-suite's README table, so that ``O(m*n)`` and ``O(n^2)`` fall together everywhere.
+suite table of docs/suite.md, so that ``O(m*n)`` and ``O(n^2)`` fall together everywhere.
 """
 
 from __future__ import annotations
