@@ -26,7 +26,8 @@ from .execution.forkserver import ServerError
 from .execution.truth_cache import with_truth_cache
 from .gating import GatePlugin
 from .inputs import shrink as inputs_shrink
-from .languages import LanguageError
+from .languages import LanguageError, missing_libraries
+from .languages import get as get_language
 from .languages import names as language_names
 from .languages.cruxeval_x import is_cruxeval_x
 from .loading import read_file
@@ -404,6 +405,8 @@ class CollectionProblem(Exception):
 class BenchmarkFile(pytest.File):
     """A YAML suite or a CRUXEval JSONL file: one item per case, model and strategy."""
 
+    _library_problems: dict[str, str] = {}  # noqa: RUF012 - replaced per file in collect
+
     def collect(self) -> Iterator[pytest.Item]:
         state = _state(self.config)
         assert state is not None
@@ -418,6 +421,7 @@ class BenchmarkFile(pytest.File):
             raise CollectionProblem(
                 "\n".join(_relative(str(p), self.path, self.config) for p in loaded.problems)
             )
+        self._library_problems = self._check_libraries(state, loaded.snippets)
         for snippet in loaded.snippets:
             yield from self._items(state, snippet)
         for problem in loaded.problems:  # one failing test per bad row: the rest still runs
@@ -447,6 +451,31 @@ class BenchmarkFile(pytest.File):
             item.add_marker(mark)
         return item
 
+    def _asked(self, state: LLMExec) -> bool:
+        """Whether the user asked for this file's other languages (not only a suite's)."""
+        return is_cruxeval_x(self.path) or state.settings.languages is not None
+
+    def _check_libraries(self, state: LLMExec, snippets: list[Snippet]) -> dict[str, str]:
+        """Libraries the programs import that this machine lacks: one collection error
+        before any test runs when the language was asked for, else a reason to skip."""
+        programs: dict[str, list[str]] = {}
+        for snippet in snippets:
+            if snippet.language != PYTHON and state.settings.runs_language(snippet.language):
+                texts = programs.setdefault(snippet.language, [])
+                texts.extend(native.truth_program() for native in snippet.natives)
+        problems: dict[str, str] = {}
+        for language, texts in programs.items():
+            try:
+                problem = missing_libraries(get_language(language), texts)
+            except LanguageError:
+                continue  # an unknown language is reported where it is read
+            if problem is None:
+                continue
+            if self._asked(state):
+                raise CollectionProblem(f"{self.path.name}: {language} cannot run here: {problem}")
+            problems[language] = f"{language} cannot run here: {problem}"
+        return problems
+
     def _runs(self, state: LLMExec, language: str) -> list[tuple[str, str]] | str:
         """The runs for snippets in *language*, or why its toolchain cannot run here.
 
@@ -457,10 +486,9 @@ class BenchmarkFile(pytest.File):
         runs = state.strategies_for(language)
         if language == PYTHON or not runs:
             return runs
-        problem = state.start_native(language)
+        problem = self._library_problems.get(language) or state.start_native(language)
         if problem is not None:
-            asked = is_cruxeval_x(self.path) or state.settings.languages is not None
-            if asked:
+            if self._asked(state):
                 raise CollectionProblem(f"{self.path.name}: {problem}")
             return f"{problem} (install it, or run --llm-language=python)"
         try:

@@ -147,6 +147,34 @@ def test_a_server_that_does_not_come_up_is_one_error_naming_its_log(
     assert "passed" not in result.stdout.str() and "failed" not in result.stdout.str()
 
 
+@pytest.mark.parametrize("mode", ["signal", "signal-on-compute"])
+def test_a_server_killed_by_a_signal_at_start_is_one_usage_error_naming_it(
+    pytester: pytest.Pytester, llama: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """A binary that does not fit the CPU dies while loading or at its first computation
+    (after /health): one usage error naming the signal, the log and the likely cause, and
+    no test runs; with -n 2 too, since the controller starts the one server."""
+    rows(pytester.path, 3)
+    monkeypatch.setenv("FAKE_LLAMA_MODE", mode)
+    when = "before it was ready" if mode == "signal" else "at its first computation"
+    for extra in ([], ["-n", "2"]):
+        result = run(pytester, *extra)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines(
+            [
+                f"ERROR: llama-server for {NAME}.gguf was killed by SIGSEGV (signal 11) {when};"
+                f" its log is */.llmexec/llama-server-{NAME}.log:",
+                "*executing an instruction this CPU lacks*",
+                "Likely cause: this binary does not fit this CPU *rebuild it with bash "
+                "scripts/setup_llama.sh*",
+            ]
+        )
+        output = result.stdout.str() + result.stderr.str()
+        assert "passed" not in output and "failed" not in output and "Traceback" not in output
+        assert output.count("ERROR:") == 1
+        assert all(not alive(start["pid"]) for start in starts(llama))
+
+
 def test_missing_binary_and_bad_model_file_are_clear_errors(
     pytester: pytest.Pytester, llama: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

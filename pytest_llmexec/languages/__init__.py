@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from .base import Language, LanguageError
+from .base import Language, LanguageError, missing_libraries
 from .cpp import Cpp
 from .java import Java
 from .javascript import JavaScript
 from .rust import Rust
 
-__all__ = ["Cpp", "Java", "JavaScript", "Language", "LanguageError", "Rust", "get", "names"]
+__all__ = [
+    "Cpp",
+    "Java",
+    "JavaScript",
+    "Language",
+    "LanguageError",
+    "Rust",
+    "get",
+    "missing_libraries",
+    "names",
+]
 
 _LANGUAGES: dict[str, type[Language]] = {"cpp": Cpp, "java": Java, "js": JavaScript, "rs": Rust}
 

@@ -28,6 +28,43 @@ class LanguageError(ValueError):
 
 
 @dataclass(frozen=True)
+class Library:
+    """A library that a language's programs may import, and how this machine gets it.
+
+    A program that imports a library the machine lacks does not compile; that is the
+    environment's fault, never the dataset's, so it is checked before any test runs.
+    """
+
+    #: the name a program imports it by (``org.javatuples``)
+    module: str
+    #: where it must be on this machine
+    path: Path
+    #: the Debian package that installs it there
+    package: str
+
+    def used_by(self, program: str) -> bool:
+        return self.module in program
+
+    def missing(self) -> bool:
+        return not self.path.is_file()
+
+
+def missing_libraries(language: Language, programs: Sequence[str]) -> str | None:
+    """Why *programs* cannot build here for want of a library, naming what to install."""
+    problems = []
+    for library in language.libraries:
+        users = sum(library.used_by(program) for program in programs)
+        if users and library.missing():
+            problems.append(
+                f"{users} of {len(programs)} {language.name} programs import {library.module},"
+                f" which is not installed here (no {library.path}): install it with"
+                f" apt-get install {library.package}; this is the machine's, not the"
+                " dataset's problem"
+            )
+    return "; ".join(problems) or None
+
+
+@dataclass(frozen=True)
 class Build:
     """How to build one program: in an empty working directory holding *files*."""
 
@@ -155,6 +192,8 @@ class Language(ABC):
     fence: str
     #: what the toolchain needs from the sandbox beyond the Python child (the report header)
     needs: str = ""
+    #: libraries its programs may import, checked before any test runs
+    libraries: tuple[Library, ...] = ()
 
     @abstractmethod
     def toolchain(self) -> str:

@@ -26,6 +26,7 @@ from .base import (
     Build,
     Language,
     LanguageError,
+    Library,
     Parameter,
     Run,
     Signature,
@@ -76,6 +77,7 @@ class Java(Language):
     name = "java"
     fence = "java"
     needs = "run profile (threads) for the warm javac and the JVM, heap bounded by -Xmx"
+    libraries = (Library("org.javatuples", JAVATUPLES, "libjavatuples-java"),)
 
     def __init__(self, java: str = "java", javac: str = "javac") -> None:
         self.java_name, self.javac_name = java, javac

@@ -23,6 +23,7 @@ import atexit
 import contextlib
 import ctypes
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -194,8 +195,55 @@ class LlamaServer:
                 if attempt == 2:
                     raise self._failure("could not bind a loopback port") from None
                 continue
+            self._first_computation(timeout)
             return Endpoint(f"http://127.0.0.1:{self.port}/v1", self.process.pid, str(self.log))
         raise AssertionError("unreachable")
+
+    def _first_computation(self, timeout: float) -> None:
+        """One token through llama-server's own ``/completion``: a binary built for another
+        CPU loads its model and answers ``/health``, and dies at its first computation, which
+        would otherwise be every test's error instead of one usage error here."""
+        assert self.process is not None
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/completion",
+            data=json.dumps({"prompt": "1", "n_predict": 1, "cache_prompt": False}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                response.read()
+            return
+        except urllib.error.HTTPError as exc:
+            answer = f"answered its first computation with HTTP {exc.code}"
+        except (OSError, ValueError) as exc:
+            answer = f"gave no answer to its first computation ({exc})"
+        code = self._exit_code(wait=5.0)
+        self.stop()
+        if code is not None:
+            raise self._died(code, "at its first computation")
+        raise self._failure(answer)
+
+    def _exit_code(self, wait: float) -> int | None:
+        """The server's exit status once it has ended within *wait* seconds, else None."""
+        assert self.process is not None
+        try:
+            return self.process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def _died(self, code: int, when: str) -> ModelError:
+        if code >= 0:
+            return self._failure(f"exited with code {code} {when}")
+        try:
+            name = f"{signal.Signals(-code).name} (signal {-code})"
+        except ValueError:
+            name = f"signal {-code}"
+        return self._failure(
+            f"was killed by {name} {when}",
+            "this binary does not fit this CPU (built for instructions it lacks, or"
+            " llama.cpp's AMX code path): rebuild it with bash scripts/setup_llama.sh, which"
+            " builds a portable llama-server and proves it on the machine that runs it",
+        )
 
     def _wait_healthy(self, timeout: float) -> None:
         assert self.process is not None
@@ -206,7 +254,7 @@ class LlamaServer:
             if code is not None:
                 if b"couldn't bind" in self._tail().encode():
                     raise _PortTaken
-                raise self._failure(f"exited with code {code} before it was ready")
+                raise self._died(code, "before it was ready")
             try:
                 with urllib.request.urlopen(url, timeout=2) as response:
                     if response.status == 200:
@@ -229,11 +277,12 @@ class LlamaServer:
             return ""
         return "\n".join(text.strip().splitlines()[-lines:])
 
-    def _failure(self, what: str) -> ModelError:
+    def _failure(self, what: str, cause: str = "") -> ModelError:
         tail = self._tail()
         return ModelError(
             f"llama-server for {self.model.name} {what}; its log is {self.log}"
             + (":\n" + tail if tail else "")
+            + (f"\nLikely cause: {cause}" if cause else "")
         )
 
     def stop(self) -> None:

@@ -5,9 +5,10 @@ It takes the flags the plugin passes (``--model --host --port --parallel
 seconds, then 200) and ``/v1/chat/completions`` with the perfect answer of
 `servers.solve`, one choice per ``n``, ``FAKE_LLAMA_DELAY`` seconds late.
 ``FAKE_LLAMA_MODE=exit`` fails at start like a server that cannot load its
-model; ``FAKE_LLAMA_DIE_AFTER=N`` exits after N completions, like a crash
-mid-run. Every start appends its pid and flags to the file ``FAKE_LLAMA_STARTS``
-names.
+model; ``signal`` dies by SIGSEGV while loading, ``signal-on-compute`` at its
+first computation (``POST /completion``), as a binary built for another CPU;
+``FAKE_LLAMA_DIE_AFTER=N`` exits after N completions, like a crash mid-run.
+Every start appends its pid and flags to the file ``FAKE_LLAMA_STARTS`` names.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import signal
 import sys
 import threading
 import time
@@ -23,6 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.fakes.servers import solve
+
+
+def crash() -> None:
+    """Die as a binary built for another CPU does: killed by SIGSEGV, without a core file."""
+    print("fake llama-server: executing an instruction this CPU lacks", flush=True)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.kill(os.getpid(), signal.SIGSEGV)
 
 
 def main() -> None:
@@ -36,9 +46,12 @@ def main() -> None:
         with open(starts, "a") as handle:
             handle.write(json.dumps({"pid": os.getpid(), "args": sys.argv[1:]}) + "\n")
     print(f"fake llama-server: loading {args.model}", flush=True)
-    if os.environ.get("FAKE_LLAMA_MODE") == "exit":
+    mode = os.environ.get("FAKE_LLAMA_MODE", "")
+    if mode == "exit":
         print("error: failed to load model", flush=True)
         sys.exit(1)
+    if mode == "signal":
+        crash()
     ready_at = time.monotonic() + float(os.environ.get("FAKE_LLAMA_LOADING", "0.3"))
     die_after = int(os.environ.get("FAKE_LLAMA_DIE_AFTER", "0"))
     served = [0]
@@ -65,6 +78,11 @@ def main() -> None:
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if self.path == "/completion":  # llama-server's own endpoint: one raw completion
+                if mode == "signal-on-compute":
+                    crash()
+                self._json(200, {"content": "1", "tokens_predicted": body.get("n_predict", 1)})
+                return
             print("fake llama-server: received a completion request", flush=True)
             time.sleep(float(os.environ.get("FAKE_LLAMA_DELAY", "0")))
             text = solve(body["messages"], body.get("model", ""))
