@@ -290,6 +290,10 @@ class Engine:
             self._loop = _LoopThread()
         return self._loop
 
+    def submit(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
+        """Run a model conversation on the engine's loop (RE2-Bench's items ask their own)."""
+        return self._loop_thread().submit(coro)
+
     def _start(
         self, case: Case, model_name: str, strategy_name: str, task_name: str = "output"
     ) -> tuple[Future[list[Conversation]], Prompt]:
@@ -423,7 +427,7 @@ class Engine:
             result.cache_hit = bool(replies) and all(r.cache_hit for r in replies)
         if prompt.steps:
             self._score_steps(result, prompt, conversations)
-        result.verdict = _case_verdict(result.samples)
+        result.verdict = case_verdict(result.samples)
         errors = [s.problem for s in result.samples if s.verdict == ERROR]
         if result.verdict == ERROR and errors:
             result.error = errors[0]
@@ -479,7 +483,7 @@ def _recorded_mismatch(case: Case, value: Any) -> bool:
         return True
 
 
-def _case_verdict(samples: list[SampleResult]) -> str:
+def case_verdict(samples: list[SampleResult]) -> str:
     """Correct when most samples are; else the most common other verdict."""
     if not samples:
         return ERROR

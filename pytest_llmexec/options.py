@@ -117,6 +117,23 @@ OPTIONS: tuple[Option, ...] = (
         metavar="PATH",
     ),
     Option(
+        "--llm-re2bench",
+        "llm_re2bench",
+        "an RE2-Bench checkout (or its dataset/re2-bench folder) to collect as a benchmark, "
+        "read in place; the folder given as a path argument is collected too",
+        metavar="PATH",
+    ),
+    Option(
+        "--llm-re2bench-prompts",
+        "llm_re2bench_prompts",
+        "the prompts RE2-Bench problems are asked with: re2 (its own prompt files, with "
+        "the structure hint; cot asks prompts/<task>_prediction, vp the _wocot ones), "
+        "re2-nohint (the _wohint ones, cot only), ours (our VP and CoT templates) "
+        "(default re2)",
+        default="re2",
+        metavar="re2|re2-nohint|ours",
+    ),
+    Option(
         "--llm-base-url",
         "llm_base_url",
         "base URL of an OpenAI-compatible server (passed to the SDK)",

@@ -42,6 +42,8 @@ from .providers import (
     warm_up,
 )
 from .providers.pacing import RetryPolicy
+from .re2bench import is_re2bench
+from .re2collect import RE2Dataset, RE2Item, check_prompts
 from .report import html as html_report
 from .report import json_report, terminal
 from .strategies import PromptOptions, TemplateError, get_strategy
@@ -222,6 +224,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {description}")
     settings = opts.settings_from(config)
     _check_python_only(config, settings)
+    check_prompts(str(opts.raw_value(config, "--llm-re2bench-prompts")))
+    _add_re2bench(config)
     state = LLMExec(config, settings)
     for model in settings.models:
         state.register_marker(marker_name(model), f"tests of the model {model}")
@@ -238,6 +242,35 @@ def pytest_configure(config: pytest.Config) -> None:
     gate_settings = opts.gate_settings_from(config)
     if gate_settings.configured:
         config.pluginmanager.register(GatePlugin(config, gate_settings, state), "llmexec-gate")
+
+
+def _add_re2bench(config: pytest.Config) -> None:
+    """``--llm-re2bench=CHECKOUT``: its dataset folder joins the paths to collect."""
+    given = opts.raw_value(config, "--llm-re2bench")
+    if not given:
+        return
+    path = Path(config.invocation_params.dir) / str(given)
+    dataset = path if is_re2bench(path) else path / "dataset" / "re2-bench"
+    if not is_re2bench(dataset):
+        raise pytest.UsageError(
+            f"--llm-re2bench={given}: not an RE2-Bench checkout (no "
+            "dataset/re2-bench/sampled_problems.json and input-output/ under it)"
+        )
+    root = Path(config.invocation_params.dir)
+    chosen = {(root / arg.split("::")[0]).resolve() for arg in config.args}
+    if dataset.resolve() not in chosen:
+        config.args.append(str(dataset))
+
+
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """RE2-Bench's ``dataset/re2-bench/`` is one benchmark (its files are not collected)."""
+    state = _state(parent.config)
+    if state is None or not is_re2bench(path):
+        return None
+    prompts = str(opts.raw_value(parent.config, "--llm-re2bench-prompts"))
+    return RE2Dataset.from_parent(
+        parent, path=path, state=state, marker=marker_name, prompts=prompts
+    )
 
 
 def given_languages(config: pytest.Config) -> list[str]:
@@ -720,11 +753,17 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     if state.is_worker:  # under xdist: the worker's fixed share (see sharing.py)
         from .sharing import worker_share
 
-        items = [i for i in worker_share(session.config, session.items) if isinstance(i, LLMItem)]
+        worker_items = worker_share(session.config, session.items)
+        items = [i for i in worker_items if isinstance(i, LLMItem)]
     else:
+        worker_items = []
         items = [i for i in session.items if isinstance(i, LLMItem)]
     if items:
         state.engine.prefetch((i.case, i.model, i.strategy, i.task) for i in items)
+    mine = worker_items if state.is_worker else session.items
+    for item in mine:
+        if isinstance(item, RE2Item):
+            item.start()
 
 
 def run_header(state: LLMExec) -> dict[str, Any]:

@@ -13,6 +13,13 @@ gives each row id its one answer (a row without an answer has none), and a
 directory, such as ``infer_results/<model>/``, gives each case the file of its
 language and task: ``<lang>_<task>.json`` (``cpp_input.json``; ``py_`` for
 Python).
+
+RE2-Bench's published predictions are read too: a ``results/summary/
+<model>_<task>.jsonl`` file (lines ``{"prediction", "problem_id", ...}``)
+gives each problem its prediction, already parsed by RE2-Bench, and a raw
+replies folder (``results/<task>/<model>/``, holding ``HC/`` and ``LC/`` or
+``difficult/`` and ``easy/`` of ``<problem_id>.txt``) gives each problem the
+model's whole reply, read by RE2-Bench's parser when scored.
 """
 
 from __future__ import annotations
@@ -21,7 +28,11 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..tasks.re2rule import PARSED_KEY
 from .base import Conversation, Model, ModelError, Reply, Request
+
+#: the sub-folders of an RE2-Bench raw replies folder (results/<task>/<model>/)
+RE2_REPLY_FOLDERS = ("HC", "LC", "difficult", "easy")
 
 
 class Replay(Model):
@@ -34,6 +45,8 @@ class Replay(Model):
         self.files = {task: _read(file) for task, file in by_task.items()}
         #: a directory of CRUXEval-X results: one file per language and task, read when needed
         self.directory = path if path is not None and path.is_dir() else None
+        if self.directory is not None and _is_re2_replies(self.directory):
+            self.directory = None  # read whole, as a generations file
         self._by_file: dict[Path, dict[str, list[str]] | str] = {}
         self.default = _read(path) if path is not None and self.directory is None else None
         shown = [_display(path)] if path is not None else []
@@ -120,7 +133,48 @@ class Replay(Model):
         return conversation
 
 
+def _is_re2_replies(path: Path) -> bool:
+    return any((path / name).is_dir() for name in RE2_REPLY_FOLDERS)
+
+
+def _re2_replies(path: Path) -> dict[str, list[str]]:
+    """RE2-Bench's raw replies: ``<folder>/<problem_id>.txt`` under HC/LC (or easy/difficult)."""
+    answers: dict[str, list[str]] = {}
+    for name in RE2_REPLY_FOLDERS:
+        for file in sorted((path / name).glob("*.txt")) if (path / name).is_dir() else []:
+            try:
+                answers[file.stem] = [file.read_text(encoding="utf-8", errors="replace")]
+            except OSError as exc:
+                raise ModelError(f"--llm-replay: {file}: {exc}") from None
+    if not answers:
+        raise ModelError(f"--llm-replay: {path}: no <problem_id>.txt replies under HC/ or LC/")
+    return answers
+
+
+def _re2_summary(path: Path, text: str) -> dict[str, list[str]]:
+    """RE2-Bench's ``results/summary/<model>_<task>.jsonl``: each problem's parsed prediction."""
+    answers: dict[str, list[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"--llm-replay: {path}:{number}: invalid JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("problem_id"), str):
+            raise ModelError(
+                f"--llm-replay: {path}:{number}: expected RE2-Bench's "
+                '{"prediction": ..., "problem_id": "...", "difficulty": "..."}'
+            )
+        answers[row["problem_id"]] = [json.dumps({PARSED_KEY: row.get("prediction")})]
+    return answers
+
+
 def _read(path: Path) -> dict[str, list[str]]:
+    if path.is_dir() and _is_re2_replies(path):
+        return _re2_replies(path)
+    if path.suffix.lower() == ".jsonl" and path.is_file():
+        return _re2_summary(path, path.read_text(encoding="utf-8"))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import re2bench
 from .by_language import language_summary, run_languages, same_problems
 from .complexity import complexity_class
 from .group import Group, breakdown, group_by
@@ -97,6 +98,9 @@ def summary(records: list[Record]) -> dict[str, Any]:
         "usage": usage_summary(records),
         "steps": step_summary(records),
     }
+    figures = re2bench.summary(records)
+    if figures is not None:
+        data["re2bench"] = figures
     if overall.pass_n:
         data["pass_at_k_method"] = PASS_AT_K_METHOD
     return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 
+from . import re2bench
 from .aggregate import (
     DIMENSIONS,
     PASS_AT_K_METHOD,
@@ -158,6 +159,7 @@ def render(records: Sequence[Record]) -> list[str]:
         lines.append("")
         lines.append(f"accuracy by {name}")
         lines.extend("  " + line for line in dimension_table(records, name, fn))
+    lines += re2bench.lines(records)
     if any(r.get("generated") for r in records):
         lines.append("")
         lines.append("accuracy on declared vs generated inputs")

@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..answers import Raised, parse_answer
 from ..execution import Call, Outcome
 from ..execution.api import OK, TIMEOUT
 from ..verdicts import CORRECT, ERROR, UNPARSEABLE, WRONG
@@ -28,8 +29,7 @@ from .base import Runner
 
 #: upstream's subprocess timeout for the false-negative check, in seconds
 FN_TIMEOUT = 15.0
-#: how replay hands over a prediction already parsed by RE2-Bench (results/summary/*.jsonl)
-PARSED_KEY = "re2bench_parsed_prediction"
+PARSED_KEY = re2rule.PARSED_KEY
 NO_ENVIRONMENT = (
     "the false-negative check of a {benchmark} problem runs the predicted input in that "
     "project's environment, which this run does not have; rs before the check is 0 "
@@ -84,6 +84,26 @@ def read_prediction(reply: str, task: str) -> tuple[Any, str]:
     if result["json"] is None:
         return {}, str(result["error"])
     return result["json"], ""
+
+
+def read_literal_prediction(reply: str, tag: str) -> tuple[Any, str]:
+    """Our templates' answer (a Python literal in [TAG]) as RE2's output structure.
+
+    Tuples become lists, as the stored JSON truth holds them; a reply that does
+    not read is ``{}`` with the reason, as for RE2-Bench's own parser.
+    """
+    parsed = parse_answer(reply, tag)
+    if not parsed.ok or isinstance(parsed.value, Raised):
+        return {}, parsed.problem or "the answer is not a literal value"
+    return {"output": _json_shape(parsed.value)}, ""
+
+
+def _json_shape(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_json_shape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_shape(v) for k, v in value.items()}
+    return value
 
 
 def score(row: Row, prediction: Any, run: Runner, unread: str = "") -> Score:
