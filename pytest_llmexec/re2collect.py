@@ -32,8 +32,7 @@ from . import re2bench
 from .benchmark import BenchmarkError, Case, Snippet
 from .engine import CaseResult, SampleResult, case_verdict
 from .execution import Outcome
-from .providers import Conversation
-from .providers import Request
+from .providers import Conversation, Request
 from .re2bench import Problem
 from .strategies import Prompt, PromptOptions, get_strategy
 from .tasks import re2bench as rule
