@@ -26,12 +26,11 @@ from .report.baseline import (
     Baseline,
     BaselineError,
     Selection,
-    UpdatePlan,
     ci_is_set,
     plan_update,
-    relative_path,
 )
 from .report.records import language
+from .sharding.run import explicit_filters, run_paths
 from .tasks import DEFAULT as DEFAULT_TASK
 
 if TYPE_CHECKING:
@@ -92,33 +91,15 @@ class GatePlugin:
     def selection(self, session: pytest.Session) -> Selection:
         """The paths, models, strategies and languages of this run, and whatever narrowed it."""
         config = self.config
-        option = config.option
-        filters = []
-        if getattr(option, "keyword", ""):
-            filters.append(f"-k {option.keyword}")
-        if getattr(option, "markexpr", ""):
-            filters.append(f"-m {option.markexpr}")
-        for name, flag in (
-            ("lf", "--lf"),
-            ("deselect", "--deselect"),
-            ("ignore", "--ignore"),
-            ("ignore_glob", "--ignore-glob"),
-            ("stepwise", "--sw"),
-        ):
-            if getattr(option, name, None):
-                filters.append(flag)
-        if any("::" in arg for arg in config.args):
-            filters.append("node ids")
-        if self.deselected and not filters:  # by a plugin; -k, -m ... already say why
+        filters = explicit_filters(config)
+        shard = self.state.tracker.shard
+        if shard is not None:  # its deselected tests are the other shards'
+            filters.append(f"shard {shard.label}")
+        elif self.deselected and not filters:  # by a plugin; -k, -m ... already say why
             filters.append(f"{self.deselected} deselected")
         unfinished = len(self.collected - self.finished)
         if unfinished or session.shouldstop or session.shouldfail:
             filters.append(f"stopped early ({unfinished} tests did not run)")
-        root = Path(config.invocation_params.dir)
-        rootdir = Path(config.rootpath)
-        paths = tuple(
-            sorted({relative_path(root / arg.split("::", 1)[0], rootdir) for arg in config.args})
-        )
         s = self.state.settings
         labels = tuple(
             strategy if task == DEFAULT_TASK else f"{strategy}/{task}"
@@ -127,7 +108,7 @@ class GatePlugin:
         # the languages its cases hold: --llm-language narrows them, and a language the
         # collected files do not hold has no case here to replace its baseline entries
         held = tuple(sorted({language(r) for r in self.state.records}))
-        return Selection(paths, s.models, labels, tuple(filters), held)
+        return Selection(run_paths(config), s.models, labels, tuple(filters), held)
 
     def accept_command(self) -> str:
         args = [
@@ -145,76 +126,30 @@ class GatePlugin:
         records = self.state.records
         if not records or self.config.option.collectonly:
             return
-        settings = self.settings
-        selection = self.selection(session)
-        comparison = None
-        notes: list[str] = []
-        problem = None
-        if settings.baseline is not None and (settings.baseline.exists() or not settings.update):
-            try:
-                self.baseline = Baseline.load(settings.baseline)
-            except BaselineError as exc:
-                problem = str(exc)
-        if self.baseline is not None:
-            comparison = gate_mod.compare(self.baseline, records, selection, settings.alpha)
-        result = gate_mod.decide(
-            records,
-            None if settings.update else comparison,
-            tolerance=settings.tolerance,
-            alpha=settings.alpha,
-            fail_under=settings.fail_under,
-        )
-        result.comparison = comparison
-        result.baseline_path = (
-            _shown_path(settings.baseline, self.config) if (settings.baseline is not None) else None
-        )
-        if settings.update and problem is None:
-            result.update = self.update(selection)
-            if result.update.refused is not None:
-                result.failures.append(f"baseline NOT updated: {result.update.refused}")
-        elif problem is not None:
-            result.failures.append(problem if settings.update else f"no comparison: {problem}")
-        elif not settings.update:
-            result.accept = self.accept_command()
-        if selection.partial and comparison is not None and not settings.update:
-            notes.append(
-                f"partial selection ({', '.join(selection.filters)}): compared on the "
-                "cases that ran"
-            )
-        result.notes = notes
-        self.result = result
-        self.state.gate = result.to_json()
-        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            return  # interrupted, internal or usage error, no tests: never masked
-        if not result.passed:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        elif (
-            exitstatus == pytest.ExitCode.TESTS_FAILED
-            and not self.other_failures
-            and not self.collect_errors
-        ):
-            session.exitstatus = pytest.ExitCode.OK
-
-    def update(self, selection: Selection) -> UpdatePlan:
         blockers = []
         if self.collect_errors:
             blockers.append(
                 f"{self.collect_errors} collection error(s): their cases would "
                 "look removed; fix them first"
             )
-        assert self.settings.baseline is not None
-        plan = plan_update(
-            self.baseline,
-            self.state.records,
-            selection,
-            ci=ci_is_set(os.environ),
-            force=self.settings.force,
+        result, self.baseline = judge(
+            records,
+            self.settings,
+            self.selection(session),
+            shown_baseline=(
+                _shown_path(self.settings.baseline, self.config)
+                if self.settings.baseline is not None
+                else None
+            ),
+            accept_command=self.accept_command(),
+            update_command=shlex.join(["pytest", *map(str, self.config.invocation_params.args)]),
             blockers=blockers,
-            command=shlex.join(["pytest", *map(str, self.config.invocation_params.args)]),
         )
-        if plan.refused is None and plan.baseline is not None:
-            json_report.write_atomic(self.settings.baseline, plan.baseline.to_json())
-        return plan
+        self.result = result
+        self.state.gate = result.to_json()
+        status = exit_status(result, exitstatus, self.other_failures + self.collect_errors)
+        if status != exitstatus:
+            session.exitstatus = status
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -223,6 +158,84 @@ class GatePlugin:
         terminalreporter.section("llmexec gate")
         for line in gate_mod.render(self.result, self.baseline):
             terminalreporter.write_line(line)
+
+
+def judge(
+    records: list[dict[str, Any]],
+    settings: GateSettings,
+    selection: Selection,
+    *,
+    shown_baseline: str | None,
+    accept_command: str,
+    update_command: str,
+    blockers: list[str],
+) -> tuple[gate_mod.GateResult, Baseline | None]:
+    """The gate's decision on a run's records (and the baseline written when updating).
+
+    The one place it is decided: at the end of a pytest session, and by
+    ``pytest-llmexec gate`` on a (merged) JSON report.
+    """
+    comparison = None
+    notes: list[str] = []
+    problem = None
+    baseline = None
+    if settings.baseline is not None and (settings.baseline.exists() or not settings.update):
+        try:
+            baseline = Baseline.load(settings.baseline)
+        except BaselineError as exc:
+            problem = str(exc)
+    if baseline is not None:
+        comparison = gate_mod.compare(baseline, records, selection, settings.alpha)
+    result = gate_mod.decide(
+        records,
+        None if settings.update else comparison,
+        tolerance=settings.tolerance,
+        alpha=settings.alpha,
+        fail_under=settings.fail_under,
+    )
+    result.comparison = comparison
+    result.baseline_path = shown_baseline
+    if settings.update and problem is None:
+        assert settings.baseline is not None
+        plan = plan_update(
+            baseline,
+            records,
+            selection,
+            ci=ci_is_set(os.environ),
+            force=settings.force,
+            blockers=blockers,
+            command=update_command,
+        )
+        if plan.refused is None and plan.baseline is not None:
+            json_report.write_atomic(settings.baseline, plan.baseline.to_json())
+        result.update = plan
+        if plan.refused is not None:
+            result.failures.append(f"baseline NOT updated: {plan.refused}")
+    elif problem is not None:
+        result.failures.append(problem if settings.update else f"no comparison: {problem}")
+    elif not settings.update:
+        result.accept = accept_command
+    if selection.partial and comparison is not None and not settings.update:
+        notes.append(
+            f"partial selection ({', '.join(selection.filters)}): compared on the cases that ran"
+        )
+    result.notes = notes
+    return result, baseline
+
+
+def exit_status(result: gate_mod.GateResult, exitstatus: int, other_problems: int) -> int:
+    """The run's exit status under the gate: the gate's verdict replaces failed predictions.
+
+    *exitstatus* is pytest's own; *other_problems* counts the failures that are not
+    a model's verdict (a broken test, a collection error), which keep a run failed.
+    """
+    if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return exitstatus  # interrupted, internal or usage error, no tests: never masked
+    if not result.passed:
+        return pytest.ExitCode.TESTS_FAILED
+    if exitstatus == pytest.ExitCode.TESTS_FAILED and not other_problems:
+        return pytest.ExitCode.OK
+    return exitstatus
 
 
 def _is_verdict(report: pytest.TestReport) -> bool:

@@ -274,6 +274,15 @@ OPTIONS: tuple[Option, ...] = (
         metavar="K",
     ),
     Option(
+        "--llm-shard",
+        "llm_shard",
+        "run only shard K of N (1/4 ... 4/4): the tests whose id hashes to it, the same on "
+        "every machine; join the shards' reports with 'pytest-llmexec merge'. Not given: "
+        "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with "
+        "JOB_COMPLETIONS (a Kubernetes Indexed Job); 'off' runs every test",
+        metavar="K/N",
+    ),
+    Option(
         "--llm-baseline",
         "llm_baseline",
         "compare with the baseline file and gate the exit status on it "

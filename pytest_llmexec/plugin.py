@@ -7,6 +7,7 @@ exactly what a plain run sees, and aggregates them the same way.
 
 from __future__ import annotations
 
+import platform
 import re
 import threading
 from collections.abc import Iterator
@@ -46,6 +47,8 @@ from .re2bench import is_re2bench
 from .re2collect import RE2Dataset, RE2Item, check_prompts
 from .report import html as html_report
 from .report import json_report, terminal
+from .sharding import run as run_description
+from .sharding.hooks import ShardTracker, shard_from
 from .strategies import PromptOptions, TemplateError, get_strategy
 from .tasks import DEFAULT as DEFAULT_TASK
 from .version import __version__
@@ -98,6 +101,7 @@ class LLMExec:
         self.input_notes: set[str] = set()  # snippets that got fewer generated inputs
         self.generated: dict[tuple[str, str], inputs.Generated] = {}  # for --llm-shrink
         self.local_servers = LocalServers()
+        self.tracker = ShardTracker(config, None)  # the shard in force, and what ran
 
     @property
     def is_worker(self) -> bool:
@@ -229,6 +233,10 @@ def pytest_configure(config: pytest.Config) -> None:
     state = LLMExec(config, settings)
     for model in settings.models:
         state.register_marker(marker_name(model), f"tests of the model {model}")
+    shard = shard_from(config, opts.raw_value(config, "--llm-shard"))
+    if settings.active:  # a run with no model is left whole and alone
+        state.tracker = ShardTracker(config, shard)
+        config.pluginmanager.register(state.tracker, "llmexec-shard")
     state.start_servers()
     state.build_models()
     config.stash[STATE_KEY] = state
@@ -386,6 +394,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
             else []
         )
         + state.local_servers.header()
+        + [line for line in [state.tracker.header()] if line]
         + [describe_executor(state.engine.executor)]
         + _language_lines(state)
     )
@@ -767,15 +776,35 @@ def pytest_runtestloop(session: pytest.Session) -> None:
 
 
 def run_header(state: LLMExec) -> dict[str, Any]:
-    """The report's ``run`` section: the plugin's version and every setting in force."""
-    return {
+    """The report's ``run`` section: the plugin's version and every setting in force, what
+    was selected, the fingerprint that tells shards of this run from others', the shard."""
+    labels = [
+        strategy if task == DEFAULT_TASK else f"{strategy}/{task}"
+        for strategy, task in state.settings.runs()
+    ]
+    run: dict[str, Any] = {
         "version": __version__,
+        "python": ".".join(platform.python_version_tuple()[:2]),
         **state.settings.header(),
         "providers": state.provider_settings.to_json(),
+        "selection": run_description.selection(state.config, labels),
     }
+    run["fingerprint"] = run_description.fingerprint(run)
+    shard = state.tracker.shard
+    run["shard"] = shard.to_json() if shard is not None else None
+    return run
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+def build_report(state: LLMExec, exitstatus: int) -> dict[str, Any]:
+    """The JSON report (also the HTML report's data): run, summary, cases, session, gate."""
+    data = json_report.build(state.records, run_header(state))
+    data["session"] = state.tracker.to_json(exitstatus)
+    if state.gate is not None:
+        data["gate"] = state.gate
+    return data
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = _state(config)
     if state is None or state.is_worker:
         return
@@ -787,16 +816,15 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(line)
     for line in terminal.input_notes(state.input_notes):
         terminalreporter.write_line(line)
+    shard_line = state.tracker.summary_line()
+    if shard_line:
+        terminalreporter.write_line(shard_line)
     if state.settings.report is not None:
-        data = json_report.build(records, run_header(state))
-        if state.gate is not None:
-            data["gate"] = state.gate
+        data = build_report(state, exitstatus)
         json_report.write_atomic(state.settings.report, data)
         terminalreporter.write_line(f"llmexec: JSON report written to {state.settings.report}")
     if state.settings.html is not None:
-        document = json_report.build(records, run_header(state))
-        if state.gate is not None:
-            document["gate"] = state.gate
+        document = build_report(state, exitstatus)
         try:
             html_report.write(state.settings.html, document)
         except html_report.HTMLReportError as exc:

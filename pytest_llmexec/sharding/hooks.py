@@ -1,0 +1,112 @@
+"""pytest hooks of a sharded run, and the counts every report carries in ``session``.
+
+The shard is applied where pytest deselects (``-k``, ``-m``): after the other
+filters, so ``collected`` is what the whole run would hold. Under xdist each
+worker collects and deselects alike (xdist checks that they agree), so the
+tests of a shard do not depend on ``-n``; the controller learns the counts from
+the workers.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from .spec import Shard, ShardError, from_environment, parse
+
+COLLECTED = "llmexec_collected"  # key in an xdist worker's workeroutput
+VERDICT = "llmexec"  # the user property of a test that a model's verdict decided
+
+
+def shard_from(config: pytest.Config, raw: str | None) -> Shard | None:
+    """``--llm-shard`` or its ini twin, else an array engine's environment; a usage error."""
+    try:
+        if raw is not None and str(raw).strip():
+            given_on_line = config.getoption("llm_shard", None) is not None
+            return parse(str(raw), "--llm-shard" if given_on_line else "llm_shard (ini)")
+        return from_environment(os.environ)
+    except ShardError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+class ShardTracker:
+    """Applies the shard (if any) and counts what ran, for the report and the merge."""
+
+    def __init__(self, config: pytest.Config, shard: Shard | None) -> None:
+        self.config = config
+        self.shard = shard
+        self.collected = 0  # tests before the shard was applied
+        self.selected: set[str] = set()
+        self.finished: set[str] = set()
+        self.collect_errors = 0
+        self.other_failures = 0  # failed reports that are not a model's verdict
+
+    def header(self) -> str | None:
+        if self.shard is None:
+            return None
+        return (
+            f"llmexec shard: {self.shard.label} (from {self.shard.source}): the tests whose "
+            "id hashes to it; join the shards' reports with pytest-llmexec merge"
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[Any]) -> None:
+        self.collected = len(items)
+        if self.shard is None:
+            return
+        kept = [item for item in items if self.shard.owns(item.nodeid)]
+        dropped = [item for item in items if not self.shard.owns(item.nodeid)]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.selected.update(item.nodeid for item in session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.selected.update(ids)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        collected = getattr(node, "workeroutput", {}).get(COLLECTED, 0)
+        self.collected = max(self.collected, int(collected))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        workeroutput = getattr(self.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput[COLLECTED] = self.collected
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors += 1
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            self.finished.add(report.nodeid)
+        is_verdict = report.when == "call" and any(
+            name == VERDICT for name, _ in report.user_properties
+        )
+        if report.failed and not is_verdict:
+            self.other_failures += 1
+
+    def to_json(self, exitstatus: int) -> dict[str, Any]:
+        """The report's ``session``: enough for a merge to tell a finished shard."""
+        return {
+            "collected": self.collected,
+            "selected": len(self.selected),
+            "finished": len(self.finished & self.selected),
+            "collect_errors": self.collect_errors,
+            "other_failures": self.other_failures,
+            "exitstatus": int(exitstatus),
+        }
+
+    def summary_line(self) -> str | None:
+        if self.shard is None:
+            return None
+        return (
+            f"llmexec shard {self.shard.label}: {len(self.selected)} of {self.collected} "
+            "collected tests"
+        )
