@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cache import CacheError, ResponseCache
+from ..providers.cache import CacheError, ResponseCache
 from ..report import html as html_report
 from ..report import json_report
 from ..sharding.merge import MergeError, load
