@@ -228,6 +228,9 @@ class Engine:
         self._native: dict[str, NativeExecutor] = {}
         self.tasks = tasks if tasks is not None else dict(TASKS)
         self.executor = executor
+        #: one executor per language, all behind `execution.Executor`: Python's is given,
+        #: a compiled language's is started the first time one of its calls runs
+        self._executors: dict[str, Executor] = {PYTHON: executor}
         self.models = models
         self.strategies = strategies
         self.samples = samples
@@ -250,7 +253,12 @@ class Engine:
         if executor is None:
             executor = NativeExecutor([get_language(language)], cache_dir=self.native_cache_dir)
             self._native[language] = executor
+            self._executors[language] = executor
         return executor
+
+    def executor_for(self, language: str) -> Executor:
+        """The executor of *language* (raises as `native` does for a compiled one)."""
+        return self._executors.get(language) or self.native(language)
 
     def native_lines(self) -> list[str]:
         """What each started native executor's sandbox allows, for the report header."""
@@ -258,10 +266,7 @@ class Engine:
 
     def run(self, call: Call) -> Outcome:
         """Run *call* in the sandbox of its language."""
-        if call.language == PYTHON:
-            return self.executor.run(call)
-        executor = self.native(call.language)
-        return executor.run(executor.languages[call.language], call.code, call.timeout)
+        return self.executor_for(call.language).run(call)
 
     # ------------------------------------------------------------------ truth
     def truth(self, case: Case, *, steps: tuple[tuple[int, int], ...] | None = None) -> Outcome:
@@ -472,6 +477,7 @@ class Engine:
         for executor in self._native.values():
             executor.close()
         self._native.clear()
+        self._executors = {PYTHON: self.executor}
 
 
 def _recorded_mismatch(case: Case, value: Any) -> bool:

@@ -150,7 +150,7 @@ def measure(executor: NativeExecutor, language: Language, count: int) -> str:
                 if way == "scratch":
                     passed, why = from_scratch(language.name, program), "failed from scratch"
                 else:
-                    outcome = executor.run(language, program)
+                    outcome = executor.run_program(language, program)
                     passed, why = outcome.ok, f"{outcome.verdict}: {outcome.detail[:300]}"
                 if not passed:
                     raise SystemExit(f"{language.name} row {index} ({way}): {why}")
@@ -163,7 +163,7 @@ def measure(executor: NativeExecutor, language: Language, count: int) -> str:
     for truth, answer in programs:
         started = time.perf_counter()
         for program in (truth, answer):
-            executor.run(language, program)
+            executor.run_program(language, program)
         rerun.append(time.perf_counter() - started)
     mean_ours, mean_scratch = statistics.fmean(ours), statistics.fmean(scratch)
     total = CRUXEVAL_X_ROWS[language.name]

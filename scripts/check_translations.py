@@ -129,7 +129,7 @@ class Checker:
         program = language.program(
             code, [language.print_statement(call) for call in calls], printing=True
         )
-        outcome = self.executor.run(language, program, timeout=60.0)
+        outcome = self.executor.run_program(language, program, timeout=60.0)
         if outcome.status != OK:
             if len(calls) > 1:
                 return None

@@ -118,7 +118,7 @@ def test_answers_are_scored_as_cruxeval_x_does_with_the_verdicts_apart(
 ) -> None:
     row = first_row(name)
     language = Cpp() if name == "cpp" else Java()
-    assert verdict(executor.run(language, row.program(task, answer))) == expected
+    assert verdict(executor.run_program(language, row.program(task, answer))) == expected
 
 
 @pytest.mark.parametrize("name", ["cpp", "java", "js", "rs"])
@@ -219,11 +219,11 @@ def test_every_js_and_rs_row_passes_and_a_wrong_answer_fails(
     language = jsrs.languages.get(name) or pytest.skip(f"no {name} toolchain here")
     rows, _ = read_rows(FIXTURES / f"{name}.jsonl")
     for row in rows:
-        outcome = jsrs.run(language, row.code)
+        outcome = jsrs.run_program(language, row.code)
         assert outcome.status == "ok", (row.id, outcome)
         answer = wrong(row.recorded["output"], name)
         assert answer != row.recorded["output"]
-        failed = jsrs.run(language, row.program("output", answer))
+        failed = jsrs.run_program(language, row.program("output", answer))
         assert failed.status == ASSERTION_FAILED, (row.id, answer, failed)
         assert verdict(failed) == "wrong"
 
@@ -251,7 +251,7 @@ def test_js_and_rs_answers_are_scored_as_cruxeval_x_does(
 ) -> None:
     language = jsrs.languages.get(name) or pytest.skip(f"no {name} toolchain here")
     row = read_rows(FIXTURES / f"{name}.jsonl")[0][0]  # double_evens([1, 2, 3, 4]) == [4, 8]
-    assert verdict(jsrs.run(language, row.program(task, answer))) == expected
+    assert verdict(jsrs.run_program(language, row.program(task, answer))) == expected
 
 
 def test_cruxeval_x_files_number_their_rows(tmp_path: Path) -> None:

@@ -112,7 +112,7 @@ TWICE_JAVA = (
 
 
 def test_cpp_outcomes_keep_compile_errors_asserts_and_success_apart(runner: Runner) -> None:
-    run = runner.executor.run
+    run = runner.executor.run_program
     good = "assert(candidate((std::vector<long>({1, 2}))) == (std::vector<long>({2, 4})));"
     assert run(CPP, cpp(TWICE_CPP, good)).status == "ok"
     wrong = run(CPP, cpp(TWICE_CPP, good.replace("2, 4", "2, 5")))
@@ -124,7 +124,7 @@ def test_cpp_outcomes_keep_compile_errors_asserts_and_success_apart(runner: Runn
 
 
 def test_java_outcomes_keep_compile_errors_asserts_and_success_apart(runner: Runner) -> None:
-    run = runner.executor.run
+    run = runner.executor.run_program
     good = (
         "assert(f((new ArrayList<Long>(Arrays.asList(1l, 2l))))"
         ".equals((new ArrayList<Long>(Arrays.asList(2l, 4l)))));"
@@ -144,9 +144,11 @@ def test_java_outcomes_keep_compile_errors_asserts_and_success_apart(runner: Run
 
 
 def test_printed_output_is_the_value(runner: Runner) -> None:
-    printed = runner.executor.run(CPP, cpp('void f() { std::cout << "[1, 2]" << std::endl; }'))
+    printed = runner.executor.run_program(
+        CPP, cpp('void f() { std::cout << "[1, 2]" << std::endl; }')
+    )
     assert (printed.status, printed.value) == ("ok", "[1, 2]\n")
-    printed = runner.executor.run(
+    printed = runner.executor.run_program(
         JAVA, java('    static void f() { System.out.println("{\\"a\\": 1}"); }')
     )
     assert (printed.status, printed.value) == ("ok", '{"a": 1}\n')
@@ -160,7 +162,7 @@ def test_builds_are_cached_by_content(runner: Runner) -> None:
     fresh = NativeExecutor([CPP], cache_dir=runner.executor.root.parent, sandbox=runner.sandbox)
     try:  # another executor (another run) reads it from the cache directory
         assert fresh.build(CPP, program).cached
-        assert fresh.run(CPP, program).status == "ok"
+        assert fresh.run_program(CPP, program).status == "ok"
         changed = fresh.build(CPP, program.replace("7", "8"))
         assert not changed.cached
     finally:
@@ -246,14 +248,14 @@ JAVA_BATTERY = {
 @pytest.mark.parametrize("case", sorted(CPP_BATTERY))
 def test_cpp_battery(runner: Runner, case: str) -> None:
     program, verdicts = CPP_BATTERY[case]
-    outcome = runner.executor.run(CPP, program, timeout=2.0)
+    outcome = runner.executor.run_program(CPP, program, timeout=2.0)
     assert outcome.verdict in verdicts, (case, outcome)
 
 
 @pytest.mark.parametrize("case", sorted(JAVA_BATTERY))
 def test_java_battery(runner: Runner, case: str) -> None:
     program, verdicts = JAVA_BATTERY[case]
-    outcome = runner.executor.run(JAVA, program, timeout=3.0)
+    outcome = runner.executor.run_program(JAVA, program, timeout=3.0)
     assert outcome.verdict in verdicts, (case, outcome)
 
 
@@ -270,7 +272,7 @@ def test_cpp_fork_bomb_leaves_nothing(runner: Runner) -> None:
         "  return made; }",
         "std::cout << candidate();",
     )
-    outcome = runner.executor.run(CPP, program, timeout=5.0)
+    outcome = runner.executor.run_program(CPP, program, timeout=5.0)
     if "seccomp" in runner.layers:
         assert (outcome.status, outcome.value) == ("ok", "0")
     else:
@@ -278,7 +280,7 @@ def test_cpp_fork_bomb_leaves_nothing(runner: Runner) -> None:
     assert tagged_processes(f"sleep\0{marker}") == []
     if {"seccomp", "uid"} & set(runner.layers):
         bomb = cpp("#include <unistd.h>\nvoid f() { while (true) fork(); }")
-        assert runner.executor.run(CPP, bomb, timeout=2.0).verdict == "timeout"
+        assert runner.executor.run_program(CPP, bomb, timeout=2.0).verdict == "timeout"
 
 
 def test_java_subprocesses_are_denied_or_killed(runner: Runner) -> None:
@@ -290,7 +292,7 @@ def test_java_subprocesses_are_denied_or_killed(runner: Runner) -> None:
         "            catch (IOException denied) { }\n        }\n        return made; }",
         "try { System.out.print(f()); } catch (Exception e) { throw new RuntimeException(e); }",
     )
-    outcome = runner.executor.run(JAVA, program, timeout=5.0)
+    outcome = runner.executor.run_program(JAVA, program, timeout=5.0)
     assert outcome.status == "ok", outcome
     assert outcome.value == ("0" if "seccomp" in runner.layers else "10")
     assert tagged_processes(f"sleep\0{marker}") == []
@@ -307,12 +309,12 @@ def test_killing_the_parent(runner: Runner) -> None:
         "System.out.print(f());",
     )
     for language, program, denied in ((CPP, kill_cpp, "-1"), (JAVA, kill_java, "false")):
-        outcome = runner.executor.run(language, program, timeout=5.0)
+        outcome = runner.executor.run_program(language, program, timeout=5.0)
         if "seccomp" in runner.layers:
             assert (outcome.status, outcome.value) == ("ok", denied)
         else:  # the server died for this call; the next one runs on a fresh server
             assert outcome.status in ("harness error", "ok")
-        assert runner.executor.run(
+        assert runner.executor.run_program(
             CPP, cpp("int f() { return 1; }", "assert(candidate() == 1);")
         ).ok
 
@@ -326,7 +328,7 @@ def test_sockets_are_refused(runner: Runner) -> None:
         "  return connect(s, (sockaddr*)&a, sizeof a) == 0 ? 0 : 2; }",
         "std::cout << candidate();",
     )
-    outcome = runner.executor.run(CPP, program_cpp, timeout=5.0)
+    outcome = runner.executor.run_program(CPP, program_cpp, timeout=5.0)
     assert outcome.status == "ok" and outcome.value in ("1", "2")
     if "seccomp" in runner.layers:
         assert outcome.value == "1"
@@ -336,7 +338,7 @@ def test_sockets_are_refused(runner: Runner) -> None:
         ' catch (Exception e) { return "refused"; } }',
         "System.out.print(f());",
     )
-    assert runner.executor.run(JAVA, program_java, timeout=5.0).value == "refused"
+    assert runner.executor.run_program(JAVA, program_java, timeout=5.0).value == "refused"
 
 
 def test_written_files_do_not_outlive_the_run(runner: Runner) -> None:
@@ -346,18 +348,18 @@ def test_written_files_do_not_outlive_the_run(runner: Runner) -> None:
         f'  std::ofstream("{outside}") << "escape"; return 0; }}',
         "candidate();",
     )
-    assert runner.executor.run(CPP, write_cpp).status == "ok"
+    assert runner.executor.run_program(CPP, write_cpp).status == "ok"
     write_java = java(
         '    static void f() throws IOException { Files.writeString(Path.of("here.txt"), "x"); }',
         "try { f(); } catch (IOException e) { throw new UncheckedIOException(e); }",
     )
-    assert runner.executor.run(JAVA, write_java).status == "ok"
+    assert runner.executor.run_program(JAVA, write_java).status == "ok"
     listing = cpp(
         'int f() { int n = 0; for (auto& e : std::filesystem::directory_iterator(".")) {'
         ' if (e.path().filename() == "here.txt") n++; } return n; }',
         "std::cout << candidate();",
     )
-    assert runner.executor.run(CPP, listing).value == "0"
+    assert runner.executor.run_program(CPP, listing).value == "0"
     if "private-tmp" in runner.layers:
         assert not outside.exists()
     else:
@@ -365,7 +367,7 @@ def test_written_files_do_not_outlive_the_run(runner: Runner) -> None:
     if "read-only-root" in runner.layers:
         target = Path.cwd() / f"llmexec-test-{uuid.uuid4().hex}.txt"
         escape = cpp(f'int f() {{ std::ofstream("{target}") << "x"; return 0; }}', "candidate();")
-        assert runner.executor.run(CPP, escape).ok
+        assert runner.executor.run_program(CPP, escape).ok
         assert not target.exists()
 
 
@@ -374,11 +376,11 @@ def test_no_secret_reaches_the_compiler_or_the_program(runner: Runner) -> None:
         "extern char** environ;\n"
         "void f() { for (char** e = environ; *e; e++) std::cout << *e << '\\n'; }"
     )
-    shown = runner.executor.run(CPP, environ_cpp)
+    shown = runner.executor.run_program(CPP, environ_cpp)
     assert shown.ok and "PATH=" in (shown.value or "")
-    compiled = runner.executor.run(CPP, '#include "/proc/self/environ"\nint main() {}\n')
+    compiled = runner.executor.run_program(CPP, '#include "/proc/self/environ"\nint main() {}\n')
     environ_java = java("    static void f() { System.out.print(System.getenv()); }")
-    printed = runner.executor.run(JAVA, environ_java)
+    printed = runner.executor.run_program(JAVA, environ_java)
     assert printed.ok
     for text in (shown.value, compiled.detail, printed.value):
         assert SECRET not in (text or "")
@@ -415,7 +417,7 @@ def test_every_fixture_row_reproduces_its_recorded_output(
 ) -> None:
     language = CPP if name == "cpp" else JAVA
     for row in rows(name):
-        outcome = sandboxed.run(language, row["code"])
+        outcome = sandboxed.run_program(language, row["code"])
         assert outcome.status == "ok", (row["id"], outcome)
 
 
@@ -440,7 +442,7 @@ def test_answers_in_place_of_the_placeholder(
     row = rows(name)[0]  # double_evens([1, 2, 3, 4]) == [4, 8]
     program = answered(row, task, answer)
     assert "????" not in program
-    assert sandboxed.run(CPP if name == "cpp" else JAVA, program).status == status
+    assert sandboxed.run_program(CPP if name == "cpp" else JAVA, program).status == status
 
 
 # --------------------------------------------------------------------------- literals, printed back
@@ -486,7 +488,7 @@ def test_literals_compile_and_read_back_as_the_same_value(
         program = f"#include <bits/stdc++.h>\n{PRINTER_INCLUDE}int main() {{\n{prints}\n}}\n"
     else:
         program = java("", prints.strip())
-    outcome = sandboxed.run(language, program)
+    outcome = sandboxed.run_program(language, program)
     assert outcome.ok, outcome.detail
     lines = (outcome.value or "").splitlines()
     assert len(lines) == len(ROUND_TRIP)

@@ -80,12 +80,12 @@ class Runner:
     def run(self, language: Language | None, program: str, timeout: float = 5.0) -> str:
         """The run's verdict (``ok``, ``timeout``, ``crashed exit(3)``...)."""
         assert language is not None
-        return self.executor.run(language, program, timeout=timeout).verdict
+        return self.executor.run_program(language, program, timeout=timeout).verdict
 
     def value(self, language: Language | None, program: str, timeout: float = 5.0) -> str:
         """What the run printed; it must have passed."""
         assert language is not None
-        outcome = self.executor.run(language, program, timeout=timeout)
+        outcome = self.executor.run_program(language, program, timeout=timeout)
         assert outcome.status == "ok", outcome
         return (outcome.value or "").strip()
 
@@ -117,10 +117,10 @@ TWICE_RS = "fn f(xs: Vec<isize>) -> Vec<isize> {\n    xs.iter().map(|x| x * 2).c
 def test_js_outcomes_keep_syntax_errors_asserts_and_success_apart(runner: Runner) -> None:
     good = "assert.deepEqual(candidate([1, 2]),[2, 4]);"
     assert runner.run(JS, js(TWICE_JS, good)) == "ok"
-    wrong = runner.executor.run(JS, js(TWICE_JS, good.replace("4]", "5]")))  # type: ignore[arg-type]
+    wrong = runner.executor.run_program(JS, js(TWICE_JS, good.replace("4]", "5]")))  # type: ignore[arg-type]
     assert wrong.status == ASSERTION_FAILED
     assert "AssertionError" in wrong.detail
-    broken = runner.executor.run(JS, js(TWICE_JS, good.replace("4]);", "4];")))  # type: ignore[arg-type]
+    broken = runner.executor.run_program(JS, js(TWICE_JS, good.replace("4]);", "4];")))  # type: ignore[arg-type]
     assert broken.status == COMPILE_ERROR
     assert "main.js:" in broken.detail and "SyntaxError" in broken.detail
     thrown = js("function f(){ throw new TypeError('no'); }")
@@ -133,12 +133,12 @@ def test_js_outcomes_keep_syntax_errors_asserts_and_success_apart(runner: Runner
 def test_rs_outcomes_keep_compile_errors_asserts_and_success_apart(runner: Runner) -> None:
     good = "assert_eq!(candidate(vec![1, 2]), vec![2, 4]);"
     assert runner.run(RS, rs(TWICE_RS, good)) == "ok"
-    wrong = runner.executor.run(RS, rs(TWICE_RS, good.replace("4]", "5]")))  # type: ignore[arg-type]
+    wrong = runner.executor.run_program(RS, rs(TWICE_RS, good.replace("4]", "5]")))  # type: ignore[arg-type]
     assert wrong.status == ASSERTION_FAILED
     assert "panicked at" in wrong.detail and "assertion" in wrong.detail
     plain = rs("fn f() -> bool { false }", "assert!(candidate());")
     assert runner.run(RS, plain) == ASSERTION_FAILED
-    broken = runner.executor.run(RS, rs(TWICE_RS, good.replace("vec![2, 4]", '"2, 4"')))  # type: ignore[arg-type]
+    broken = runner.executor.run_program(RS, rs(TWICE_RS, good.replace("vec![2, 4]", '"2, 4"')))  # type: ignore[arg-type]
     assert broken.status == COMPILE_ERROR
     assert "main.rs:" in broken.detail and "error" in broken.detail
     overflow = rs("fn f(x: u8) -> u8 { x + 1 }", "assert_eq!(candidate(255), 0);")
@@ -156,7 +156,7 @@ def test_rs_builds_are_cached_by_content(runner: Runner) -> None:
     fresh = NativeExecutor([RS], cache_dir=runner.executor.root.parent, sandbox=runner.sandbox)
     try:
         assert fresh.build(RS, program).cached
-        assert fresh.run(RS, program).ok
+        assert fresh.run_program(RS, program).ok
     finally:
         fresh.close()
 
@@ -417,7 +417,7 @@ def test_killing_the_parent(runner: Runner) -> None:
     for language, program, denied in ((JS, kill_js, '"EPERM"'), (RS, kill_rs, "-1")):
         if language is None:
             continue
-        outcome = runner.executor.run(language, program, timeout=5.0)
+        outcome = runner.executor.run_program(language, program, timeout=5.0)
         if "seccomp" in runner.layers:
             assert (outcome.status, (outcome.value or "").strip()) == ("ok", denied)
         else:  # the server died for this call; the next one runs on a fresh server
@@ -425,7 +425,7 @@ def test_killing_the_parent(runner: Runner) -> None:
         harmless = program.replace("process.ppid, 'SIGKILL'", "process.pid, 0").replace(
             "getppid(), 9", "getppid(), 0"
         )
-        assert runner.executor.run(language, harmless).status == "ok"
+        assert runner.executor.run_program(language, harmless).status == "ok"
 
 
 def test_sockets_are_refused(runner: Runner) -> None:

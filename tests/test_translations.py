@@ -293,13 +293,15 @@ def test_programs_give_the_truth_and_score_each_way_of_writing_it(
     native = snippet.cases()[1].native
     assert isinstance(native, SuiteCase)
     language = get(native.language)
-    truth = executor.run(language, native.truth_program())
+    truth = executor.run_program(language, native.truth_program())
     assert (truth.status, language.read_value(truth.value or "")) == (OK, [1, 2])
     assert "????" in native.shown("output", truth.value)
     assert "????" in native.shown("input", truth.value)
 
     def status(task: str, answer: str) -> str:
-        return executor.run(language, native.answer_program(task, answer, truth.value)).status
+        return executor.run_program(
+            language, native.answer_program(task, answer, truth.value)
+        ).status
 
     for task in ("output", "input"):
         assert status(task, native.oracle_answer(task, truth.value)) == OK
@@ -337,11 +339,11 @@ def test_a_number_that_does_not_fit_the_result_type_is_not_taken(
     native = snippet.cases()[0].native
     assert isinstance(native, SuiteCase)
     language = get("cpp")
-    truth = executor.run(language, native.truth_program()).value
+    truth = executor.run_program(language, native.truth_program()).value
     assert native.answer_program("output", "3", truth).count("long long llmexec_answer{3};") == 1
 
     def status(answer: str) -> str:
-        return executor.run(language, native.answer_program("output", answer, truth)).status
+        return executor.run_program(language, native.answer_program("output", answer, truth)).status
 
     assert [status(a) for a in ("3", "3LL", "3.7", "3.0", "4")] == [
         OK,
@@ -431,7 +433,7 @@ def test_a_translation_gives_the_python_result_on_every_input(
     program = language.program(
         snippet.code, [language.print_statement(call) for call in calls], printing=True
     )
-    outcome = executor.run(language, program, timeout=30)
+    outcome = executor.run_program(language, program, timeout=30)
     assert outcome.status == OK, outcome.detail
     printed = [json.loads(line) for line in (outcome.value or "").splitlines() if line.strip()]
     expected = python_truths[(snippet.path.name, snippet.id)]

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from ..languages.base import ASSERTION, MEMORY, Language
-from .api import CRASHED, HARNESS, OK, TIMEOUT, Outcome
+from .api import CRASHED, HARNESS, OK, TIMEOUT, Call, Outcome
 from .api import MEMORY as MEMORY_STATUS
 from .forkserver import ForkServer, ServerError
 
@@ -65,11 +65,17 @@ class NativeServer(ForkServer):
     script = NATIVE_SERVER
 
     def __init__(
-        self, shared: dict[str, str], *, sandbox: bool | None = None, reads: Sequence[str] = ()
+        self,
+        shared: dict[str, str],
+        *,
+        sandbox: bool | None = None,
+        reads: Sequence[str] = (),
+        boundary: bool = True,
     ) -> None:
         super().__init__(0, sandbox=sandbox)
         self.shared = shared
         self.reads = list(reads)
+        self.boundary = boundary
 
     def options(self) -> dict[str, Any]:
         return {
@@ -77,6 +83,7 @@ class NativeServer(ForkServer):
             "parent": os.getpid(),
             "shared": self.shared,
             "reads": self.reads,
+            "boundary": self.boundary,
         }
 
 
@@ -101,7 +108,10 @@ class NativeExecutor:
         cache_dir: Path | None = None,
         sandbox: bool | None = None,
         build_timeout: float | None = None,
+        boundary: bool = True,
     ) -> None:
+        """*boundary* False leaves the Landlock layer off where it works (tests use it to
+        check the server without it: its warm compiler then lives one request each)."""
         self.build_timeout = build_timeout  # None: each language's own (60 s)
         self.languages = {language.name: language for language in languages}
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
@@ -114,7 +124,7 @@ class NativeExecutor:
         (root / "artifacts").mkdir(parents=True, exist_ok=True)
         shared = {name: str(prepared(language, root)) for name, language in self.languages.items()}
         reads = [path for language in self.languages.values() for path in language.reads()]
-        self.server = NativeServer(shared, sandbox=sandbox, reads=reads)
+        self.server = NativeServer(shared, sandbox=sandbox, reads=reads, boundary=boundary)
         self.server.start()
         self._memory: dict[str, Built] = {}
         self._lock = threading.Lock()
@@ -203,7 +213,14 @@ class NativeExecutor:
         return Built({}, Outcome(COMPILE_ERROR, detail=stderr.strip())), not crashed
 
     # ------------------------------------------------------------------ run
-    def run(self, language: Language, program: str, timeout: float = 10.0) -> Outcome:
+    def run(self, call: Call) -> Outcome:
+        """The `Executor` interface: *call* is a whole program of one of our languages."""
+        language = self.languages.get(call.language)
+        if language is None:
+            return Outcome(HARNESS, detail=f"no executor for the language {call.language!r}")
+        return self.run_program(language, call.code, call.timeout)
+
+    def run_program(self, language: Language, program: str, timeout: float = 10.0) -> Outcome:
         """Build *program* (or take its cached build), run it, say what happened."""
         built = self.build(language, program)
         if built.outcome is not None:

@@ -27,7 +27,17 @@ Requests may also go to a warm compiler: ``{"warm": NAME, "argv": ...}``
 starts NAME once (under the ``run`` profile, in a process group of its own)
 and sends it the request's files as frames (see ``JavaCompileServer.java``);
 it answers with the built files. A compiler that times out or dies is killed
-and started afresh for the next request.
+and started afresh for the next request. A warm compiler outlives a request
+only where the skeleton's process boundary holds (`helpers_isolated`: every
+program in a Landlock domain of its own, so none can open the compiler's
+``/proc/<pid>/mem`` or ptrace it and change what later programs are built
+into); otherwise it is stopped after each request, and no long-lived helper
+is within reach of a program. Its working directory belongs to the server and
+is read-only to it (``javac`` writes nothing to disk), so a program cannot
+plant a class on its classpath either.
+
+The protocol, start-up, the children's sandbox and clean-up are the
+skeleton's (`skeleton.SandboxServer`).
 
 Standard library only: this file must not import the plugin, pytest or an SDK.
 """
@@ -36,11 +46,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import math
 import os
 import select
-import shutil
 import signal
 import struct
 import sys
@@ -51,111 +59,68 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if sys.path[:1] != [HERE]:
     sys.path.insert(0, HERE)
 
-import sandbox  # type: ignore[import-not-found]  # noqa: E402
-from server import read_message, remove_tree, write_all, write_message  # type: ignore[import-not-found]  # noqa: E402
+try:  # run as a script (it is), this directory is on sys.path instead
+    from . import sandbox, skeleton
+except ImportError:
+    import sandbox  # type: ignore[no-redef,import-not-found]
+    import skeleton  # type: ignore[no-redef,import-not-found]
+
+write_all, remove_tree = skeleton.write_all, skeleton.remove_tree
 
 STDOUT_LIMIT = 10_000
 STDERR_LIMIT = 4_000
 FILE_SIZE = 64 << 20  # a linked binary, the compiler's temporary files
 OPEN_FILES = 256  # a JVM opens its modules and jars
 PROCESSES = 512  # threads count too: a JVM starts a dozen, a warm compiler more
-CHILD_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 PROFILES = {"build": {"allow_exec": True, "allow_fork": True}, "run": {"allow_exec": True}}
 
 
-class NativeServer:
+class NativeServer(skeleton.SandboxServer):
+    """Builds and programs, one request at a time, each exec'd in a child of its own."""
+
+    prefix = "llmexec-native"
+    base_mode = 0o755
+    profiles = PROFILES
+
     def __init__(self, options: dict[str, Any]) -> None:
-        self.use_sandbox = bool(options.get("sandbox", True))
-        self.parent = int(options["parent"])
+        super().__init__(options)
         #: directories bound read-only into the sandbox: {"/in/the/sandbox": "/on/the/host"}
         self.shared: dict[str, str] = dict(options.get("shared", {}))
         #: host directories the toolchains read (a toolchain under a home directory)
         self.reads: list[str] = [str(path) for path in options.get("reads", [])]
-        self.pid = os.getpid()
-        self.layers = ["process", "limits", "clean-env", "tmpdir"]
-        self.uid: int | None = None
-        self.capabilities: sandbox.NoCapabilities | None = None
-        self.seccomp: dict[str, sandbox.SeccompTemplate] = {}
-        self.base = ""
-        self.rundir = ""
+        self.shared_fds: dict[str, int] = {}
         self.output = -1  # memfds the child's stdout and stderr go to
         self.errors = -1
         self.marks = -1  # a memfd at the child's fd 3: the harness's own notes (main returned)
-        self.children_file = f"/proc/self/task/{self.pid}/children"
         #: warm compilers: name -> (pid, request pipe, answer pipe)
         self.warm: dict[str, tuple[int, int, int]] = {}
 
     # ------------------------------------------------------------------ start-up
-    def start(self) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-        with contextlib.suppress(OSError, AttributeError):
-            sandbox.die_with_parent(signal.SIGKILL)
-        if os.getppid() != self.parent:
-            os._exit(0)
-        self.proto_in, self.proto_out = os.dup(0), os.dup(1)
-        null = os.open(os.devnull, os.O_RDWR)
-        os.dup2(null, 0)
-        os.dup2(null, 1)
-        os.close(null)
-        sandbox.become_subreaper()
-        shared_fds: dict[str, int] = {}
+    def before_tmpfs(self) -> None:
+        """Open the shared directories while /tmp is still the host's."""
+        for inside, host in self.shared.items():
+            self.shared_fds[inside] = os.open(host, os.O_PATH | os.O_DIRECTORY)
 
-        def open_shared() -> None:  # in the new namespace, before /tmp is hidden
-            for inside, host in self.shared.items():
-                shared_fds[inside] = os.open(host, os.O_PATH | os.O_DIRECTORY)
+    def readable_paths(self) -> list[str]:
+        return [HERE, *self.shared.values(), *self.reads]
 
-        if self.use_sandbox:
-            keep = [sys.prefix, sys.base_prefix, sys.exec_prefix, HERE]
-            self.layers += sandbox.setup_namespaces(keep, before_tmpfs=open_shared)
-            if os.geteuid() == 0 and sandbox.readable_by_anyone(
-                [HERE, *self.shared.values(), *self.reads]
-            ):
-                self.uid = sandbox.sandbox_uid(self.pid)
-                self.layers.append("uid")
-            if self.uid is None and os.geteuid() == 0:
-                with contextlib.suppress(OSError, AttributeError):
-                    capabilities = sandbox.NoCapabilities()
-                    if sandbox.probe_capabilities(capabilities):
-                        self.capabilities = capabilities
-                        self.layers.append("no-caps")
-            try:
-                if sandbox.probe_seccomp():
-                    self.seccomp = {
-                        name: sandbox.SeccompTemplate(**flags) for name, flags in PROFILES.items()
-                    }
-            except OSError:
-                self.seccomp = {}
-            if self.seccomp:
-                self.layers.append("seccomp")
-        if "private-tmp" in self.layers:
-            self.base = "/tmp/llmexec"
-            os.mkdir(self.base, 0o755)
-        else:
-            self.base = f"/tmp/llmexec-native-{self.pid}-{os.urandom(6).hex()}"
-            os.mkdir(self.base, 0o755)
-        if not shared_fds:
-            open_shared()  # no namespace was made (or it is not private)
-        self.share(shared_fds)
-        self.rundir = os.path.join(self.base, "run")
-        os.environ.clear()
-        os.environ.update(CHILD_ENV, HOME=self.rundir, TMPDIR=self.rundir)
+    def after_base(self) -> None:
+        self.share(self.shared_fds)
         self.output = os.memfd_create("llmexec-stdout")
         self.errors = os.memfd_create("llmexec-stderr")
         self.marks = os.memfd_create("llmexec-marks")
-        write_message(
-            self.proto_out,
-            {
-                "hello": True,
-                "pid": self.pid,
-                "layers": self.layers,
-                "profiles": {
-                    "build": "exec and new processes allowed",
-                    "run": "exec allowed, no new processes",
-                },
-                "base": None if "private-tmp" in self.layers else self.base,
-                "shared": {inside: self.path_of(inside) for inside in self.shared},
+        if not self.helpers_isolated:
+            self.notes.append("the warm compiler is started afresh for every request")
+
+    def hello(self) -> dict[str, Any]:
+        return {
+            "profiles": {
+                "build": "exec and new processes allowed",
+                "run": "exec allowed, no new processes",
             },
-        )
+            "shared": {inside: self.path_of(inside) for inside in self.shared},
+            "helpers": "kept warm" if self.helpers_isolated else "one request each",
+        }
 
     def share(self, fds: dict[str, int]) -> None:
         """Make each shared host directory readable in the sandbox, read-only.
@@ -173,32 +138,22 @@ class NativeServer:
                 flags = sandbox.MS_BIND | sandbox.MS_REMOUNT | sandbox.MS_RDONLY
                 sandbox._call("mount", None, target.encode(), None, flags, None)
             os.close(fd)
+        fds.clear()
 
     def path_of(self, inside: str) -> str:
         if "private-tmp" in self.layers:
             return os.path.join(self.base, "shared-" + inside)
         return self.shared[inside]
 
-    def serve(self) -> None:
-        try:
-            while True:
-                request = read_message(self.proto_in)
-                if request is None:
-                    return
-                try:
-                    answer = self.handle(request)
-                except Exception as exc:  # never a dead server for one bad request
-                    answer = {"status": "harness error", "detail": repr(exc)}
-                write_message(self.proto_out, answer)
-        except (BrokenPipeError, ConnectionResetError):
-            return
-        finally:
-            for name in list(self.warm):
-                self.stop_warm(name)
-            shutil.rmtree(self.base, ignore_errors=True)
+    def keep(self) -> set[int]:
+        return {entry[0] for entry in self.warm.values()}
+
+    def shutdown(self) -> None:
+        for name in list(self.warm):
+            self.stop_warm(name)
 
     # ------------------------------------------------------------------ one request
-    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         started = time.monotonic()
         warm = bool(request.get("warm"))
         answer = self.warm_request(request) if warm else self.run_request(request)
@@ -256,10 +211,7 @@ class NativeServer:
         if pid != 0:
             return pid
         try:  # the child: never returns
-            os.setsid()
-            sandbox.die_with_parent(signal.SIGKILL)
-            if os.getppid() != self.pid:
-                os._exit(127)
+            self.child_prologue()
             os.chdir(cwd or self.rundir)
             source = stdin if stdin is not None else os.open(os.devnull, os.O_RDONLY)
             os.dup2(source, 0)
@@ -267,19 +219,14 @@ class NativeServer:
             os.dup2(self.errors if stderr is None else stderr, 2)
             os.dup2(self.marks if stderr is None else stderr, 3)
             os.closerange(4, 1 << 16)
-            sandbox.set_limits(
+            self.child_sandbox(
                 cpu_seconds=cpu,
                 address_space=int(memory) if memory else None,
                 file_size=FILE_SIZE,
                 open_files=OPEN_FILES,
-                processes=PROCESSES if self.uid is not None else None,
+                processes=PROCESSES,
+                profile=profile,
             )
-            if self.uid is not None:
-                sandbox.drop_user(self.uid)
-            if self.capabilities is not None:
-                self.capabilities.drop()
-            if profile in self.seccomp:
-                self.seccomp[profile].install(os.getpid())
             env = dict(os.environ, **{str(k): str(v) for k, v in request.get("env", {}).items()})
             os.execve(argv[0], argv, env)
         except BaseException as exc:
@@ -360,8 +307,9 @@ class NativeServer:
             problem = f"the warm compiler failed: {exc!r}"
         else:
             problem = f"no answer from the warm compiler after {timeout:g}s"
+        if answer is None or not self.helpers_isolated:  # no helper outlives its request
+            self.stop_warm(name)  # unless no program can reach it
         if answer is None:
-            self.stop_warm(name)
             return {
                 "status": "timeout" if "after" in problem else "harness error",
                 "detail": problem,
@@ -374,9 +322,9 @@ class NativeServer:
         answer_end, from_child = os.pipe()
         directory = os.path.join(self.base, f"warm-{name}")
         remove_tree(directory)
-        os.mkdir(directory, 0o700)
-        if self.uid is not None:
-            os.chown(directory, self.uid, self.uid)
+        os.mkdir(directory, 0o555)  # nothing for a program to plant there: not its own
+        if os.geteuid() == 0:  # (nor root's, which a root child without capabilities is)
+            os.chown(directory, sandbox.HELPER_OWNER, sandbox.HELPER_OWNER)
         null = os.open(os.devnull, os.O_WRONLY)
         # its CPU limit is per request's worth of work times many: the wall clock bounds each
         started = dict(request, cpu=request.get("lifetime", 86400))
@@ -437,47 +385,6 @@ class NativeServer:
             os.waitpid(pid, 0)
         self.clean_up(pid)
 
-    # ------------------------------------------------------------------ clean-up
-    def kill_group(self, pid: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-
-    def clean_up(self, pid: int) -> None:
-        """SIGKILL the request's group and every orphan that came back to us (but a warm
-        compiler); reap them all."""
-        warm = {entry[0] for entry in self.warm.values()}
-        for _ in range(1000):
-            self.kill_group(pid)
-            with contextlib.suppress(ChildProcessError):
-                while True:
-                    os.waitpid(-pid, 0)
-            leftovers = [p for p in self.children() if p not in warm]
-            for other in leftovers:
-                self.kill_group(other)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(other, 0)
-            try:
-                os.killpg(pid, 0)
-            except (ProcessLookupError, PermissionError):
-                if not leftovers:
-                    return
-            time.sleep(0.001)
-
-    def children(self) -> list[int]:
-        try:
-            with open(self.children_file) as handle:
-                return [int(p) for p in handle.read().split()]
-        except OSError:
-            return []
-
-    def leave(self) -> None:
-        for name in list(self.warm):
-            self.stop_warm(name)
-        shutil.rmtree(self.base, ignore_errors=True)
-        os._exit(0)
-
 
 def tail(fd: int, limit: int, *, head: bool = False) -> str:
     """At most *limit* characters of a memfd: its start (*head*) or its end."""
@@ -493,11 +400,7 @@ def tail(fd: int, limit: int, *, head: bool = False) -> str:
 
 
 def main() -> None:
-    if not sys.platform.startswith("linux"):
-        raise SystemExit(f"the native sandbox server needs Linux, not {sys.platform}")
-    server = NativeServer(json.loads(sys.argv[1]))
-    server.start()
-    server.serve()
+    skeleton.main(NativeServer, "native sandbox server")
 
 
 if __name__ == "__main__":

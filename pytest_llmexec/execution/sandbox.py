@@ -19,6 +19,7 @@ import struct
 from collections.abc import Callable, Sequence
 
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -402,6 +403,77 @@ def probe_seccomp() -> bool:
     return os.waitstatus_to_exitcode(wait_status) == 0
 
 
+# --------------------------------------------------------------------------- process boundary
+
+#: Landlock's system calls have one number on every architecture (they came after 424)
+LANDLOCK_CREATE_RULESET = 444
+LANDLOCK_RESTRICT_SELF = 446
+#: the rights the children's rulesets handle: making device nodes, which no snippet or
+#: program needs (and which the sandbox denies anyway); a ruleset must handle something
+LANDLOCK_ACCESS_FS_MAKE_CHAR = 1 << 6
+LANDLOCK_ACCESS_FS_MAKE_BLOCK = 1 << 11
+
+
+def not_dumpable() -> None:
+    """Make this process's memory unreachable through ``/proc/<pid>/mem``, ptrace and
+    ``process_vm_writev`` for anyone without ``CAP_SYS_PTRACE`` (its children inherit it
+    until they exec; an exec makes a process dumpable again)."""
+    prctl(PR_SET_DUMPABLE, 0)
+
+
+class ProcessBoundary:
+    """A Landlock domain of its own for every child, built once in the server.
+
+    Why Landlock and not the helper's uid or ``PR_SET_DUMPABLE``: a long-lived
+    helper the server execs (the warm ``javac``, a JVM) is dumpable again after
+    its exec and runs as the same user as the programs it serves whenever the
+    server cannot change users (not root, or a package other users cannot read).
+    Landlock's rule holds whatever the users and capabilities: a process in a
+    domain may ptrace, open ``/proc/<pid>/mem`` of, or ``process_vm_writev`` into
+    only processes in its own domain or one nested in it. Each child calls
+    `enter` after the fork, before it runs anything: every call, program and
+    helper is then in a domain of its own, and none can reach another, nor the
+    server (which is in none). The seccomp filter denies ptrace and
+    ``process_vm_readv/writev`` as well; ``open("/proc/<pid>/mem")`` it cannot see,
+    which is why it alone is not enough.
+    """
+
+    def __init__(self) -> None:
+        attr = ctypes.c_uint64(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK)
+        fd = libc().syscall(LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.sizeof(attr), 0)
+        if fd < 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"landlock_create_ruleset: {os.strerror(code)}")
+        self.fd = int(fd)
+
+    def enter(self) -> None:
+        """Put this process (a freshly forked child) into a new domain; irreversible."""
+        prctl(PR_SET_NO_NEW_PRIVS, 1)  # Landlock asks for it (the seccomp layer sets it too)
+        if libc().syscall(LANDLOCK_RESTRICT_SELF, self.fd, 0) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"landlock_restrict_self: {os.strerror(code)}")
+        os.close(self.fd)
+
+
+def probe_boundary(boundary: ProcessBoundary) -> bool:
+    """Whether a child in its own domain is refused this process's memory (checked in a
+    forked child that otherwise could open it: same user, or root)."""
+    target = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            boundary.enter()
+            try:
+                os.close(os.open(f"/proc/{target}/mem", os.O_RDWR))
+            except PermissionError:
+                status = 0
+        finally:
+            os._exit(status)
+    _, wait_status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(wait_status) == 0
+
+
 # --------------------------------------------------------------------------- limits
 
 
@@ -512,6 +584,11 @@ def readable_by_anyone(paths: Sequence[str]) -> bool:
 def sandbox_uid(server_pid: int) -> int:
     """A user id no account has, one per server, so that process limits count only ours."""
     return 0x7F000000 + server_pid
+
+
+#: the owner of a warm helper's working directory: a user id no process has, so that no
+#: program (its own user, or root without capabilities) may write there or chmod it
+HELPER_OWNER = 0x7EFFFFFF
 
 
 def drop_user(uid: int) -> None:

@@ -11,11 +11,10 @@ everything (it is a child subreaper, so orphans come back to it), empties the
 call's working directory and forks the next child, while the parent reads the
 answer.
 
-Protocol on stdin/stdout: 4-byte big-endian length, then JSON; one message
-out ("hello", with the active layers) after start-up, then one answer per
-request. EOF on stdin, or the death of the parent, ends the server. Between
-server and child the request is marshalled (the child reads it with the least
-work: after a fork every page a process writes is copied).
+The protocol, start-up, the children's sandbox and clean-up are the
+skeleton's (`skeleton.SandboxServer`); between server and child the request is
+marshalled (the child reads it with the least work: after a fork every page a
+process writes is copied).
 
 Standard library only: this file must not import the plugin, pytest or an SDK.
 """
@@ -30,7 +29,6 @@ import math
 import os
 import resource
 import select
-import shutil
 import signal
 import struct
 import sys
@@ -41,8 +39,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if sys.path[:1] != [HERE]:
     sys.path.insert(0, HERE)
 
-import child  # type: ignore[import-not-found]  # noqa: E402
-import sandbox  # type: ignore[import-not-found]  # noqa: E402
+try:  # run as a script (it is), this directory is on sys.path instead
+    from . import child, sandbox, skeleton
+except ImportError:
+    import child  # type: ignore[no-redef,import-not-found]
+    import sandbox  # type: ignore[no-redef,import-not-found]
+    import skeleton  # type: ignore[no-redef,import-not-found]
 
 #: modules snippets commonly import beyond the prelude; loaded once, shared by every fork
 PRELOAD = (
@@ -66,156 +68,67 @@ OPEN_FILES = 64
 PROCESSES = 64
 RESULT_FD = 3
 REQUEST_FD = 4
-CHILD_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+read_all, write_all, remove_tree = skeleton.read_all, skeleton.write_all, skeleton.remove_tree
 
 
-def read_exact(fd: int, size: int) -> bytes | None:
-    data = bytearray()
-    while len(data) < size:
-        chunk = os.read(fd, size - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return bytes(data)
+class Server(skeleton.SandboxServer):
+    """The Python fork server: a warm interpreter, a child forked ahead for every call."""
 
+    prefix = "llmexec"
+    base_mode = 0o700
 
-def read_message(fd: int) -> Any:
-    header = read_exact(fd, 4)
-    if header is None:
-        return None
-    body = read_exact(fd, struct.unpack(">I", header)[0])
-    return None if body is None else json.loads(body)
-
-
-def read_all(fd: int) -> bytes:
-    data = bytearray()
-    while chunk := os.read(fd, 1 << 16):
-        data += chunk
-    return bytes(data)
-
-
-def write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def write_message(fd: int, message: Any) -> None:
-    body = json.dumps(message).encode()
-    write_all(fd, struct.pack(">I", len(body)) + body)
-
-
-class Server:
     def __init__(self, options: dict[str, Any]) -> None:
+        super().__init__(options)
         self.memory = int(options.get("memory", 512 << 20))
-        self.use_sandbox = bool(options.get("sandbox", True))
-        self.parent = int(options["parent"])
-        self.pid = os.getpid()
-        self.layers = ["process", "limits", "clean-env", "tmpdir"]
-        self.notes: list[str] = []  # why a layer is off, for the report header
-        self.uid: int | None = None
-        self.seccomp: sandbox.SeccompTemplate | None = None
-        self.capabilities: sandbox.NoCapabilities | None = None
         self.errors = -1  # a memfd the children write C-level stderr to
-        self.rundir = ""
         self.namespace: dict[str, Any] = {}
         self.code_cache: dict[str, bytes] = {}
         #: the next call's child, forked ahead: (pid, request pipe, result pipe)
         self.spare: tuple[int, int, int] | None = None
-        self.base = ""
         self.vm_base = 0
-        self.children_file = f"/proc/self/task/{self.pid}/children"
+        self.last: tuple[int, bool] = (0, True)  # the last call's child and whether it was reaped
 
     # ------------------------------------------------------------------ start-up
-    def start(self) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-        with contextlib.suppress(OSError, AttributeError):
-            sandbox.die_with_parent(signal.SIGKILL)
-        if os.getppid() != self.parent:
-            os._exit(0)
-        self.proto_in, self.proto_out = os.dup(0), os.dup(1)
-        null = os.open(os.devnull, os.O_RDWR)
-        os.dup2(null, 0)
-        os.dup2(null, 1)
-        os.close(null)
-        sandbox.become_subreaper()
+    def prepare(self) -> None:
         self.namespace = child.prelude_namespace()
         for name in PRELOAD:
             __import__(name)
         # the IIP step tracer, when it is there; a broken one fails the traced calls only
         with contextlib.suppress(Exception):
             __import__("tracer")
-        if self.use_sandbox:
-            keep = [sys.prefix, sys.base_prefix, sys.exec_prefix, HERE]
-            self.layers += sandbox.setup_namespaces(keep)
-            hidden = sandbox.under_tmp(keep)
-            if "netns" in self.layers and "private-tmp" not in self.layers and hidden:
-                self.notes.append(
-                    "private-tmp and read-only-root off: the interpreter or the package is "
-                    f"under /tmp ({', '.join(hidden)}); install them elsewhere to have them"
-                )
-            stdlib = os.path.dirname(os.__file__)
-            if os.geteuid() == 0 and sandbox.readable_by_anyone([stdlib, HERE]):
-                self.uid = sandbox.sandbox_uid(self.pid)
-                self.layers.append("uid")
-            if self.uid is None and os.geteuid() == 0:  # (a new uid has no capabilities)
-                with contextlib.suppress(OSError, AttributeError):
-                    capabilities = sandbox.NoCapabilities()
-                    if sandbox.probe_capabilities(capabilities):
-                        self.capabilities = capabilities
-                        self.layers.append("no-caps")
-            try:
-                if sandbox.probe_seccomp():
-                    self.seccomp = sandbox.SeccompTemplate()
-            except OSError:
-                self.seccomp = None
-            if self.seccomp is not None:
-                self.layers.append("seccomp")
-        with contextlib.suppress(OSError):
-            sandbox.libc()  # loaded here once, not in every child
-        if "private-tmp" in self.layers:  # a fixed path: os.getcwd() is the same every run
-            self.base = "/tmp/llmexec"
-            os.mkdir(self.base, 0o755)
-        else:
-            self.base = f"/tmp/llmexec-{self.pid}-{os.urandom(6).hex()}"
-            os.mkdir(self.base, 0o700)
-        self.rundir = os.path.join(self.base, "run")
-        os.environ.clear()  # set once here: every child inherits it
-        os.environ.update(CHILD_ENV, HOME=self.rundir, TMPDIR=self.rundir)
+
+    def readable_paths(self) -> list[str]:
+        return [os.path.dirname(os.__file__), HERE]
+
+    def after_base(self) -> None:
         self.errors = os.memfd_create("llmexec-stderr")
         self.vm_base = sandbox.address_space_in_use()
         gc.collect()
         gc.freeze()  # the children's collections then leave the server's pages shared
-        write_message(
-            self.proto_out,
-            {
-                "hello": True,
-                "pid": self.pid,
-                "layers": self.layers,
-                "notes": self.notes,
-                "python": sys.version.split()[0],
-                # the parent removes it if we die; not when private (it is in our namespace)
-                "base": None if "private-tmp" in self.layers else self.base,
-            },
-        )
+
+    def hello(self) -> dict[str, Any]:
+        return {"python": sys.version.split()[0]}
+
+    def ready(self) -> None:
         self.spawn()
 
-    def serve(self) -> None:
-        try:
-            while True:
-                request = read_message(self.proto_in)
-                if request is None:
-                    return
-                result, pid, reaped = self.handle(request)
-                write_message(self.proto_out, result)
-                self.finish(pid, reaped)  # while the parent reads the answer
-                with contextlib.suppress(OSError):  # the next call's child: it sets itself
-                    self.spawn()  # up while the parent works, then waits for its request
-        except (BrokenPipeError, ConnectionResetError):
-            return
-        finally:
-            self.drop_spare()
-            shutil.rmtree(self.base, ignore_errors=True)
+    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.last = (0, True)
+        result, pid, reaped = self.handle(request)
+        self.last = (pid, reaped)
+        return result
+
+    def after_answer(self) -> None:
+        self.finish(*self.last)  # while the parent reads the answer
+        self.last = (0, True)
+        with contextlib.suppress(OSError):  # the next call's child: it sets itself
+            self.spawn()  # up while the parent works, then waits for its request
+
+    def keep(self) -> set[int]:
+        return {self.spare[0]} if self.spare is not None else set()
+
+    def shutdown(self) -> None:
+        self.drop_spare()
 
     # ------------------------------------------------------------------ one call
     def handle(self, request: dict[str, Any]) -> tuple[dict[str, Any], int, bool]:
@@ -313,10 +226,7 @@ class Server:
     def run_child(self, request_fd: int, result_fd: int) -> None:
         payload = b""
         try:
-            os.setsid()
-            sandbox.die_with_parent(signal.SIGKILL)
-            if os.getppid() != self.pid:
-                os._exit(1)
+            self.child_prologue()
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
             os.dup2(self.errors, 1)
@@ -324,19 +234,13 @@ class Server:
             os.dup2(result_fd, RESULT_FD)
             os.dup2(request_fd, REQUEST_FD)
             os.closerange(REQUEST_FD + 1, 1 << 16)
-            sandbox.set_limits(
+            self.child_sandbox(
                 cpu_seconds=None,
                 address_space=self.vm_base + self.memory,
                 file_size=FILE_SIZE,
                 open_files=OPEN_FILES,
-                processes=PROCESSES if self.uid is not None else None,
+                processes=PROCESSES,
             )
-            if self.uid is not None:
-                sandbox.drop_user(self.uid)
-            if self.capabilities is not None:
-                self.capabilities.drop()
-            if self.seccomp is not None:
-                self.seccomp.install(os.getpid())
             data = read_all(REQUEST_FD)  # the wait: until the server sends the call
             os.close(REQUEST_FD)
             if not data:
@@ -401,9 +305,7 @@ class Server:
                         poller.unregister(pidfd)
                     elif fd == self.proto_in:  # the parent is gone: stop everything
                         self.finish(pid, False)
-                        self.drop_spare()
-                        shutil.rmtree(self.base, ignore_errors=True)
-                        os._exit(0)
+                        self.leave()
                 if eof and not exited and problem is None:
                     result = parse_result(data)
                     if result is not None:
@@ -463,50 +365,6 @@ class Server:
         detail = " ".join(part for part in (what, note, tail[-500:]) if part)
         return {"status": "crashed", "detail": detail}
 
-    # ------------------------------------------------------------------ clean-up
-    def clean_up(self, pid: int) -> None:
-        """SIGKILL the call's group and every orphan that came back to us; reap them all.
-
-        Blocking waits, not polling: everything here has been sent SIGKILL.
-        """
-        for _ in range(1000):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                while True:
-                    os.waitpid(-pid, 0)  # our children in the call's group
-            spare = self.spare[0] if self.spare is not None else None
-            leftovers = [p for p in self.children() if p != spare]
-            for other in leftovers:  # left the group (setsid), re-parented to us
-                for kill in (os.killpg, os.kill):
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        kill(other, signal.SIGKILL)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(other, 0)
-            try:
-                os.killpg(pid, 0)
-            except (ProcessLookupError, PermissionError):
-                if not leftovers:
-                    return
-            time.sleep(0.001)  # members not yet re-parented to us
-
-    def children(self) -> list[int]:
-        try:
-            with open(self.children_file) as handle:
-                return [int(p) for p in handle.read().split()]
-        except OSError:
-            return []
-
-    @staticmethod
-    def reap() -> None:
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-
 
 def parse_result(data: bytes | bytearray) -> dict[str, Any] | None:
     """The child's JSON result, or None when it is incomplete or not ours."""
@@ -517,28 +375,8 @@ def parse_result(data: bytes | bytearray) -> dict[str, Any] | None:
     return result if isinstance(result, dict) and "status" in result else None
 
 
-def remove_tree(path: str) -> None:
-    """Remove *path* even when a snippet made parts of it unreadable."""
-    if not os.path.lexists(path):
-        return
-
-    def make_writable(function: Any, name: str, _exc: Any) -> None:
-        try:
-            os.chmod(os.path.dirname(name), 0o700)
-            os.chmod(name, 0o700)
-            function(name)
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=make_writable)
-
-
 def main() -> None:
-    if not sys.platform.startswith("linux"):  # prctl, pidfd, memfd, /proc: the plugin falls back
-        raise SystemExit(f"the fork server needs Linux, not {sys.platform}")
-    server = Server(json.loads(sys.argv[1]))
-    server.start()
-    server.serve()
+    skeleton.main(Server, "fork server")
 
 
 if __name__ == "__main__":

@@ -95,8 +95,11 @@ class Java(Language):
             self._paths[name] = os.path.realpath(found)
         return self._paths[name]
 
-    def classpath(self, shared: str) -> str:
-        parts = [".", shared]
+    def classpath(self, shared: str, *, here: bool = True) -> str:
+        """The run's classpath: the program's classes (``.``), the harness, javatuples. The
+        warm compiler's leaves ``.`` out: a program is one file, and the compiler's directory
+        is nothing a program should be able to put a class into."""
+        parts = [".", shared] if here else [shared]
         if JAVATUPLES.is_file():
             parts.append(str(JAVATUPLES))
         return ":".join(parts)
@@ -146,7 +149,7 @@ class Java(Language):
             "-encoding",
             "UTF-8",
             "-classpath",
-            self.classpath(shared),
+            self.classpath(shared, here=False),
         )
         return Build(
             files={f"{self.main_class(program)}.java": program.encode()},
