@@ -78,7 +78,8 @@ snippets:
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(
         [
-            "*pairs.yaml: java cannot run here: 1 of 1 java programs import class Solution*some-package*"
+            "*pairs.yaml: java cannot run here: 1 of 1 java programs import class Solution"
+            "*some-package*"
         ]
     )
     result = pytester.runpytest(
