@@ -72,6 +72,7 @@ class CaseResult:
     cache_hit: bool = False
     latency: float = 0.0
     cost: float = 0.0
+    batch_cost: float = 0.0  # of the replies answered through a batch API (at its rate)
     calls: int = 0
     truncated: bool = False
     model_ids: list[str] = field(default_factory=list)  # as reported by the provider
@@ -135,6 +136,7 @@ class CaseResult:
             "conversation": self.conversation,
             "usage": self.usage.to_json(),
             "cost": self.cost,
+            "batch_cost": self.batch_cost,
             "cache_hit": self.cache_hit,
             "latency": self.latency,
             "calls": self.calls,
@@ -352,6 +354,15 @@ class Engine:
         for case, model_name, strategy_name, task_name in tests:
             self._start(case, model_name, strategy_name, task_name)
 
+    def settle(self) -> None:
+        """Wait until every started conversation has ended (a batch round: see providers/batch)."""
+        for future, _prompt in list(self._pending.values()):
+            future.exception()  # waits; a failure is raised again when the test evaluates
+
+    def forget(self) -> None:
+        """Drop the started conversations, so that the next prefetch holds them again."""
+        self._pending.clear()
+
     # ------------------------------------------------------------------ verdict
     def expected(self, case: Case) -> Expected | str:
         """The true outcome as the tasks score it, or why the snippet gave none."""
@@ -415,6 +426,8 @@ class Engine:
                 result.usage.add(reply.usage)
                 result.latency += reply.latency
                 result.cost += reply.cost
+                if reply.batch:
+                    result.batch_cost += reply.cost
                 result.truncated = result.truncated or reply.truncated
                 if reply.model_id and reply.model_id not in result.model_ids:
                     result.model_ids.append(reply.model_id)

@@ -283,6 +283,31 @@ OPTIONS: tuple[Option, ...] = (
         metavar="K/N",
     ),
     Option(
+        "--llm-batch",
+        "llm_batch",
+        "send the openai:/anthropic: requests the cache cannot answer as batches at half "
+        "price: the run submits, exits with status 75 and a rerun collects "
+        "(=off: send directly; docs/batch.md)",
+        metavar="on|off",
+        const="on",
+    ),
+    Option(
+        "--llm-batch-wait",
+        "llm_batch_wait",
+        "with --llm-batch, wait for the batches to end (at most SECONDS; bare flag: as long "
+        "as they take), showing progress, then score",
+        metavar="SECONDS",
+        const="inf",
+    ),
+    Option(
+        "--llm-batch-poll",
+        "llm_batch_poll",
+        "with --llm-batch-wait, seconds between two looks at the batches (default 30)",
+        default=30.0,
+        type=float,
+        metavar="SECONDS",
+    ),
+    Option(
         "--llm-baseline",
         "llm_baseline",
         "compare with the baseline file and gate the exit status on it "

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from . import inputs
+from . import batching, inputs
 from . import options as opts
 from .benchmark import PYTHON, BenchmarkError, Case, Snippet, looks_like_benchmark
 from .engine import CaseResult, Engine
@@ -239,6 +239,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(state.tracker, "llmexec-shard")
     state.start_servers()
     state.build_models()
+    try:
+        batching.install(config, state.provider_settings.cache, lambda: state.models)
+    except pytest.UsageError:
+        state.local_servers.stop()
+        raise
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "llmexec-state")
     if state.is_worker or not config.getoption("numprocesses", None):  # not a controller
@@ -363,6 +368,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = _state(config)
     if state is not None:
         state.close()
+    batch = batching.hooks_of(config)
+    if batch is not None:
+        batch.close()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -395,6 +403,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         )
         + state.local_servers.header()
         + [line for line in [state.tracker.header()] if line]
+        + ([batch.header()] if (batch := batching.hooks_of(config)) is not None else [])
         + [describe_executor(state.engine.executor)]
         + _language_lines(state)
     )
@@ -671,6 +680,10 @@ class LLMItem(pytest.Item):
     def runtest(self) -> None:
         state = _state(self.config)
         assert state is not None
+        batch = batching.hooks_of(self.config)
+        waiting = batch and batch.waiting(self.case, self.model, self.strategy, self.task)
+        if waiting:  # its request is in a batch: collected and scored by a later run
+            pytest.skip(waiting)
         result = state.engine.evaluate(self.case, self.model, self.strategy, self.task)
         self.result = result
         record = result.to_json(self.nodeid)
@@ -768,7 +781,12 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         worker_items = []
         items = [i for i in session.items if isinstance(i, LLMItem)]
     if items:
-        state.engine.prefetch((i.case, i.model, i.strategy, i.task) for i in items)
+        tests = [(i.case, i.model, i.strategy, i.task) for i in items]
+        batch = batching.hooks_of(session.config)
+        if batch is not None:  # collect, hold every conversation, submit (and wait)
+            batch.refuse_unbatched(any(isinstance(i, RE2Item) for i in session.items))
+            batch.run_rounds(state.engine, tests)
+        state.engine.prefetch(tests)
     mine = worker_items if state.is_worker else session.items
     for item in mine:
         if isinstance(item, RE2Item):

@@ -105,6 +105,9 @@ class AnthropicModel(APIModel):
             ) from None
         return self._reply(message)
 
+    def parse_reply(self, response: Any) -> Reply:
+        return self._reply(response)
+
     def _reply(self, message: Any) -> Reply:
         content = getattr(message, "content", None)
         if not isinstance(content, list):

@@ -20,14 +20,19 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import ChatModel, ModelError, Reply, Request, SamplesRefused, Usage
 from .cache import CacheError, Entry, ResponseCache, request_key
 from .pacing import RetryPolicy, Transient, Window, parse_retry_after, send_paced
 from .pricing import PriceError, PriceTable, load_prices
 
+if TYPE_CHECKING:
+    from .batch.batcher import Batcher
+
 CACHE_MODES = ("use", "only", "refresh", "off")
+#: batch replies are billed at this fraction of the synchronous price (OpenAI and Anthropic)
+BATCH_RATE = 0.5
 
 
 @dataclass(frozen=True)
@@ -154,13 +159,16 @@ def check_base_url(url: str) -> str:
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "text": reply.text,
         "usage": reply.usage.to_json(),
         "model_id": reply.model_id,
         "latency": reply.latency,
         "finish_reason": reply.finish_reason,
     }
+    if reply.batch:
+        data["batch"] = True
+    return data
 
 
 def reply_from_json(data: dict[str, Any]) -> Reply:
@@ -172,6 +180,7 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
         latency=float(data.get("latency") or 0.0),
         finish_reason=data.get("finish_reason"),
         cache_hit=True,
+        batch=bool(data.get("batch")),
     )
 
 
@@ -196,6 +205,8 @@ class APIModel(ChatModel):
         services.attach()
         self._closed = False
         self._client: Any = None
+        #: with --llm-batch: cache misses go to a batch instead of being sent
+        self.batcher: Batcher | None = None
 
     @property
     def request_timeout(self) -> float | None:
@@ -225,6 +236,10 @@ class APIModel(ChatModel):
         """One try of a request for ``body["n"]`` choices: a reply per choice."""
         raise SamplesRefused
 
+    def parse_reply(self, response: Any) -> Reply:
+        """The SDK's response object as a `Reply`: a direct reply's, or one read from a batch."""
+        raise NotImplementedError
+
     # -- shared
     def client(self) -> Any:
         """The SDK's async client, made on first use (never in ``--llm-cache=only`` mode)."""
@@ -247,7 +262,9 @@ class APIModel(ChatModel):
                 stored = store.get(key)
                 if stored is not None:
                     reply = reply_from_json(stored)
-                    reply.cost = self._price(reply)
+                    reply.cost = self.price(reply)
+                    if self.batcher is not None and key in self.batcher.fresh:
+                        reply.cache_hit = False  # collected from a batch by this run
                     return reply
             if mode == "only":
                 raise ModelError(
@@ -255,6 +272,8 @@ class APIModel(ChatModel):
                     f"({self.name}, {task.case.key}, {task.strategy}, sample {task.sample}); "
                     "run once with --llm-cache=use to store it"
                 )
+            if self.batcher is not None:
+                self.batcher.intercept(self, key, body, task)  # raises BatchPending
             reply = await send_paced(
                 self.services.window(f"{self.provider} {self.base_url}"),
                 lambda: self._timed(body),
@@ -263,7 +282,7 @@ class APIModel(ChatModel):
                 before_send=self.services.check_budget,
                 priority=self.services.priority(self.name, task),
             )
-            reply.cost = self._price(reply)
+            reply.cost = self.price(reply)
             self.services.charge(reply.cost)
             if store is not None:
                 store.put(
@@ -315,7 +334,7 @@ class APIModel(ChatModel):
             if len(replies) != len(tasks):
                 raise SamplesRefused  # the server ignored n
             for task, key, reply in zip(tasks, keys, replies, strict=True):
-                reply.cost = self._price(reply)
+                reply.cost = self.price(reply)
                 self.services.charge(reply.cost)
                 if store is not None:
                     store.put(
@@ -349,11 +368,12 @@ class APIModel(ChatModel):
         reply.latency = time.perf_counter() - started
         return reply
 
-    def _price(self, reply: Reply) -> float:
+    def price(self, reply: Reply) -> float:
+        """What *reply* cost; a batch reply at the batch rate."""
         cost = self.services.prices.cost(reply.model_id or self.api_name, reply.usage)
         if cost is None:
             cost = self.services.prices.cost(self.api_name, reply.usage)
-        return cost or 0.0
+        return (cost or 0.0) * (BATCH_RATE if reply.batch else 1.0)
 
     async def aclose(self) -> None:
         if not self._closed:

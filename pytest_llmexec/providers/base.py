@@ -49,6 +49,7 @@ class Reply:
     finish_reason: str | None = None
     cache_hit: bool = False
     cost: float = 0.0
+    batch: bool = False  # answered through a batch API (billed at the batch rate)
 
     @property
     def truncated(self) -> bool:

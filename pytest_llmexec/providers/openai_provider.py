@@ -89,6 +89,9 @@ class OpenAIModel(APIModel):
             reply.usage = Usage()  # the request's usage is counted once, on the first
         return replies
 
+    def parse_reply(self, response: Any) -> Reply:
+        return self._reply(response)
+
     def _reply(self, response: Any, index: int = 0) -> Reply:
         choices = getattr(response, "choices", None)
         if not choices or len(choices) <= index:

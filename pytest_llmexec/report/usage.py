@@ -2,7 +2,9 @@
 
 ``cost`` is the price of the replies a test used, cached or not; ``spent``
 counts only the replies fetched in this run (``cache_hit`` false), which is
-what ``--llm-budget`` limits.
+what ``--llm-budget`` limits. ``batch_cost`` is the part of ``cost`` answered
+through a batch API, priced at the batch rate; ``batch_saved`` is what those
+replies would have cost more at the synchronous price.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 from .records import Record, run_key
 
 TOKENS = ("input_tokens", "output_tokens", "reasoning_tokens", "cached_tokens")
+#: both providers bill batch replies at half the synchronous price (providers/api.py)
+BATCH_RATE = 0.5
 
 
 def _empty() -> dict[str, Any]:
@@ -25,6 +29,9 @@ def _empty() -> dict[str, Any]:
         "cost": 0.0,
         "spent": 0.0,
         "latency": 0.0,
+        "batch_tests": 0,
+        "batch_cost": 0.0,
+        "batch_saved": 0.0,
     }
 
 
@@ -41,6 +48,11 @@ def _add(into: dict[str, Any], record: Record) -> None:
     if not record.get("cache_hit"):
         into["spent"] += cost
     into["latency"] += float(record.get("latency") or 0.0)
+    batch = float(record.get("batch_cost") or 0.0)
+    if batch or record.get("batch_cost"):
+        into["batch_tests"] += 1
+    into["batch_cost"] += batch
+    into["batch_saved"] += batch / BATCH_RATE - batch
 
 
 def usage_summary(records: Sequence[Record]) -> dict[str, Any]:
@@ -104,4 +116,16 @@ def usage_table(records: Sequence[Record]) -> list[str]:
             for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         lines.append("  " + "  ".join(cells).rstrip())
-    return lines
+    return lines + batch_lines(summary["total"])
+
+
+def batch_lines(total: dict[str, Any]) -> list[str]:
+    """What the batch rate saved, when any test was answered through a batch API."""
+    if not total["batch_cost"]:
+        return []
+    full = total["batch_cost"] + total["batch_saved"]
+    return [
+        f"batch: {total['batch_tests']} tests answered through batches cost "
+        f"${total['batch_cost']:.6f} at the batch rate, ${full:.6f} at the synchronous price: "
+        f"${total['batch_saved']:.6f} saved"
+    ]

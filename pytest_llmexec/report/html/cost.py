@@ -29,6 +29,7 @@ def section(page: Page) -> str:
         total["calls"] += num(record.get("calls")) or 0.0
         total["latency"] += num(record.get("latency")) or 0.0
         total["cache hits"] += 1.0 if record.get("cache_hit") is True else 0.0
+        total["batch"] += num(record.get("batch_cost")) or 0.0
     used = [k for k in usage_keys if any(t[k] for t in totals.values())]
     any_cost = any(t["cost"] for t in totals.values())
     if not used and not any_cost:
@@ -90,4 +91,11 @@ def section(page: Page) -> str:
         ]
         for run, t in sorted(totals.items(), key=lambda item: run_order(item[0]))
     ]
-    return out + table(header, rows, "totals")
+    out += table(header, rows, "totals")
+    batch = sum(t["batch"] for t in totals.values())
+    if batch:  # both providers bill batch replies at half the synchronous price
+        out += (
+            f"<p>Answered through batch APIs: ${batch:.4f} at the batch rate "
+            f"(${2 * batch:.4f} at the synchronous price): ${batch:.4f} saved.</p>"
+        )
+    return out
