@@ -345,3 +345,47 @@ def test_bad_batch_options_are_usage_errors(
     result = pytester.runpytest(*args(openai_batch.url, *batch, *extra))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+
+
+def test_iip_gets_one_batch_per_turn(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IIP's turn k needs reply k-1: every round sends one turn of every conversation."""
+    from tests.test_iip_plugin import ARITH, scripted
+
+    with OpenAIBatchFake(responder=scripted) as server:
+        assert isinstance(server, OpenAIBatchFake)
+        monkeypatch.setenv("OPENAI_API_KEY", server.key)
+        pytester.makefile(".yaml", bench=ARITH)
+        run = [
+            "-p",
+            "llmexec",
+            "--llm-model=gpt-4o-mini",
+            f"--llm-base-url={server.url}",
+            "--llm-strategy=iip",
+            "--llm-examples=0",
+            "--llm-report=report.json",
+            "--llm-batch",
+        ]
+        for turn in range(1, 5):  # without a wait: each run moves every case one turn on
+            result = pytester.runpytest(*run)
+            assert result.ret == WAITING, turn
+            assert [len(b.lines) for b in server.batches.values()] == [2] * turn
+        result = pytester.runpytest(*run)
+        result.assert_outcomes(passed=1, failed=1)
+        batched = json.loads((pytester.path / "report.json").read_text())["cases"]
+
+        waited = pytester.runpytest(
+            *run, "--llm-batch-wait", "--llm-batch-poll=0", "--llm-cache-dir=waited"
+        )
+        waited.assert_outcomes(passed=1, failed=1)  # the four rounds in one run
+        assert [len(b.lines) for b in server.batches.values()] == [2] * 8
+        assert not server.completions
+
+        plain = pytester.runpytest(*run[:-1], "--llm-cache-dir=direct")
+        plain.assert_outcomes(passed=1, failed=1)
+        direct = json.loads((pytester.path / "report.json").read_text())["cases"]
+        fields = ("nodeid", "verdict", "predicted", "steps_matched", "first_divergent_step")
+        assert [[c[f] for f in fields] for c in batched] == [[c[f] for f in fields] for c in direct]
+        sent = sorted(canonical(r.body) for r in server.completions)
+        assert sent == sorted(canonical(line["body"]) for line in server.lines[:8])
