@@ -81,9 +81,12 @@ def test_submit_exit_collect_score_as_the_direct_path_at_half_the_price(
     ids = Counter(line["custom_id"] for line in openai_batch.lines)
     assert len(ids) == len(ROWS) * 3 and set(ids.values()) == {1}  # every request, once
 
-    second = pytester.runpytest(*args(openai_batch.url, "--llm-batch", "--llm-samples=3"))
+    second = pytester.runpytest(
+        *args(openai_batch.url, "--llm-batch", "--llm-samples=3", "--llm-html=report.html")
+    )
     assert second.ret == pytest.ExitCode.TESTS_FAILED  # sometimes_wrong: some are wrong
     second.stdout.fnmatch_lines(["*collected 24 replies into the cache*", "*batch: 8 tests*saved*"])
+    assert "Answered through batch APIs" in (pytester.path / "report.html").read_text()
     batch_verdicts = verdicts(pytester)
     batch_cost = report_cost(pytester)
     assert len(openai_batch.batches) == 1 and not openai_batch.completions
@@ -217,7 +220,7 @@ def test_off_collects_what_batches_hold_and_sends_the_rest_directly(
     assert len(openai_batch.completions) == 6 and len(openai_batch.batches) == 1
 
 
-@pytest.mark.parametrize("step", ["upload", "create", "record"])
+@pytest.mark.parametrize("step", ["upload", "upload-sent", "create", "record"])
 def test_ctrl_c_during_submission_leaves_no_batch_unknown(
     pytester: pytest.Pytester,
     openai_batch: OpenAIBatchFake,
@@ -233,7 +236,10 @@ def test_ctrl_c_during_submission_leaves_no_batch_unknown(
     async def upload(self: OpenAIBatches, tag: str, lines: Any) -> Any:
         if step == "upload":
             raise KeyboardInterrupt
-        return await original_upload(self, tag, lines)
+        file_id = await original_upload(self, tag, lines)
+        if step == "upload-sent":  # the file arrived, its id never came back
+            raise KeyboardInterrupt
+        return file_id
 
     async def create(self: OpenAIBatches, tag: str, file_id: Any, lines: Any) -> Any:
         if step == "create":
@@ -242,7 +248,7 @@ def test_ctrl_c_during_submission_leaves_no_batch_unknown(
         raise KeyboardInterrupt  # created, not yet recorded
         return status
 
-    with monkeypatch.context() as patch:
+    with monkeypatch.context() as patch:  # Ctrl-C: KeyboardInterrupt where the step is
         patch.setattr(OpenAIBatches, "upload", upload)
         patch.setattr(OpenAIBatches, "create", create)
         interrupted = pytester.runpytest(
@@ -251,6 +257,7 @@ def test_ctrl_c_during_submission_leaves_no_batch_unknown(
     assert interrupted.ret == pytest.ExitCode.INTERRUPTED
     assert len(openai_batch.files) == (0 if step == "upload" else 1)
     assert len(openai_batch.batches) == (1 if step == "record" else 0)
+    assert not openai_batch.completions
     rerun = pytester.runpytest(*args(openai_batch.url, "--llm-batch"))
     assert rerun.ret == WAITING
     rerun.stdout.fnmatch_lines(["*recovered an interrupted submission*"])
@@ -389,3 +396,56 @@ def test_iip_gets_one_batch_per_turn(
         assert [[c[f] for f in fields] for c in batched] == [[c[f] for f in fields] for c in direct]
         sent = sorted(canonical(r.body) for r in server.completions)
         assert sent == sorted(canonical(line["body"]) for line in server.lines[:8])
+
+
+def fate_odd(batch: int, index: int, custom_id: str) -> str:
+    """Batches 1, 3, 5: 10% expire and 5% error; the others succeed."""
+    return fate_10_5(1 if batch % 2 else 2, index, custom_id)
+
+
+def test_the_budget_counts_batch_replies_at_the_batch_rate(
+    pytester: pytest.Pytester, openai_batch: OpenAIBatchFake
+) -> None:
+    openai_batch.fate = fate_odd
+    write_jsonl(pytester.path / "crux.jsonl", many_rows(40))
+
+    def two_runs(cache: str, *extra: str) -> pytest.RunResult:
+        run = args(openai_batch.url, "--llm-batch", f"--llm-cache-dir={cache}")
+        assert pytester.runpytest(*run).ret == WAITING
+        return pytester.runpytest(*run, *extra)
+
+    two_runs("measure")  # batch 1 (34 replies collected), batch 2 (6 sent again)
+    spent = report_cost(pytester)  # the 34 replies at the batch rate
+    # a budget of 1.5x: at the batch rate the 34 leave room for the 6 (at full price they
+    # would not: 2x), so they go into a new batch
+    roomy = two_runs("roomy", f"--llm-budget={1.5 * spent}")
+    assert roomy.ret == WAITING and len(openai_batch.batches) == 4
+    roomy.assert_outcomes(skipped=6, passed=26, failed=8)  # 8 of the 34 sort: wrong
+    # a budget of 0.75x is spent by the collected replies: the 6 are not sent
+    tight = two_runs("tight", f"--llm-budget={0.75 * spent}")
+    assert tight.ret == pytest.ExitCode.TESTS_FAILED and len(openai_batch.batches) == 5
+    tight.stdout.fnmatch_lines(["*budget of $* spent (--llm-budget): request not sent*"])
+    tight.assert_outcomes(passed=26, failed=8 + 6)
+
+
+def test_a_batch_is_split_at_the_request_limit(
+    pytester: pytest.Pytester, openai_batch: OpenAIBatchFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_jsonl(pytester.path / "crux.jsonl", ROWS)
+    monkeypatch.setattr(OpenAIBatches, "max_requests", 3)  # 50,000 at OpenAI
+    result = pytester.runpytest(*args(openai_batch.url, "--llm-batch"))
+    assert result.ret == WAITING
+    assert [len(b.lines) for b in openai_batch.batches.values()] == [3, 3, 2]
+    result.stdout.fnmatch_lines(["*batch_001 (validating)*", "*batch_003 (validating)*"])
+
+
+def test_a_batch_is_split_at_the_size_limit() -> None:
+    from pytest_llmexec.providers.batch.openai import encode
+    from pytest_llmexec.providers.batch.protocol import split
+    from pytest_llmexec.providers.batch.store import Line
+
+    lines = [Line(f"{i:064x}", 0, {"messages": [{"content": "x" * 100}]}) for i in range(10)]
+    api = OpenAIBatches.__new__(OpenAIBatches)
+    api.max_bytes = 3 * len(encode(lines[0]))  # three lines a file
+    assert [len(chunk) for chunk in split(lines, api)] == [3, 3, 3, 1]
+    assert [line for chunk in split(lines, api) for line in chunk] == lines
