@@ -84,11 +84,17 @@ class BatchHooks:
                 "batch per model; drop -n (or give -n 0)"
             )
 
-    def attach(self, models: dict[str, Model]) -> None:
-        """Give the run's OpenAI and Anthropic models a batcher (others send as usual)."""
-        api = [m for m in models.values() if isinstance(m, APIModel)]
+    def attach(self, models: dict[str, Model], cache: str) -> None:
+        """Give the run's OpenAI and Anthropic models a batcher (others send as usual);
+        a run without such a model (or without any model) is left alone."""
+        api = [
+            m
+            for m in models.values()
+            if isinstance(m, APIModel) and m.provider in ("openai", "anthropic")
+        ]
         if not api:
             return
+        self.check(self.config, cache)
         try:
             self.batcher = Batcher(
                 api[0].services,
@@ -187,9 +193,8 @@ def install(config: pytest.Config, cache: str, models: Callable[[], dict[str, Mo
     settings = batch_settings_from(config)
     if not settings.given:  # never asked: no batch machinery at all
         return
-    BatchHooks.check(config, cache)
     hooks = BatchHooks(config, settings)
-    hooks.attach(models())
+    hooks.attach(models(), cache)
     config.stash[BATCH_KEY] = hooks
     config.pluginmanager.register(hooks, "llmexec-batch")
 

@@ -449,3 +449,30 @@ def test_a_batch_is_split_at_the_size_limit() -> None:
     api.max_bytes = 3 * len(encode(lines[0]))  # three lines a file
     assert [len(chunk) for chunk in split(lines, api)] == [3, 3, 3, 1]
     assert [line for chunk in split(lines, api) for line in chunk] == lines
+
+
+def test_a_batch_api_that_does_not_answer_is_a_clear_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_jsonl(pytester.path / "crux.jsonl", ROWS)
+    with OpenAIBatchFake() as server:
+        monkeypatch.setenv("OPENAI_API_KEY", server.key)
+        run = args(server.url, "--llm-batch")
+        assert pytester.runpytest(*run).ret == WAITING
+    result = pytester.runpytest(*run)  # the server is gone
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "*--llm-batch: the batch API did not answer as expected: APIConnectionError*"
+            "the batch records in the cache are intact*"
+        ]
+    )
+
+
+def test_batch_options_leave_a_run_without_api_models_alone(pytester: pytest.Pytester) -> None:
+    write_jsonl(pytester.path / "crux.jsonl", ROWS[:2])
+    pytester.makeini("[pytest]\nllm_batch = on\n")
+    result = pytester.runpytest("crux.jsonl", "-p", "llmexec", "--llm-model=oracle", "-n", "2")
+    result.assert_outcomes(passed=2)
+    pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
+    assert pytester.runpytest("test_plain.py", "-p", "llmexec", "-n", "2").ret == 0

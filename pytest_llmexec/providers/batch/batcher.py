@@ -185,7 +185,16 @@ class Batcher:
                 for api in self.apis.values():
                     await api.aclose()
 
-        return asyncio.run(with_clients())
+        try:
+            return asyncio.run(with_clients())
+        except (BatchFailure, ModelError, CacheError):
+            raise
+        except Exception as exc:  # the SDK's: no answer, an HTTP error, a malformed body
+            raise BatchFailure(
+                f"--llm-batch: the batch API did not answer as expected: {type(exc).__name__}: "
+                f"{exc}; the batch records in the cache are intact: run the same command "
+                "again later"
+            ) from None
 
     def _begin(self) -> None:
         with self._lock:
@@ -286,7 +295,8 @@ class Batcher:
                 seen.add(outcome.custom_id)
                 self._store(api, record, line, outcome)
         if len(seen) < len(lines):  # freed by close_batch, sent again
-            self.summary.failed["no result"] = len(lines) - len(seen)
+            missing = len(lines) - len(seen)
+            self.summary.failed["no result"] = self.summary.failed.get("no result", 0) + missing
         self.store.close_batch(record.tag, "collected", f"ended {status.status}")
 
     def _store(self, api: BatchAPI, record: BatchRecord, line: Line, outcome: Outcome) -> None:
