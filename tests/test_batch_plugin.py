@@ -14,6 +14,7 @@ import pytest
 from pytest_llmexec.batching import WAITING
 from pytest_llmexec.providers.batch.anthropic import AnthropicBatches
 from pytest_llmexec.providers.batch.openai import OpenAIBatches
+from pytest_llmexec.providers.batch.store import BatchStore
 from pytest_llmexec.providers.cache import canonical
 from tests.cruxeval_rows import rows, write_jsonl
 from tests.fakes import OpenAIFake, solve
@@ -267,6 +268,14 @@ def test_ctrl_c_during_submission_leaves_no_batch_unknown(
     collected = pytester.runpytest(*args(openai_batch.url, "--llm-batch"))
     assert collected.ret == pytest.ExitCode.TESTS_FAILED
     assert len(verdicts(pytester)) == len(ROWS) and len(openai_batch.batches) == 1
+    # every batch at the provider is known to the cache; nothing is left half-submitted
+    store = BatchStore(pytester.path / ".llmexec")
+    records = store.all_batches()
+    store.close()
+    assert {r.batch_id for r in records if r.batch_id} == set(openai_batch.batches)
+    assert sorted(r.state for r in records) == (
+        ["abandoned", "collected"] if step == "upload" else ["collected"]
+    )
 
 
 def test_anthropic_ctrl_c_between_create_and_record_finds_its_batch(

@@ -63,9 +63,6 @@ class AnthropicBatches(BatchAPI):
     async def status(self, batch_id: str) -> Status:
         return self._status(await self.client().messages.batches.retrieve(batch_id))
 
-    async def cancel(self, batch_id: str) -> Status:
-        return self._status(await self.client().messages.batches.cancel(batch_id))
-
     @staticmethod
     def _status(batch: Any) -> Status:
         counts = batch.request_counts

@@ -148,10 +148,6 @@ class Batcher:
         keys = self._tests.get(identity(model, case, strategy, task))
         return self._reason(keys) if keys else None
 
-    @property
-    def waiting_tests(self) -> int:
-        return len(self._tests)
-
     def _reason(self, keys: list[str]) -> str:
         record = next((self._where[k] for k in keys if k in self._where), None)
         if record is None:

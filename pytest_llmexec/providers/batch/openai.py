@@ -80,9 +80,6 @@ class OpenAIBatches(BatchAPI):
     async def status(self, batch_id: str) -> Status:
         return self._status(await self.client().batches.retrieve(batch_id))
 
-    async def cancel(self, batch_id: str) -> Status:
-        return self._status(await self.client().batches.cancel(batch_id))
-
     @staticmethod
     def _status(batch: Any) -> Status:
         counts = batch.request_counts

@@ -89,9 +89,6 @@ class BatchAPI:
         """Every result of an ended batch, in the provider's order (match on custom id)."""
         raise NotImplementedError
 
-    async def cancel(self, batch_id: str) -> Status:
-        raise NotImplementedError
-
 
 def split(lines: list[Line], api: BatchAPI) -> list[list[Line]]:
     """*lines* in chunks within the provider's request count and size limits, in order."""

@@ -226,12 +226,6 @@ class BatchStore:
         rows = self._run("SELECT custom_id, detail FROM batch_requests WHERE state = 'invalid'")
         return {str(custom_id): str(detail) for custom_id, detail in rows}
 
-    def submissions(self, custom_id: str) -> int:
-        """How many batches a request was put in (tests: nothing is asked twice)."""
-        return int(
-            self._run("SELECT COUNT(*) FROM batch_requests WHERE custom_id = ?", (custom_id,))[0][0]
-        )
-
     def all_batches(self) -> list[BatchRecord]:
         rows = self._run(
             "SELECT tag, provider, model, endpoint, state, file_id, batch_id, status, size, "
