@@ -14,7 +14,13 @@ from pytest_llmexec.execution.tracer import MAX_VALUE, run_traced, serialise
 from pytest_llmexec.strategies import STRATEGIES, PromptOptions, get_strategy
 from pytest_llmexec.strategies.base import fence, pick_tag
 from pytest_llmexec.strategies.iip import check_steps, first_divergent, parse_state
-from pytest_llmexec.strategies.steps import StepError, cut_steps, merge_steps, statement_steps
+from pytest_llmexec.strategies.steps import (
+    StepError,
+    cut_steps,
+    local_names,
+    merge_steps,
+    statement_steps,
+)
 
 # ----------------------------------------------------------------------------- steps
 
@@ -49,6 +55,24 @@ def test_merging_is_even_and_keeps_order() -> None:
     assert merge_steps(steps, 7) == steps
     assert merge_steps(steps, 1) == ((1, 7),)
     assert cut_steps(CODE, "Solution.run", 2) == ((4, 14), (15, 16))
+
+
+def test_local_names_are_the_arguments_then_what_the_body_binds_in_order() -> None:
+    # self, the global, the nested function and comprehension variables are not literal locals
+    code = CODE.replace("total = -total", "total = -total\n        squares = [z * z for z in nums]")
+    assert local_names(code, "Solution.run") == ("nums", "k", "total", "x", "squares")
+
+
+def test_the_iip_state_format_shows_the_case_own_names_and_no_value(tmp_path: Path) -> None:
+    """A worked example's values are what a small model copied into its states: the format
+    is shown as the case's own variables with a placeholder, so there is nothing to copy."""
+    case = _case(tmp_path, TRICKY, "'q'")
+    opening = get_strategy("iip").prompt(case, PromptOptions()).turns[0]
+    assert "{'s': <its value>, 'a': <its value>, 'b': <its value>}" in opening
+    prompt = get_strategy("iip").prompt(case, PromptOptions())
+    tag = prompt.state_tag
+    between = opening.split(f"[{tag}]")[1].split(f"[/{tag}]")[0]
+    assert " and " in between  # the tags are only named in the instructions, never filled
 
 
 def test_unknown_entry_is_a_clear_error() -> None:

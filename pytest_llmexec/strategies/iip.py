@@ -30,7 +30,7 @@ from .base import (
     numbered,
     pick_tag,
 )
-from .steps import cut_steps
+from .steps import cut_steps, local_names
 from .templating import Templates, fill, register
 
 FIRST, STEP, FINAL = "iip_first.txt", "iip_step.txt", "iip_final.txt"
@@ -39,7 +39,7 @@ register(
     FIRST,
     "the first IIP turn",
     {"numbered", "call", "step"},
-    {"description", *_STEP_VALUES},
+    {"description", "skeleton", *_STEP_VALUES},
 )
 register(STEP, "an IIP step turn", {"lines"}, {"index", "first", "last", *_STEP_VALUES})
 register(FINAL, "the last IIP turn", set(), {"tag", "function"})
@@ -109,6 +109,7 @@ class Iterative:
             numbered=numbered(snippet.code),
             call=case.call,
             step=step_turns[0],
+            skeleton=skeleton(local_names(snippet.code, snippet.entry)),
             **common,
         )
         final_template = self.templates.text(FINAL)
@@ -124,6 +125,13 @@ class Iterative:
             stops=(*[(f"[/{state_tag}]",)] * len(steps), (f"[/{answer_tag}]",)),
             max_tokens=(*[STEP_MAX_TOKENS] * len(steps), FINAL_MAX_TOKENS),
         )
+
+
+def skeleton(names: Sequence[str]) -> str:
+    """The shape of a state for this case's own variables, with no value in it: a format
+    shown with values is a format a small model copies (it reported a worked example's
+    values as its own states), and one shown on another program's names invites the same."""
+    return "{" + ", ".join(f"{name!r}: <its value>" for name in names) + "}"
 
 
 @dataclass(frozen=True)

@@ -90,3 +90,51 @@ def merge_steps(steps: tuple[Step, ...], max_steps: int) -> tuple[Step, ...]:
 def cut_steps(code: str, entry: str, max_steps: int) -> tuple[Step, ...]:
     """The IIP steps of *entry* in *code*: its top-level statements, merged to the budget."""
     return merge_steps(statement_steps(code, entry), max_steps)
+
+
+@functools.lru_cache(maxsize=1024)
+def local_names(code: str, entry: str) -> tuple[str, ...]:
+    """The entry function's parameters (``self`` and ``cls`` left out) and the names its body
+    binds, in the order they first appear: the keys a state of the function can have.
+
+    Names bound only inside a nested function, a class or a comprehension are not its
+    locals and are left out; so are names declared ``global`` or ``nonlocal``, and nested
+    functions and classes (their values are never literals).
+    """
+    with AST_LOCK:
+        tree = ast.parse(code)
+    function = entry_function(tree, entry)
+    arguments = function.args
+    names = [
+        a.arg
+        for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+        if a.arg not in ("self", "cls")
+    ]
+    names += [a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    declared: set[str] = set()
+    order: list[str] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.Global, ast.Nonlocal)):
+                declared.update(child.names)
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue  # binds a function or a class, never a literal; its body is not ours
+            elif isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp)):
+                continue
+            elif isinstance(child, ast.GeneratorExp):
+                continue
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                order.append(child.id)
+            elif isinstance(child, ast.ExceptHandler) and child.name:
+                order.append(child.name)
+            elif isinstance(child, (ast.Import, ast.ImportFrom)):
+                order.extend((a.asname or a.name).split(".")[0] for a in child.names)
+            visit(child)
+
+    for statement in function.body:
+        visit(ast.Module(body=[statement], type_ignores=[]))
+    for name in order:
+        if name not in names and name not in declared:
+            names.append(name)
+    return tuple(names)
