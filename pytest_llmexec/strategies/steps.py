@@ -92,6 +92,10 @@ def cut_steps(code: str, entry: str, max_steps: int) -> tuple[Step, ...]:
     return merge_steps(statement_steps(code, entry), max_steps)
 
 
+#: expressions with a scope of their own: what they bind is not the function's
+SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
 @functools.lru_cache(maxsize=1024)
 def local_names(code: str, entry: str) -> tuple[str, ...]:
     """The entry function's parameters (``self`` and ``cls`` left out) and the names its body
@@ -120,10 +124,8 @@ def local_names(code: str, entry: str) -> tuple[str, ...]:
                 declared.update(child.names)
             elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue  # binds a function or a class, never a literal; its body is not ours
-            elif isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp)):
-                continue
-            elif isinstance(child, ast.GeneratorExp):
-                continue
+            elif isinstance(child, SCOPES):
+                continue  # a scope of its own
             elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
                 order.append(child.id)
             elif isinstance(child, ast.ExceptHandler) and child.name:
