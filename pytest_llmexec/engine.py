@@ -43,6 +43,7 @@ class SampleResult:
     predicted: str | None  # the extracted answer text
     reply: str | None
     problem: str = ""
+    partial: float | None = None  # per-line tasks: the share of asked lines right
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +51,7 @@ class SampleResult:
             "predicted": self.predicted,
             "reply": self.reply,
             "problem": self.problem,
+            "partial": self.partial,
         }
 
 
@@ -97,6 +99,12 @@ class CaseResult:
         return sum(1 for s in self.samples if s.verdict == CORRECT)
 
     @property
+    def partial(self) -> float | None:
+        """The mean partial credit of the samples that have one (per-line tasks)."""
+        shares = [s.partial for s in self.samples if s.partial is not None]
+        return sum(shares) / len(shares) if shares else None
+
+    @property
     def predicted(self) -> str | None:
         for sample in self.samples:
             if sample.predicted is not None:
@@ -132,6 +140,7 @@ class CaseResult:
             "error": self.error,
             "n_samples": len(self.samples),
             "n_correct": self.n_correct,
+            "partial": self.partial,
             "samples": [s.to_json() for s in self.samples],
             "conversation": self.conversation,
             "usage": self.usage.to_json(),
@@ -323,10 +332,12 @@ class Engine:
                 return self._pending[key]
             fields = task.fields(case, expected)
         prompt = strategy.prompt(case, self.options, task_name, fields)
+        steps = prompt.steps or None
+        trace_steps = getattr(task, "trace_steps", None)  # per-line tasks: a line trace
+        if trace_steps is not None:
+            steps = trace_steps(case)
         reference = (
-            self.reference(case, trace=bool(prompt.steps), steps=prompt.steps)
-            if model.wants_reference
-            else None
+            self.reference(case, trace=bool(steps), steps=steps) if model.wants_reference else None
         )
         answer = task.oracle_answer(case, reference) if reference is not None else None
         requests = [
@@ -437,7 +448,13 @@ class Engine:
                 continue
             scored = task.score(conversation.final, tag, case, expected, self.run, timeout)
             result.samples.append(
-                SampleResult(scored.verdict, scored.predicted, conversation.final, scored.problem)
+                SampleResult(
+                    scored.verdict,
+                    scored.predicted,
+                    conversation.final,
+                    scored.problem,
+                    scored.partial,
+                )
             )
         if conversations:
             result.conversation = conversations[0].messages

@@ -40,7 +40,9 @@ class Call:
     timeout: float = 5.0
     score: str | None = None  # score this argument (after the call) instead of the result
     trace: bool = False  # record locals after each step of the entry (for IIP)
-    #: the IIP steps as (first line, last line) of the entry's body, 1-based lines of the code
+    #: the IIP steps as (first line, last line) of the entry's body, 1-based lines of the code;
+    #: a first step (0, 0) asks instead for the per-line trace of the statement lines named
+    #: by the steps after it, as (line, 0) (tracer.run_lines, for the per-line tasks)
     steps: tuple[tuple[int, int], ...] | None = None
     expressions: bool = False
     prelude: bool = True

@@ -348,9 +348,14 @@ def run_call(
             here = os.path.dirname(os.path.abspath(__file__))
             if here not in sys.path:
                 sys.path.insert(0, here)
-            from tracer import run_traced  # type: ignore[import-not-found]
+            from tracer import run_lines, run_traced  # type: ignore[import-not-found]
 
-            result, steps_state = run_traced(target, args, kwargs, request.get("steps") or [])
+            steps = request.get("steps") or []
+            if steps and list(steps[0]) == [0, 0]:  # a per-line trace (tracer.LINES_MARK)
+                lines = [step[0] for step in steps[1:]]
+                result, steps_state = run_lines(target, args, kwargs, lines)
+            else:
+                result, steps_state = run_traced(target, args, kwargs, steps)
         else:
             result = target(*args, **kwargs)
         if score:

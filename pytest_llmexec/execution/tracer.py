@@ -207,3 +207,102 @@ def run_traced(
     finally:
         sys.settrace(previous)
     return result, (recorder.states if recorder.done else [])
+
+
+# --------------------------------------------------------------------------- per-line tasks
+
+#: the first IIP step that asks for a per-line trace instead (`run_lines`); the steps after
+#: it name the statement lines of the entry function, as ``(line, 0)``
+LINES_MARK = (0, 0)
+MAX_RUNS = 8  # executions of a line whose following record is kept (tasks/lines.MAX_RUNS)
+MAX_EVENTS = 20_000  # records kept per call; past it the trace is cut
+LINE_KEY = "@line"
+END_KEY = "@end"
+CUT_KEY = "@cut"
+
+
+class _LineRecorder:
+    """Records the entry frame's statement-line events, each with the locals at that moment.
+
+    An event is a new *execution* of its line unless it is the line already
+    being executed and the bytecode did not jump back (a statement spread over
+    several lines fires events on its continuation lines and again on its
+    first line: one execution). The last record says how the frame ended:
+    ``return``, or ``raise`` when an exception left it.
+
+    Only what the tasks read is kept: the first `MAX_RUNS` executions of each
+    line and the execution (or end) that follows each of them, so a long loop
+    costs a count per event, not a snapshot.
+    """
+
+    def __init__(self, code: Any, lines: Sequence[int]) -> None:
+        self.code = code
+        self.lines = {int(line) for line in lines}
+        self.events: list[State] = []
+        self.frame: FrameType | None = None
+        self.done = False
+        self.current = -1
+        self.offset = -1
+        self.raising = False
+        self.counts: dict[int, int] = {}
+        self.follow = False  # the last kept record needs the next execution kept too
+
+    def global_trace(self, frame: FrameType, event: str, arg: Any) -> Callable[..., Any] | None:
+        if self.frame is None and not self.done and frame.f_code is self.code:
+            self.frame = frame
+            return self.local_trace
+        return None
+
+    def local_trace(self, frame: FrameType, event: str, arg: Any) -> Callable[..., Any] | None:
+        if frame is not self.frame:
+            return None
+        if event == "exception":
+            self.raising = True
+        elif event == "line":
+            self.raising = False
+            line = frame.f_lineno
+            if line in self.lines and (line != self.current or frame.f_lasti <= self.offset):
+                self.current = line
+                runs = self.counts.get(line, 0)
+                self.counts[line] = runs + 1
+                keep = runs < MAX_RUNS or self.follow
+                self.follow = runs < MAX_RUNS
+                if keep and len(self.events) >= MAX_EVENTS:
+                    if CUT_KEY not in self.events[-1]:
+                        self.events.append({CUT_KEY: "1"})
+                elif keep:
+                    self.events.append({LINE_KEY: str(line), **snapshot(frame.f_locals)})
+            self.offset = frame.f_lasti
+        elif event == "return":
+            end = "raise" if self.raising else "return"
+            if not self.events or CUT_KEY not in self.events[-1]:
+                self.events.append({END_KEY: end, **snapshot(frame.f_locals)})
+            self.done = True
+            self.frame = None
+        return self.local_trace
+
+
+def run_lines(
+    target: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    lines: Sequence[int],
+) -> tuple[Any, list[State]]:
+    """Call *target* and return its result and its statement-line events (`_LineRecorder`).
+
+    Only the outermost frame of the entry function is watched. If the call
+    raises, the exception propagates with the events on ``_llmexec_steps``.
+    """
+    recorder = _LineRecorder(_code_of(target), lines)
+    previous = sys.gettrace()
+    sys.settrace(recorder.global_trace)
+    try:
+        result = target(*args, **kwargs)
+    except BaseException as exc:
+        sys.settrace(previous)
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(exc, STATES_ATTRIBUTE, recorder.events if recorder.done else [])
+        raise
+    finally:
+        sys.settrace(previous)
+    return result, (recorder.events if recorder.done else [])

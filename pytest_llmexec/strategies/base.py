@@ -159,6 +159,10 @@ def native_file(language: str, name: str) -> str:
 
 SINGLE_TURN_REQUIRED = {"code", "call"}
 SINGLE_TURN_OPTIONAL = {"description", "fence", "tag", "function"}
+#: a per-line task's template shows the numbered code, the call and the lines asked about
+LINE_TASKS = ("state", "branch", "coverage", "path")
+LINES_REQUIRED = {"code", "call", "questions"}
+LINES_OPTIONAL = {"description", "fence", "tag", "function"}
 #: an input-prediction template shows the true output and names the function to call
 INPUT_REQUIRED = {"code", "output"}
 INPUT_OPTIONAL = {"description", "fence", "tag", "function"}

@@ -8,12 +8,26 @@ that can ask it (strategies/templates/<strategy>_<task>.txt).
 from __future__ import annotations
 
 from .base import Expected, Runner, Scored, Task
+from .branch import BranchPrediction
+from .coverage import CoveragePrediction
 from .input import InputPrediction
 from .output import OutputPrediction
+from .path import PathPrediction
+from .state import StatePrediction
 
-__all__ = ["DEFAULT", "TASKS", "Expected", "Runner", "Scored", "Task", "get_task"]
+__all__ = ["DEFAULT", "PYTHON_ONLY", "TASKS", "Expected", "Runner", "Scored", "Task", "get_task"]
 
-TASKS: dict[str, Task] = {"output": OutputPrediction(), "input": InputPrediction()}
+TASKS: dict[str, Task] = {
+    "output": OutputPrediction(),
+    "input": InputPrediction(),
+    # per-line tasks (tasks/lines.py): Python snippets only
+    "state": StatePrediction(),
+    "branch": BranchPrediction(),
+    "coverage": CoveragePrediction(),
+    "path": PathPrediction(),
+}
+#: the tasks that trace Python line by line: not asked of compiled languages
+PYTHON_ONLY = frozenset(name for name, task in TASKS.items() if getattr(task, "python_only", False))
 DEFAULT = "output"
 
 

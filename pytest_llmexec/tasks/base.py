@@ -39,6 +39,8 @@ class Scored:
     verdict: str
     predicted: str | None
     problem: str = ""
+    #: the per-line tasks' partial credit: the share of asked lines answered right
+    partial: float | None = None
 
 
 class Task(Protocol):
