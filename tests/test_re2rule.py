@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pytest_llmexec.execution import make_executor
-from pytest_llmexec.tasks import re2bench, re2rule
+from pytest_llmexec.tasks import re2bench, re2parse, re2rule
 
 
 def ratio(predicted: Any, truth: Any) -> float:
@@ -72,7 +72,7 @@ def test_the_child_evaluates_as_upstream_does() -> None:
     ],
 )
 def test_extract_output_json_easy(reply: str, expected: Any) -> None:
-    assert re2rule.extract_output_json_easy(reply, "output")["json"] == expected
+    assert re2parse.extract_output_json_easy(reply, "output")["json"] == expected
 
 
 def test_a_reply_without_the_block_reads_as_an_empty_prediction() -> None:

@@ -24,7 +24,7 @@ from ..answers import Raised, parse_answer
 from ..execution import Call, Outcome
 from ..execution.api import OK, TIMEOUT
 from ..verdicts import CORRECT, ERROR, UNPARSEABLE, WRONG
-from . import re2rule
+from . import re2parse, re2rule
 from .base import Runner
 
 #: upstream's subprocess timeout for the false-negative check, in seconds
@@ -80,7 +80,7 @@ def read_prediction(reply: str, task: str) -> tuple[Any, str]:
         envelope = None
     if isinstance(envelope, dict) and set(envelope) == {PARSED_KEY}:
         return envelope[PARSED_KEY], ""
-    result = re2rule.extract_output_json_easy(reply, task)
+    result = re2parse.extract_output_json_easy(reply, task)
     if result["json"] is None:
         return {}, str(result["error"])
     return result["json"], ""
