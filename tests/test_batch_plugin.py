@@ -485,3 +485,26 @@ def test_batch_options_leave_a_run_without_api_models_alone(pytester: pytest.Pyt
     result.assert_outcomes(passed=2)
     pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
     assert pytester.runpytest("test_plain.py", "-p", "llmexec", "-n", "2").ret == 0
+
+
+def test_an_anthropic_batch_refused_at_creation_is_a_clear_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with AnthropicBatchFake() as server:
+        assert isinstance(server, AnthropicBatchFake)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", server.key)
+        write_jsonl(pytester.path / "crux.jsonl", ROWS)
+        run = args(server.url, "--llm-batch", model="claude-haiku-4-5")
+        server.invalid_line = 3
+        refused = pytester.runpytest(*run)
+        assert refused.ret == pytest.ExitCode.USAGE_ERROR
+        refused.stderr.fnmatch_lines(
+            [
+                "*--llm-batch: submitting a batch of 8 requests for claude-haiku-4-5 failed at "
+                "the create step: BadRequestError*requests.2.params.model: unknown model*"
+            ]
+        )
+        assert not server.batches
+        server.invalid_line = None  # fixed: the requests were freed, the rerun submits them
+        assert pytester.runpytest(*run).ret == WAITING
+        assert [len(b.lines) for b in server.batches.values()] == [8]

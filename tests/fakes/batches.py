@@ -312,6 +312,10 @@ class AnthropicBatchFake(BatchMixin, AnthropicFake):
         if not parts and method == "POST":
             body = json.loads(raw)
             record.body = body
+            if self.invalid_line is not None:  # Anthropic validates when the batch is created
+                message = f"requests.{self.invalid_line - 1}.params.model: unknown model 'nope'"
+                error = self.error("invalid_request_error", message)
+                return self._send(writer, record, 400, error)
             return self._send(writer, record, 200, self._create(body))
         if not parts:
             data = [self._batch(b) for b in reversed(self.batches.values())]

@@ -220,23 +220,23 @@ class Batcher:
     async def _submit_one(self, api: BatchAPI, lines: list[Line]) -> BatchRecord:
         provider, endpoint, model = self._scope(api)
         tag = self.store.record_intent(provider, model, endpoint, lines)
-        state = "intent"
+        step = "upload"
         try:
             file_id = await api.upload(tag, lines)
             if file_id is not None:
                 self.store.update(tag, state="uploaded", file_id=file_id)
-                state = "uploaded"
+            step = "create"
             status = await api.create(tag, file_id, lines)
         except Exception as exc:
-            # refused (an HTTP status): nothing was created, the requests are free again;
-            # anything else (no answer): the next run looks for what the provider holds
-            refused = getattr(exc, "status_code", None) is not None
+            # refused (a 4xx): nothing was created, the requests are free again; anything
+            # else (no answer, a 5xx): the next run looks for what the provider holds
+            status_code = getattr(exc, "status_code", None)
+            refused = isinstance(status_code, int) and 400 <= status_code < 500
             if refused:
                 self.store.close_batch(tag, "abandoned", f"{type(exc).__name__}: {exc}")
             raise BatchFailure(
                 f"--llm-batch: submitting a batch of {len(lines)} requests for "
-                f"{api.model.name} failed at the {'upload' if state == 'intent' else 'create'} "
-                f"step: {type(exc).__name__}: {exc}"
+                f"{api.model.name} failed at the {step} step: {type(exc).__name__}: {exc}"
                 + ("" if refused else "; the next run checks whether the provider holds it")
             ) from None
         self.store.update(tag, state="submitted", batch_id=status.batch_id, status=status.status)
