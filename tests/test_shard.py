@@ -62,7 +62,8 @@ def test_the_hash_is_sha256_of_the_node_id() -> None:
 def test_parse_and_environment() -> None:
     assert parse("2/4", "--llm-shard") == Shard(2, 4, "--llm-shard")
     assert parse("off", "--llm-shard") is None
-    assert parse("1/1", "--llm-shard") is None
+    assert parse("1/1", "--llm-shard") == Shard(1, 1, "--llm-shard")  # owns every test
+    assert Shard(1, 1, "x").owns("anything")
     for bad, words in (("0/4", "count from 1"), ("5/4", "count from 1"), ("2", "K/N")):
         with pytest.raises(ShardError, match=words):
             parse(bad, "--llm-shard")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 #: the environment variable a Kubernetes Indexed Job's manifest sets to ``.spec.completions``
 K8S_COUNT = "JOB_COMPLETIONS"
-OFF = ("off", "none", "1/1")
+OFF = ("off", "none")
 
 
 class ShardError(Exception):
@@ -52,7 +52,7 @@ def bucket(nodeid: str, count: int) -> int:
 
 
 def parse(text: str, source: str) -> Shard | None:
-    """``K/N`` -> a shard; ``off`` (and ``1/1``) -> None; anything else a `ShardError`."""
+    """``K/N`` -> a shard; ``off`` -> None; anything else a `ShardError`."""
     value = text.strip()
     if value.lower() in OFF:
         return None
@@ -64,12 +64,12 @@ def parse(text: str, source: str) -> Shard | None:
     return _checked(int(index), int(count), source, text)
 
 
-def _checked(index: int, count: int, source: str, text: str) -> Shard | None:
+def _checked(index: int, count: int, source: str, text: str) -> Shard:
     if count < 1:
         raise ShardError(f"{source}={text}: the number of shards must be at least 1")
     if not 1 <= index <= count:
         raise ShardError(f"{source}={text}: shards count from 1: give 1/{count} to {count}/{count}")
-    return None if count == 1 else Shard(index, count, source)
+    return Shard(index, count, source)  # 1/1 too: a one-task array still merges
 
 
 def _integer(environ: Mapping[str, str], name: str) -> int:
