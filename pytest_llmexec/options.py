@@ -136,8 +136,11 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--llm-base-url",
         "llm_base_url",
-        "base URL of an OpenAI-compatible server (passed to the SDK)",
-        metavar="URL",
+        "base URL of an OpenAI-compatible server (passed to the SDK); several servers of "
+        "the same model, repeated or comma-separated: each request goes to the one with "
+        "the fewest in flight, and one that stops answering leaves the rotation",
+        metavar="URL[,URL]",
+        append=True,
     ),
     Option(
         "--llm-server",
@@ -428,6 +431,7 @@ class Settings:
     #: --llm-language: the languages that run (None: every language the files hold)
     languages: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    base_urls: tuple[str, ...] = ()  # --llm-base-url: every endpoint (base_url is the first)
 
     @property
     def active(self) -> bool:
@@ -442,6 +446,7 @@ class Settings:
             "concurrency": self.concurrency,
             "timeout": self.timeout,
             "base_url": self.base_url,
+            "base_urls": list(self.base_urls),
             "iip_max_steps": self.iip_max_steps,
             "describe": self.describe,
             "examples": self.examples,
@@ -530,6 +535,7 @@ def settings_from(config: pytest.Config) -> Settings:
         )
     root = Path(config.invocation_params.dir)
     replay, replay_by_task = _replay(config, root)
+    base_urls = tuple(dict.fromkeys(_split(raw_value(config, "--llm-base-url"))))
     templates = raw_value(config, "--llm-templates")
     template_dir = (root / templates) if templates else None
     try:  # every file the run reads, checked now: a broken template is one clear error
@@ -550,7 +556,8 @@ def settings_from(config: pytest.Config) -> Settings:
         replay=replay,
         replay_by_task=replay_by_task,
         tasks=tasks,
-        base_url=raw_value(config, "--llm-base-url"),
+        base_url=base_urls[0] if base_urls else None,
+        base_urls=base_urls,
         api_key_env=raw_value(config, "--llm-api-key-env"),
         concurrency=_number(config, "--llm-concurrency", int, 1),
         timeout=_number(config, "--llm-timeout", float, 0.01),

@@ -42,6 +42,8 @@ from .providers import (
     make_models,
     warm_up,
 )
+from .providers.endpoints import describe as describe_endpoints
+from .providers.endpoints import endpoint_counts
 from .providers.pacing import RetryPolicy
 from .re2bench import is_re2bench
 from .re2collect import RE2Dataset, RE2Item, check_prompts
@@ -119,6 +121,7 @@ class LLMExec:
             replay=self.settings.replay,
             replay_by_task=self.settings.replay_by_task,
             base_url=self.settings.base_url,
+            base_urls=self.settings.base_urls,
             api_key_env=self.settings.api_key_env,
             concurrency=self.settings.concurrency,
             cache=api.cache,
@@ -250,6 +253,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except pytest.UsageError:
         state.local_servers.stop()
         raise
+    state.tracker.endpoint_counts = lambda: endpoint_counts(state.models.values())
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(state, "llmexec-state")
     if state.is_worker or not config.getoption("numprocesses", None):  # not a controller
@@ -410,6 +414,11 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         + state.local_servers.header()
         + [line for line in [state.tracker.header()] if line]
         + ([batch.header()] if (batch := batching.hooks_of(config)) is not None else [])
+        + [
+            f"llmexec endpoints: {model.describe()}; one that stops answering leaves the rotation"
+            for model in state.models.values()
+            if getattr(model, "pool", None) is not None
+        ]
         + [describe_executor(state.engine.executor)]
         + _language_lines(state)
     )
@@ -831,6 +840,9 @@ def build_report(state: LLMExec, exitstatus: int) -> dict[str, Any]:
     """The JSON report (also the HTML report's data): run, summary, cases, session, gate."""
     data = json_report.build(state.records, run_header(state))
     data["session"] = state.tracker.to_json(exitstatus)
+    served = state.tracker.endpoints()
+    if served:  # a model with several endpoints: how many requests each one served
+        data["endpoints"] = served
     if state.gate is not None:
         data["gate"] = state.gate
     return data
@@ -851,6 +863,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     shard_line = state.tracker.summary_line()
     if shard_line:
         terminalreporter.write_line(shard_line)
+    for line in describe_endpoints(state.tracker.endpoints()):
+        terminalreporter.write_line(line)
     if state.settings.report is not None:
         data = build_report(state, exitstatus)
         json_report.write_atomic(state.settings.report, data)

@@ -139,7 +139,20 @@ def make_model(name: str, settings: ModelSettings, services: Services | None = N
             settings.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
         )
         key = resolve_key("OpenAI", "OPENAI_API_KEY", settings, name)
-        return OpenAIModel(name, api_name, services, base_url=base_url, api_key=key)
+        replicas = tuple(map(check_base_url, settings.base_urls))
+        return OpenAIModel(
+            name,
+            api_name,
+            services,
+            base_url=base_url,
+            api_key=key,
+            base_urls=replicas if len(replicas) > 1 else (),
+        )
+    if len(settings.base_urls) > 1:
+        raise ModelError(
+            f"--llm-model={name}: several --llm-base-url endpoints serve OpenAI-compatible "
+            "models only; give one URL for an Anthropic model"
+        )
     from .anthropic_provider import DEFAULT_BASE_URL as ANTHROPIC_URL
     from .anthropic_provider import AnthropicModel
 

@@ -42,6 +42,8 @@ class ModelSettings:
     replay: Path | None = None
     replay_by_task: Mapping[str, Path] = field(default_factory=dict)  # task -> generations
     base_url: str | None = None
+    #: several OpenAI-compatible servers of the same model (the first is base_url)
+    base_urls: tuple[str, ...] = ()
     api_key_env: str | None = None
     concurrency: int = 8
     cache: str = "use"

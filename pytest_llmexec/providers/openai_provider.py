@@ -18,6 +18,7 @@ from typing import Any
 
 from .api import APIModel, sdk_failure
 from .base import Reply, Request, SamplesRefused, Usage
+from .endpoints import EndpointPool
 from .pacing import Transient
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -32,9 +33,21 @@ class OpenAIModel(APIModel):
     provider = "openai"
     sdk = "openai"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, base_urls: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reasoning = is_reasoning(self.api_name)
+        #: several servers of this model (--llm-base-url=URL1,URL2): least-in-flight routing
+        self.pool = (
+            EndpointPool(base_urls, self._client_for, _stopped_answering)
+            if len(base_urls) > 1
+            else None
+        )
+
+    def describe(self) -> str:
+        if self.pool is None:
+            return super().describe()
+        urls = ", ".join(e.url for e in self.pool.endpoints)
+        return f"{self.name} ({self.provider} at {urls}: the least busy first)"
 
     def request_body(self, messages: list[dict[str, Any]], task: Request) -> dict[str, Any]:
         s = self.settings
@@ -65,11 +78,31 @@ class OpenAIModel(APIModel):
             timeout=self.request_timeout,
         )
 
+    def _client_for(self, url: str) -> Any:
+        import openai
+
+        return openai.AsyncOpenAI(
+            api_key=self._api_key or "unused",
+            base_url=url,
+            max_retries=0,
+            timeout=self.request_timeout,
+        )
+
+    async def _create(self, body: dict[str, Any]) -> Any:
+        if self.pool is None:
+            return await self.client().chat.completions.create(**body)
+        return await self.pool.call(lambda client: client.chat.completions.create(**body))
+
+    async def close_client(self) -> None:
+        await super().close_client()
+        if self.pool is not None:
+            await self.pool.aclose()
+
     async def send(self, body: dict[str, Any]) -> Reply:
         import openai
 
         try:
-            response = await self.client().chat.completions.create(**body)
+            response = await self._create(body)
         except (openai.APIError, json.JSONDecodeError) as exc:
             raise sdk_failure(exc, openai, self.base_url, self.request_timeout, (429,)) from None
         return self._reply(response)
@@ -78,7 +111,7 @@ class OpenAIModel(APIModel):
         import openai
 
         try:
-            response = await self.client().chat.completions.create(**body)
+            response = await self._create(body)
         except openai.BadRequestError:
             raise SamplesRefused from None  # e.g. "n" not supported: one request per sample
         except (openai.APIError, json.JSONDecodeError) as exc:
@@ -118,3 +151,10 @@ class OpenAIModel(APIModel):
             model_id=getattr(response, "model", None) or self.api_name,
             finish_reason=choice.finish_reason,
         )
+
+
+def _stopped_answering(exc: BaseException) -> bool:
+    """A refused, dropped or cut-off connection, or no reply in time: the endpoint is gone."""
+    import openai
+
+    return isinstance(exc, openai.APIConnectionError)  # APITimeoutError is one too

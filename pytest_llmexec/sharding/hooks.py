@@ -10,13 +10,16 @@ the workers.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from ..providers.endpoints import add_counts
 from .spec import Shard, ShardError, from_environment, parse
 
-COLLECTED = "llmexec_collected"  # key in an xdist worker's workeroutput
+COLLECTED = "llmexec_collected"  # keys in an xdist worker's workeroutput
+ENDPOINTS = "llmexec_endpoints"
 VERDICT = "llmexec"  # the user property of a test that a model's verdict decided
 
 
@@ -42,6 +45,10 @@ class ShardTracker:
         self.finished: set[str] = set()
         self.collect_errors = 0
         self.other_failures = 0  # failed reports that are not a model's verdict
+        #: requests served per endpoint of a model with several (--llm-base-url=URL1,URL2):
+        #: this process's, from the plugin, plus the xdist workers' as they finish
+        self.endpoint_counts: Callable[[], dict[str, dict[str, Any]]] = dict
+        self.worker_endpoints: dict[str, dict[str, Any]] = {}
 
     def header(self) -> str | None:
         if self.shard is None:
@@ -71,13 +78,23 @@ class ShardTracker:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        collected = getattr(node, "workeroutput", {}).get(COLLECTED, 0)
-        self.collected = max(self.collected, int(collected))
+        output = getattr(node, "workeroutput", {})
+        self.collected = max(self.collected, int(output.get(COLLECTED, 0)))
+        add_counts(self.worker_endpoints, output.get(ENDPOINTS) or {})
 
+    @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:
             workeroutput[COLLECTED] = self.collected
+            workeroutput[ENDPOINTS] = self.endpoint_counts()
+
+    def endpoints(self) -> dict[str, dict[str, Any]]:
+        """Requests served per endpoint, in this process and its xdist workers."""
+        total: dict[str, dict[str, Any]] = {}
+        add_counts(total, self.worker_endpoints)
+        add_counts(total, self.endpoint_counts())
+        return total
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..providers.endpoints import add_counts
 from ..report import json_report
 from .run import VOLATILE, VOLATILE_PROVIDER
 
@@ -164,4 +165,9 @@ def merge(reports: Sequence[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
         "other_failures": sum(s["other_failures"] for s in sessions),
         "exitstatus": max(s["exitstatus"] for s in sessions),
     }
+    served: dict[str, dict[str, Any]] = {}
+    for _, data in ordered:
+        add_counts(served, data.get("endpoints") or {})
+    if served:
+        merged["endpoints"] = served
     return merged

@@ -22,7 +22,16 @@ from ..report.baseline import relative_path
 
 #: run keys that do not shape results (they may differ between the machines of one run)
 VOLATILE = frozenset(
-    {"concurrency", "base_url", "templates", "shard", "fingerprint", "endpoints", "merged_from"}
+    {
+        "concurrency",
+        "base_url",
+        "base_urls",
+        "templates",
+        "shard",
+        "fingerprint",
+        "endpoints",
+        "merged_from",
+    }
 )
 VOLATILE_PROVIDER = frozenset(
     {"cache", "cache_dir", "budget", "prices", "request_timeout", "retries"}

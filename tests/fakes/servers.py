@@ -69,7 +69,7 @@ def solve(messages: list[dict[str, Any]], model: str) -> str:
 class Fault:
     """What to do instead of answering: an HTTP error, a broken body, a hang, a cut reply."""
 
-    kind: str = "status"  # status | malformed | hang | truncate | drop
+    kind: str = "status"  # status | malformed | hang | truncate | drop | cut (half a body)
     status: int = 429
     retry_after: str | None = None  # the Retry-After header, seconds
     retry_after_ms: str | None = None  # OpenAI's retry-after-ms header
@@ -252,6 +252,15 @@ class FakeServer:
                 return self._send(writer, record, 200, b'{"id": "x", "choices": [')
             assert isinstance(body, dict)
             text = self.responder(self.messages(body), str(body.get("model")))
+            if fault is not None and fault.kind == "cut":  # the server dies mid-reply
+                data = json.dumps(self.success(body, text, False)).encode()
+                head = (
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    f"content-length: {len(data)}\r\n\r\n"
+                )
+                writer.write(head.encode("latin-1") + data[: len(data) // 2])
+                record.status = -1
+                return False
             truncated = fault is not None and fault.kind == "truncate"
             if truncated:
                 text = text[: max(1, len(text) // 2)]
