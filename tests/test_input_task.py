@@ -183,10 +183,12 @@ def test_iip_asks_outputs_only(pytester: pytest.Pytester) -> None:
 def test_unknown_task_is_a_usage_error(pytester: pytest.Pytester) -> None:
     write_jsonl(pytester.path / "crux.jsonl", rows()[:1])
     result = pytester.runpytest(
-        "crux.jsonl", "-p", "llmexec", "--llm-model=oracle", "--llm-task=state"
+        "crux.jsonl", "-p", "llmexec", "--llm-model=oracle", "--llm-task=heap"
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--llm-task=state: unknown task; choose from output, input*"])
+    result.stderr.fnmatch_lines(
+        ["*--llm-task=heap: unknown task; choose from output, input, state, branch, cov*"]
+    )
 
 
 def test_ini_llm_task(pytester: pytest.Pytester) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import re2bench
+from . import by_task, re2bench
 from .by_language import language_summary, run_languages, same_problems
 from .complexity import complexity_class
 from .group import Group, breakdown, group_by
@@ -98,6 +98,7 @@ def summary(records: list[Record]) -> dict[str, Any]:
         "usage": usage_summary(records),
         "steps": step_summary(records),
     }
+    data["by_task"] = by_task.summary(records)
     figures = re2bench.summary(records)
     if figures is not None:
         data["re2bench"] = figures

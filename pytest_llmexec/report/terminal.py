@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 
-from . import re2bench
+from . import by_task, re2bench
 from .aggregate import (
     DIMENSIONS,
     PASS_AT_K_METHOD,
@@ -148,6 +148,7 @@ def render(records: Sequence[Record]) -> list[str]:
     if not records:
         return []
     lines = run_table(records)
+    lines += by_task.lines(records)
     usage = usage_table(records)
     if usage:
         lines += ["", *usage]

@@ -14,7 +14,7 @@ from string import Template
 from typing import Any
 
 from ..svg import esc
-from . import accuracy, cases, cost, gate, iip, inputs, languages, overview
+from . import accuracy, cases, cost, gate, iip, inputs, languages, overview, tasks
 from .markup import pair, section
 from .page import Page
 
@@ -86,6 +86,7 @@ def page_sections(page: Page) -> list[tuple[str, str, str]]:
             )
         )
     optional = [
+        ("tasks", "Accuracy by task", tasks.section(page)),
         ("inputs", "Declared versus generated inputs", inputs.section(page)),
         ("iip", "IIP steps", iip.section(page)),
         ("gate", "Baseline comparison", gate.section(page)),
