@@ -241,3 +241,41 @@ def test_merging_the_shards_caches_serves_a_later_whole_run(
     again.assert_outcomes(passed=40)
     assert len(openai_fake.completions) == sent
     assert Path(pytester.path / "shared" / "replies.sqlite3").is_file()
+
+
+def test_the_installed_command_is_the_entry_point(pytester: pytest.Pytester) -> None:
+    script = Path(sys.executable).parent / "pytest-llmexec"
+    if not script.exists():
+        pytest.skip(f"{script} is not installed (pip install -e . makes it)")
+    shown = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0
+    assert "merge" in shown.stdout and "gate" in shown.stdout
+    refused = subprocess.run(
+        [str(script), "merge", "out.json", "nothing.json"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == "pytest-llmexec merge: refused: nothing.json: no such file"
+
+
+def test_a_gate_inside_one_shard_compares_on_its_own_cases(pytester: pytest.Pytester) -> None:
+    setup(pytester, wrong=())
+    accepted = pytester.runpytest_subprocess(
+        *REPLAY, "-p", "no:xdist", "--llm-baseline=base.json", "--llm-update-baseline"
+    )
+    assert accepted.ret == 0
+    shard = pytester.runpytest_subprocess(
+        *REPLAY, "-p", "no:xdist", "--llm-shard=1/2", "--llm-baseline=base.json"
+    )
+    shard.stdout.fnmatch_lines(
+        ["*partial selection (shard 1/2): compared on the cases that ran*", "*gate PASSED*"]
+    )
+    # the merged report of both shards is the whole run again: no partial selection
+    shards(pytester, 2)
+    cli(pytester, "merge", "both.json", "s1.json", "s2.json")
+    whole = cli(pytester, "gate", "both.json", "--baseline", "base.json")
+    assert whole.returncode == 0
+    assert "partial selection" not in whole.stdout
