@@ -508,3 +508,23 @@ def test_an_anthropic_batch_refused_at_creation_is_a_clear_error(
         server.invalid_line = None  # fixed: the requests were freed, the rerun submits them
         assert pytester.runpytest(*run).ret == WAITING
         assert [len(b.lines) for b in server.batches.values()] == [8]
+
+
+def test_a_wait_that_runs_out_leaves_the_tests_waiting(
+    pytester: pytest.Pytester, openai_batch: OpenAIBatchFake
+) -> None:
+    openai_batch.hold = True
+    write_jsonl(pytester.path / "crux.jsonl", ROWS)
+    wait = ("--llm-batch", "--llm-batch-wait=0.2", "--llm-batch-poll=0.05")
+    result = pytester.runpytest(*args(openai_batch.url, *wait))
+    assert result.ret == WAITING
+    result.assert_outcomes(skipped=len(ROWS))
+    result.stdout.fnmatch_lines(
+        [
+            "*llmexec batch: 0/8 requests done, 1 of 1 batches running (batch_001 in_progress)*",
+            "*waiting for batch batch_001 (in_progress)*",
+        ]
+    )
+    openai_batch.release()
+    done = pytester.runpytest(*args(openai_batch.url, *wait))
+    assert done.ret == pytest.ExitCode.TESTS_FAILED and len(openai_batch.batches) == 1

@@ -171,6 +171,7 @@ class Batcher:
             if not self._tests or deadline is None:
                 return
             if not self._run(self._wait_ended(deadline, progress)):
+                self._refresh()
                 return  # time is up: the tests still waiting are skipped
 
     def _run(self, coroutine: Any) -> Any:
@@ -200,6 +201,15 @@ class Batcher:
             for api in self.apis.values():
                 self._where.update(self.store.in_flight(*self._scope(api)))
             self._invalid = self.store.invalid_all()
+
+    def _refresh(self) -> None:
+        """The waiting tests' batches as last polled (their reasons show that status)."""
+        latest = {
+            record.tag: record
+            for api in self.apis.values()
+            for record in self.store.open_batches(*self._scope(api))
+        }
+        self._where = {key: latest.get(r.tag, r) for key, r in self._where.items()}
 
     def _scope(self, api: BatchAPI) -> tuple[str, str, str]:
         return (api.provider, api.model.cache_endpoint, api.model.api_name)
