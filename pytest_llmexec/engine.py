@@ -28,6 +28,7 @@ from .execution import Call, Executor, Outcome
 from .execution.native import NativeExecutor
 from .languages import get as get_language
 from .providers import Conversation, Model, Request, Usage
+from .report.records import CaseRecord, SampleRecord, UsageRecord
 from .strategies import Prompt, PromptOptions, Strategy
 from .strategies.iip import check_steps, first_divergent
 from .tasks import TASKS, Expected, Task, native
@@ -45,7 +46,7 @@ class SampleResult:
     problem: str = ""
     partial: float | None = None  # per-line tasks: the share of asked lines right
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> SampleRecord:
         return {
             "verdict": self.verdict,
             "predicted": self.predicted,
@@ -111,8 +112,15 @@ class CaseResult:
                 return sample.predicted
         return None
 
-    def to_json(self, nodeid: str) -> dict[str, Any]:
+    def to_json(self, nodeid: str) -> CaseRecord:
+        """The test's record (`report.records.CaseRecord`: the JSON report's ``cases``)."""
         snippet = self.case.snippet
+        usage: UsageRecord = {
+            "input_tokens": self.usage.input_tokens,
+            "output_tokens": self.usage.output_tokens,
+            "reasoning_tokens": self.usage.reasoning_tokens,
+            "cached_tokens": self.usage.cached_tokens,
+        }
         return {
             "nodeid": nodeid,
             "file": str(snippet.path),
@@ -143,7 +151,7 @@ class CaseResult:
             "partial": self.partial,
             "samples": [s.to_json() for s in self.samples],
             "conversation": self.conversation,
-            "usage": self.usage.to_json(),
+            "usage": usage,
             "cost": self.cost,
             "batch_cost": self.batch_cost,
             "cache_hit": self.cache_hit,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from .report.baseline import (
     ci_is_set,
     plan_update,
 )
-from .report.records import language
+from .report.records import CaseRecord, language
 from .sharding.run import explicit_filters, run_paths
 from .tasks import DEFAULT as DEFAULT_TASK
 
@@ -161,7 +162,7 @@ class GatePlugin:
 
 
 def judge(
-    records: list[dict[str, Any]],
+    records: Sequence[CaseRecord],
     settings: GateSettings,
     selection: Selection,
     *,

@@ -49,6 +49,7 @@ from .re2bench import is_re2bench
 from .re2collect import RE2Dataset, RE2Item, check_prompts
 from .report import html as html_report
 from .report import json_report, terminal
+from .report.records import CaseRecord, record_of
 from .sharding import run as run_description
 from .sharding.hooks import ShardTracker, shard_from
 from .strategies import PromptOptions, TemplateError, get_strategy
@@ -100,7 +101,7 @@ class LLMExec:
         self.settings = settings
         self.provider_settings = opts.provider_settings_from(config)
         self.models: dict[str, Model] = {}
-        self.records: list[dict[str, Any]] = []
+        self.records: list[CaseRecord] = []
         self.gate: dict[str, Any] | None = None  # the regression gate's result (controller)
         self._engine: Engine | None = None
         self._markers: set[str] = set(BASE_MARKERS)
@@ -205,7 +206,7 @@ class LLMExec:
             return
         for name, value in report.user_properties:
             if name == PROPERTY and isinstance(value, dict):
-                self.records.append(value)
+                self.records.append(record_of(value))  # (from a worker: a plain dict)
             elif name == inputs.NOTE_PROPERTY:
                 self.input_notes.add(str(value))
 

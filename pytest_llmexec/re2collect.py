@@ -24,7 +24,7 @@ import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -34,6 +34,7 @@ from .engine import CaseResult, SampleResult, case_verdict
 from .execution import Outcome
 from .providers import Conversation, Request
 from .re2bench import Problem
+from .report.records import CaseRecord, Re2Figures
 from .strategies import Prompt, PromptOptions, get_strategy
 from .tasks import re2bench as rule
 from .verdicts import CORRECT, ERROR
@@ -296,7 +297,7 @@ class RE2Item(pytest.Item):
         if record["verdict"] != CORRECT:
             raise RE2Failure(record)
 
-    def _evaluate(self, engine: Any) -> dict[str, Any]:
+    def _evaluate(self, engine: Any) -> CaseRecord:
         problem = self.problem
         started = self._started
         code = ""
@@ -359,8 +360,7 @@ class RE2Item(pytest.Item):
                 result.calls += 1
                 result.truncated = result.truncated or reply.truncated
         record = result.to_json(self.nodeid)
-        record.update(_figures(problem, scores))
-        return record
+        return cast(CaseRecord, {**record, **_figures(problem, scores)})
 
     def _template_hash(self) -> str:
         if self.dataset.prompts == "ours":
@@ -382,7 +382,7 @@ class RE2Item(pytest.Item):
         return self.path, 0, self.name
 
 
-def _figures(problem: Problem, scores: list[rule.Score]) -> dict[str, Any]:
+def _figures(problem: Problem, scores: list[rule.Score]) -> Re2Figures:
     """RE2-Bench's figures for the record: rs and partial_rs (means over samples)."""
     rated = [s for s in scores if s.rs is not None]
     fn = [s.is_fn for s in rated if s.is_fn is not None]

@@ -18,28 +18,32 @@ from pytest_llmexec.report.baseline import (
     relative_path,
 )
 from pytest_llmexec.report.json_report import write_atomic
+from pytest_llmexec.report.records import CaseRecord, record_of
 
 
 def record(
     nodeid: str, verdict: str = "correct", model: str = "m", strategy: str = "vp", **extra: Any
-) -> dict[str, Any]:
-    return {
-        "nodeid": nodeid,
-        "model": model,
-        "strategy": strategy,
-        "snippet": "s",
-        "category": "math",
-        "verdict": verdict,
-        "expected": "1",
-        "predicted": "1" if verdict == "correct" else "2",
-        "template_hash": "abc",
-        "truth_status": "ok",
-        "n_samples": 1,
-        "n_correct": int(verdict == "correct"),
-        "model_ids": ["m-2024"],
-        "conversation": [{"role": "user", "content": "long"}],
-        **extra,
-    }
+) -> CaseRecord:
+    """A record as the plugin has it (`records.record_of` completes what is not given)."""
+    return record_of(
+        {
+            "nodeid": nodeid,
+            "model": model,
+            "strategy": strategy,
+            "snippet": "s",
+            "category": "math",
+            "verdict": verdict,
+            "expected": "1",
+            "predicted": "1" if verdict == "correct" else "2",
+            "template_hash": "abc",
+            "truth_status": "ok",
+            "n_samples": 1,
+            "n_correct": int(verdict == "correct"),
+            "model_ids": ["m-2024"],
+            "conversation": [{"role": "user", "content": "long"}],
+            **extra,
+        }
+    )
 
 
 FULL = Selection(paths=("bench",), models=("m",), strategies=("vp",))

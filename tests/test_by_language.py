@@ -18,7 +18,7 @@ from pytest_llmexec.report.aggregate import summary
 from pytest_llmexec.report.baseline import Baseline, Selection, case_entry, key_of, plan_update
 from pytest_llmexec.report.by_language import same_problems
 from pytest_llmexec.report.gate import compare, decide, render
-from pytest_llmexec.report.records import language
+from pytest_llmexec.report.records import language, record_of
 
 SELECTION = Selection(paths=(".",), models=("m",), strategies=("vp",))
 
@@ -54,7 +54,7 @@ def rec(
         "language": lang,
     }
     record.update(extra)
-    return record
+    return record_of(record)
 
 
 def suite(cpp_right: int = 3) -> list[dict[str, Any]]:
@@ -69,9 +69,11 @@ def suite(cpp_right: int = 3) -> list[dict[str, Any]]:
 
 
 def test_a_record_without_language_is_python() -> None:
-    assert language({"nodeid": "x"}) == "python"
-    assert language({"language": None}) == "python"
-    assert language({"language": "cpp"}) == "cpp"
+    """A record from before languages (an old report, an old baseline) is read as Python."""
+    bare = {"nodeid": "x", "snippet": "s", "model": "m", "strategy": "vp", "verdict": "wrong"}
+    assert language(record_of(bare)) == "python"
+    assert language(record_of({**bare, "language": None})) == "python"
+    assert language(record_of({**bare, "language": "cpp"})) == "cpp"
 
 
 # --------------------------------------------------------------------------- summary and JSON
@@ -121,7 +123,7 @@ def test_runs_are_compared_apart() -> None:
 
 
 def test_python_only_summary_has_no_comparison_and_no_new_lines() -> None:
-    old = [{k: v for k, v in rec("a", i).items() if k != "language"} for i in range(3)]
+    old = [record_of({k: v for k, v in rec("a", i).items() if k != "language"}) for i in range(3)]
     data = summary(old)
     assert data["same_problems"] is None
     assert list(data["languages"]) == ["python"]
@@ -166,7 +168,7 @@ def test_terminal_says_when_no_problem_is_shared() -> None:
 
 def test_pairing_key_adds_the_language_only_outside_python() -> None:
     assert key_of(rec("a", 0)) == ("b.yaml::a[m-vp-i0]", "m", "vp")
-    old = {k: v for k, v in rec("a", 0).items() if k != "language"}
+    old = record_of({k: v for k, v in rec("a", 0).items() if k != "language"})
     assert key_of(old) == key_of(rec("a", 0))  # a baseline from before languages pairs
     same_id = rec("a", 0, "cpp", nodeid="b.yaml::a[m-vp-i0]")
     assert key_of(same_id) == ("b.yaml::a[m-vp-i0]", "m", "vp", "cpp")  # never with Python's
@@ -190,7 +192,7 @@ def test_baseline_entries_keep_the_language_of_other_languages_only(tmp_path: Pa
 
 def test_python_baseline_has_no_language_section_and_an_update_changes_nothing() -> None:
     old = Baseline.from_records(
-        [{k: v for k, v in rec("a", i).items() if k != "language"} for i in range(3)]
+        [record_of({k: v for k, v in rec("a", i).items() if k != "language"}) for i in range(3)]
     )
     assert "languages" not in old.to_json()
     plan = plan_update(old, [rec("a", i) for i in range(3)], SELECTION, ci=False, force=False)
@@ -265,7 +267,7 @@ def test_python_only_gate_has_no_language_strata() -> None:
 
 
 def test_an_old_python_baseline_pairs_and_a_new_language_must_be_accepted() -> None:
-    old = [{k: v for k, v in rec("p", i).items() if k != "language"} for i in range(5)]
+    old = [record_of({k: v for k, v in rec("p", i).items() if k != "language"}) for i in range(5)]
     now = [rec("p", i) for i in range(5)] + [rec("p", i, "cpp") for i in range(5)]
     result = gate_of(old, now)
     (run,) = result.comparison.runs

@@ -6,17 +6,21 @@ import pytest
 from helpers import read_report, write_demo
 
 from pytest_llmexec.report import by_task
+from pytest_llmexec.report.records import CaseRecord, record_of
 
 
-def record(model: str, task: str, verdict: str, partial: float | None = None) -> dict[str, object]:
-    return {
-        "nodeid": f"x::{model}{task}{verdict}",
-        "model": model,
-        "strategy": "vp",
-        "task": task,
-        "verdict": verdict,
-        "partial": partial,
-    }
+def record(model: str, task: str, verdict: str, partial: float | None = None) -> CaseRecord:
+    return record_of(
+        {
+            "nodeid": f"x::{model}{task}{verdict}",
+            "snippet": "x",
+            "model": model,
+            "strategy": "vp",
+            "task": task,
+            "verdict": verdict,
+            "partial": partial,
+        }
+    )
 
 
 def test_the_table_puts_each_task_of_a_model_side_by_side() -> None:

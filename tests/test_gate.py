@@ -8,6 +8,7 @@ import pytest
 
 from pytest_llmexec.report.baseline import Baseline, Selection
 from pytest_llmexec.report.gate import compare, decide, render
+from pytest_llmexec.report.records import record_of
 
 SELECTION = Selection(paths=(".",), models=("m",), strategies=("vp",))
 
@@ -24,21 +25,24 @@ def rec(
     n, c = samples
     if c < 0:
         c = int(right) * n
-    return {
-        "nodeid": f"b.yaml::s[{model}-vp-i{i}]",
-        "model": model,
-        "strategy": "vp",
-        "category": category,
-        "verdict": "correct" if right else "wrong",
-        "expected": str(i),
-        "predicted": str(i) if right else str(-i),
-        "template_hash": "t1",
-        "truth_status": "ok",
-        "n_samples": n,
-        "n_correct": c,
-        "model_ids": ["m-1"],
-        **extra,
-    }
+    return record_of(
+        {
+            "nodeid": f"b.yaml::s[{model}-vp-i{i}]",
+            "snippet": "s",
+            "model": model,
+            "strategy": "vp",
+            "category": category,
+            "verdict": "correct" if right else "wrong",
+            "expected": str(i),
+            "predicted": str(i) if right else str(-i),
+            "template_hash": "t1",
+            "truth_status": "ok",
+            "n_samples": n,
+            "n_correct": c,
+            "model_ids": ["m-1"],
+            **extra,
+        }
+    )
 
 
 def runs(before: list[bool], now: list[bool]) -> tuple[Baseline, list[dict[str, Any]]]:

@@ -17,6 +17,7 @@ from helpers import write_json
 from pytest_llmexec.report import html
 from pytest_llmexec.report.aggregate import summary
 from pytest_llmexec.report.complexity import complexity_class, complexity_rank
+from pytest_llmexec.report.records import record_of
 
 # A snippet whose code holds markup, inputs that try to break out of an attribute and
 # out of a comment, and replies (below) that try to close the page's script elements.
@@ -328,7 +329,7 @@ def test_iip_section_charts_step_accuracy_and_first_divergence() -> None:
     # mean step accuracy of m/iip, in the runs table and the chart
     assert "58.3%" in "".join(page.text)
     # the summary's own value wins over the mean of the cases
-    run_summary = summary(cases)
+    run_summary = summary([record_of(case) for case in cases])
     run_summary["runs"]["m/iip"]["step_accuracy"] = 0.75
     page = Page(html.build({"run": {}, "cases": cases, "summary": run_summary}))
     assert "75.0%" in "".join(page.text)

@@ -73,6 +73,18 @@ def test_the_installed_package_has_its_version(installed: Path, tmp_path: Path) 
     assert Path(location).is_relative_to(installed)
 
 
+def test_the_installed_package_ships_the_report_schema(installed: Path, tmp_path: Path) -> None:
+    shown = _run(
+        installed,
+        tmp_path,
+        "-c",
+        "import pytest_llmexec.report.records as r; print(r.__file__, r.schema()['title'])",
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert Path(shown.stdout.split()[0]).is_relative_to(installed)
+    assert "JSON report" in shown.stdout
+
+
 def test_the_documented_command_runs_the_shipped_suite_without_a_checkout(
     installed: Path, tmp_path: Path
 ) -> None:

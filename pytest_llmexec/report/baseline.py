@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from .aggregate import Group, Record, run_key, scored
-from .records import PYTHON, language, language_order, strategy_label
+from .records import (
+    PYTHON,
+    REQUIRED_IN_BASELINE,
+    CaseRecord,
+    language,
+    language_order,
+    record_of,
+    strategy_label,
+)
 
 FORMAT = "pytest-llmexec baseline"
 VERSION = 1
@@ -57,43 +65,52 @@ class BaselineError(Exception):
 
 
 def key_of(record: Record) -> Key:
-    key = (str(record["nodeid"]), str(record["model"]), strategy_label(record))
+    key = (record["nodeid"], record["model"], strategy_label(record))
     name = language(record)
     return key if name == PYTHON else (*key, name)
 
 
 def case_entry(record: Record) -> dict[str, Any]:
     """The part of a per-test record that goes into the baseline."""
-    entry = {name: record[name] for name in CASE_FIELDS if name in record}
+    fields: Mapping[str, Any] = record
+    entry = {name: fields[name] for name in CASE_FIELDS if name in fields}
     if language(record) == PYTHON:  # as before languages existed: no change to review
         entry.pop("language", None)
-    samples = record.get("samples") or []
-    if len(samples) > 1:
-        entry["sample_verdicts"] = [s.get("verdict") for s in samples]
+    if len(record["samples"]) > 1:
+        entry["sample_verdicts"] = [s["verdict"] for s in record["samples"]]
+    elif "sample_verdicts" in record:  # an entry read from a baseline, kept as it was
+        entry["sample_verdicts"] = record["sample_verdicts"]
     return entry
 
 
+def entry_of(record: Record) -> CaseRecord:
+    """What the baseline keeps of a record (`case_entry`), typed and complete as a record."""
+    return record_of(case_entry(record), REQUIRED_IN_BASELINE)
+
+
 def is_correct(entry: Record) -> bool:
-    return entry.get("verdict") == "correct"
+    return entry["verdict"] == "correct"
 
 
 def is_unstable(entry: Record) -> bool:
     """Samples of the case disagree: some are right and some are not."""
-    n = int(entry.get("n_samples") or 0)
-    c = int(entry.get("n_correct") or 0)
+    n, c = entry["n_samples"], entry["n_correct"]
     return n > 1 and 0 < c < n
 
 
 @dataclass
 class Baseline:
-    cases: dict[Key, dict[str, Any]]
+    """The baseline's cases by key: each its `case_entry`, completed as a record (so the
+    gate reads a baseline case as it reads a record of this run)."""
+
+    cases: dict[Key, CaseRecord]
     written: str = ""
     command: str = ""
     path: Path | None = None
 
     @classmethod
     def from_records(cls, records: Iterable[Record], command: str = "") -> Baseline:
-        return cls({key_of(r): case_entry(r) for r in records}, command=command)
+        return cls({key_of(r): entry_of(r) for r in records}, command=command)
 
     @classmethod
     def load(cls, path: Path) -> Baseline:
@@ -118,20 +135,17 @@ class Baseline:
                 f"{path}: baseline version {data.get('version')!r}, this plugin reads "
                 f"version {VERSION}; {fix}"
             )
-        cases: dict[Key, dict[str, Any]] = {}
+        cases: dict[Key, CaseRecord] = {}
         for index, entry in enumerate(data.get("cases") or []):
-            if (
-                not isinstance(entry, dict)
-                or not all(
-                    isinstance(entry.get(name), str) for name in ("nodeid", "model", "strategy")
-                )
-                or not isinstance(entry.get("verdict"), str)
+            if not isinstance(entry, dict) or not all(
+                isinstance(entry.get(name), str) for name in REQUIRED_IN_BASELINE
             ):
                 raise BaselineError(
                     f"{path}: case {index} needs string fields nodeid, model, strategy and "
                     f"verdict; {fix}"
                 )
-            cases[key_of(entry)] = entry
+            record = record_of(entry, REQUIRED_IN_BASELINE)
+            cases[key_of(record)] = record
         return cls(
             cases,
             written=str(data.get("written") or ""),
@@ -141,6 +155,7 @@ class Baseline:
 
     def to_json(self) -> dict[str, Any]:
         entries = sorted(self.cases.values(), key=lambda e: key_of(e))
+        written = [case_entry(entry) for entry in entries]
         runs: dict[str, Group] = {}
         by_language: dict[str, dict[str, Group]] = {}
         for entry in entries:
@@ -163,7 +178,7 @@ class Baseline:
                 run: {name: groups[name].to_json() for name in sorted(groups, key=language_order)}
                 for run, groups in sorted(by_language.items())
             }
-        data["cases"] = entries
+        data["cases"] = written
         return data
 
 
@@ -175,10 +190,10 @@ def templates(entries: Iterable[Record]) -> dict[str, list[str]]:
     """strategy (``vp in cpp`` for another language) -> the template hashes it was asked with."""
     out: dict[str, set[str]] = {}
     for entry in entries:
-        if entry.get("template_hash"):
+        if entry["template_hash"]:
             name = language(entry)
             label = strategy_label(entry) + ("" if name == PYTHON else f" in {name}")
-            out.setdefault(label, set()).add(str(entry["template_hash"]))
+            out.setdefault(label, set()).add(entry["template_hash"])
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
@@ -186,8 +201,7 @@ def model_ids(entries: Iterable[Record]) -> dict[str, list[str]]:
     """model -> the model ids its provider reported (e.g. a dated snapshot)."""
     out: dict[str, set[str]] = {}
     for entry in entries:
-        ids = entry.get("model_ids") or []
-        out.setdefault(str(entry["model"]), set()).update(str(i) for i in ids)
+        out.setdefault(entry["model"], set()).update(entry["model_ids"])
     return {k: sorted(v) for k, v in sorted(out.items()) if v}
 
 
@@ -289,14 +303,14 @@ def plan_update(
             refused=f"a partial selection ({', '.join(selection.filters)}) cannot start a new "
             "baseline; run the whole suite (or use --llm-update-baseline=force)",
         )
-    new = {key_of(r): case_entry(r) for r in records}
+    new = {key_of(r): entry_of(r) for r in records}
     plan = UpdatePlan(None, merged=selection.partial)
     old_cases = old.cases if old is not None else {}
-    for key, entry in new.items():
+    for key, record in new.items():
         previous = old_cases.get(key)
         if previous is None:
             plan.added.append(key)
-        elif previous != entry:
+        elif case_entry(previous) != case_entry(record):
             plan.changed.append(key)
     merged = dict(new)
     for key, entry in old_cases.items():

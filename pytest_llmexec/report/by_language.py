@@ -109,8 +109,8 @@ def same_problems(records: Sequence[Record]) -> SameProblems | None:
         lambda: defaultdict(lambda: defaultdict(list))
     )
     for record in records:
-        if scored(record) and not record.get("generated"):
-            problem = (str(record.get("snippet")), str(record.get("input_id")))
+        if scored(record) and not record["generated"]:
+            problem = (record["snippet"], record["input_id"])
             index[run_key(record)][problem][language(record)].append(record)
     runs: dict[str, SharedRun] = {}
     for run, problems in index.items():

@@ -25,7 +25,7 @@ def model_strategy(record: Record) -> str:
 
 
 def task_of(record: Record) -> str:
-    return str(record.get("task") or "output")
+    return record["task"]
 
 
 @dataclass
@@ -36,11 +36,11 @@ class Cell:
 
     def add(self, record: Record) -> None:
         self.group.add(record)
-        share = record.get("partial")
+        share = record["partial"]
         if share is None:
             share = record.get("partial_rs")
         if share is not None:
-            self.partial_sum += float(share)
+            self.partial_sum += share
             self.partial_n += 1
 
     @property

@@ -82,16 +82,16 @@ class Stratum:
 
     def add(self, before: Record, now: Record) -> None:
         for side, entry in enumerate((before, now)):
-            samples = int(entry.get("n_samples") or 0)
+            samples = entry["n_samples"]
             if samples > 1:
                 stats = self.sampled[side]
                 stats[0] += 1
-                stats[1] += int(entry.get("n_correct") or 0) == samples
-                stats[2] += sample_flip_rate(samples, int(entry.get("n_correct") or 0))
+                stats[1] += entry["n_correct"] == samples
+                stats[2] += sample_flip_rate(samples, entry["n_correct"])
         if is_unstable(before) or is_unstable(now):
             self.unstable += 1
             return
-        self.errors += now.get("verdict") == "error"
+        self.errors += now["verdict"] == "error"
         right_before, right_now = is_correct(before), is_correct(now)
         if right_before and right_now:
             self.both += 1
@@ -159,25 +159,26 @@ class Flip:
             "nodeid": self.key[0],
             "model": self.key[1],
             "strategy": self.key[2],
-            "category": self.now.get("category"),
+            "category": self.now["category"],
             "language": language(self.now),
-            "expected": self.now.get("expected"),
+            "expected": self.now["expected"],
             "before": {
-                "verdict": self.before.get("verdict"),
-                "predicted": self.before.get("predicted"),
+                "verdict": self.before["verdict"],
+                "predicted": self.before["predicted"],
             },
-            "now": {"verdict": self.now.get("verdict"), "predicted": self.now.get("predicted")},
+            "now": {"verdict": self.now["verdict"], "predicted": self.now["predicted"]},
         }
 
     def line(self) -> str:
-        def shown(entry: Record) -> str:
-            predicted = entry.get("predicted")
-            text = str(predicted) if predicted is not None else f"({entry.get('verdict')})"
+        def shown(predicted: str | None, verdict: str) -> str:
+            text = predicted if predicted is not None else f"({verdict})"
             return text if len(text) <= 40 else text[:37] + "..."
 
+        before, now = self.before, self.now
         return (
-            f"{self.key[0]}: expected {shown({'predicted': self.now.get('expected')})}; "
-            f"was {shown(self.before)}, now {shown(self.now)}"
+            f"{self.key[0]}: expected {shown(now['expected'], 'None')}; "
+            f"was {shown(before['predicted'], before['verdict'])}, "
+            f"now {shown(now['predicted'], now['verdict'])}"
         )
 
 
@@ -236,7 +237,7 @@ def compare(
             not_scored += 1
             continue
         model, strategy = key[1], key[2]
-        category = str(now.get("category") or "-")
+        category = now["category"] or "-"
         runs.setdefault((model, strategy), Stratum(model, strategy)).add(before, now)
         categories.setdefault((model, strategy, category), Stratum(model, strategy, category)).add(
             before, now

@@ -37,9 +37,9 @@ class Group:
             self.unparseable += 1
         else:
             self.error += 1
-        if record.get("truncated"):
+        if record["truncated"]:
             self.truncated += 1
-        samples = int(record.get("n_samples") or 0)
+        samples = record["n_samples"]
         if samples > 1:
             self.pass_n += 1
             for k in ks_for(samples):

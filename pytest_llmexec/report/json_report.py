@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from .aggregate import Record, summary
-
-SCHEMA_VERSION = 1
+from .records import SCHEMA_VERSION
 
 
 def build(records: Sequence[Record], header: Mapping[str, Any]) -> dict[str, Any]:
+    """The report (``report/schema/report.schema.json``); ``schema_version`` comes first, so
+    a reader can tell a report by its first line."""
     return {
-        "version": SCHEMA_VERSION,
+        "schema_version": SCHEMA_VERSION,
+        "version": SCHEMA_VERSION,  # its older name
         "run": dict(header),
         "summary": summary(list(records)),
         "cases": sorted(records, key=lambda r: r["nodeid"]),

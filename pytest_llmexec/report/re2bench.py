@@ -34,12 +34,13 @@ class Figures:
     false_negatives: int = 0
 
     def add(self, record: Record) -> None:
-        if record.get("rs") is None:
+        rs = record.get("rs")
+        if rs is None:
             self.errors += 1
             return
         self.scored += 1
-        self.rs += float(record["rs"])
-        self.partial_rs += float(record.get("partial_rs") or 0.0)
+        self.rs += rs
+        self.partial_rs += record.get("partial_rs") or 0.0
         self.false_negatives += bool(record.get("is_fn"))
 
     def to_json(self) -> dict[str, Any]:

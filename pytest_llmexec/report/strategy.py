@@ -23,7 +23,7 @@ def step_summary(records: Sequence[Record]) -> dict[str, dict[str, Any]]:
     """Per run with IIP step scores: cases, steps, matched, step_accuracy, ..."""
     runs: dict[str, dict[str, Any]] = {}
     for record in records:
-        total = int(record.get("steps_total") or 0)
+        total = record["steps_total"]
         if not total or not scored(record):
             continue
         run = runs.setdefault(
@@ -32,8 +32,8 @@ def step_summary(records: Sequence[Record]) -> dict[str, dict[str, Any]]:
         )
         run["cases"] += 1
         run["steps"] += total
-        run["matched"] += int(record.get("steps_matched") or 0)
-        first = record.get("first_divergent_step")
+        run["matched"] += record["steps_matched"]
+        first = record["first_divergent_step"]
         if first is None:
             run["all_steps"] += 1
         else:
@@ -57,10 +57,10 @@ def cost_per_case(records: Sequence[Record]) -> dict[str, dict[str, float]]:
             run_key(record), {"n": 0, "calls": 0, **dict.fromkeys(COST_FIELDS, 0)}
         )
         run["n"] += 1
-        run["calls"] += int(record.get("calls") or 0)
-        usage = record.get("usage") or {}
+        run["calls"] += record["calls"]
+        usage = record["usage"]
         for name in COST_FIELDS:
-            run[name] += int(usage.get(name) or 0)
+            run[name] += usage[name]
     return {
         key: {name: value / run["n"] for name, value in run.items() if name != "n"}
         for key, run in sorted(sums.items())

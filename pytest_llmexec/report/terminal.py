@@ -42,7 +42,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def run_table(records: Sequence[Record]) -> list[str]:
     runs = group_by(records, run_key)
     passk = sorted({k for g in runs.values() for k in g.pass_at()}, key=lambda s: int(s[5:]))
-    tasks = any((r.get("task") or "output") != "output" for r in records)
+    tasks = any(r["task"] != "output" for r in records)
     header = [
         "model/strategy/task" if tasks else "model/strategy",
         "n",
@@ -161,7 +161,7 @@ def render(records: Sequence[Record]) -> list[str]:
         lines.append(f"accuracy by {name}")
         lines.extend("  " + line for line in dimension_table(records, name, fn))
     lines += re2bench.lines(records)
-    if any(r.get("generated") for r in records):
+    if any(r["generated"] for r in records):
         lines.append("")
         lines.append("accuracy on declared vs generated inputs")
         lines.extend("  " + line for line in dimension_table(records, "inputs", input_origin))
@@ -172,11 +172,11 @@ def render(records: Sequence[Record]) -> list[str]:
             f"errors ({len(errors)}): infrastructure or benchmark problems, not model mistakes"
         )
         for record in errors[:10]:
-            lines.append(f"  {record['nodeid']}: {record.get('error') or ''}"[:200])
+            lines.append(f"  {record['nodeid']}: {record['error'] or ''}"[:200])
         if len(errors) > 10:
             lines.append(f"  ... and {len(errors) - 10} more (see --llm-report)")
     unstable = sorted(
-        {r["nodeid"].split("[")[0] + f"[{r.get('input_id', '')}]" for r in records if not scored(r)}
+        {r["nodeid"].split("[")[0] + f"[{r['input_id']}]" for r in records if not scored(r)}
     )
     if unstable:
         lines.append("")
@@ -187,7 +187,7 @@ def render(records: Sequence[Record]) -> list[str]:
         lines.extend(f"  {case}" for case in unstable[:10])
         if len(unstable) > 10:
             lines.append(f"  ... and {len(unstable) - 10} more (see --llm-report)")
-    mismatches = sorted({(r["file"], r["snippet"]) for r in records if r.get("recorded_mismatch")})
+    mismatches = sorted({(r["file"], r["snippet"]) for r in records if r["recorded_mismatch"]})
     if mismatches:
         lines.append("")
         lines.append(

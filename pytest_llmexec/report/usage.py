@@ -36,20 +36,20 @@ def _empty() -> dict[str, Any]:
 
 
 def _add(into: dict[str, Any], record: Record) -> None:
-    usage = record.get("usage") or {}
+    usage = record["usage"]
     into["n"] += 1
-    into["calls"] += int(record.get("calls") or 0)
-    into["cache_hits"] += 1 if record.get("cache_hit") else 0
-    into["truncated"] += 1 if record.get("truncated") else 0
+    into["calls"] += record["calls"]
+    into["cache_hits"] += 1 if record["cache_hit"] else 0
+    into["truncated"] += 1 if record["truncated"] else 0
     for name in TOKENS:
-        into[name] += int(usage.get(name) or 0)
-    cost = float(record.get("cost") or 0.0)
+        into[name] += usage[name]
+    cost = record["cost"]
     into["cost"] += cost
-    if not record.get("cache_hit"):
+    if not record["cache_hit"]:
         into["spent"] += cost
-    into["latency"] += float(record.get("latency") or 0.0)
-    batch = float(record.get("batch_cost") or 0.0)
-    if batch or record.get("batch_cost"):
+    into["latency"] += record["latency"]
+    batch = record["batch_cost"]
+    if batch:
         into["batch_tests"] += 1
     into["batch_cost"] += batch
     into["batch_saved"] += batch / BATCH_RATE - batch
@@ -70,9 +70,7 @@ def usage_summary(records: Sequence[Record]) -> dict[str, Any]:
 
 def has_usage(records: Sequence[Record]) -> bool:
     """Whether any test talked to an API (the oracle and replay use no tokens)."""
-    return any(
-        any((r.get("usage") or {}).get(name) for name in TOKENS) or r.get("cost") for r in records
-    )
+    return any(any(r["usage"][name] for name in TOKENS) or r["cost"] for r in records)
 
 
 def usage_table(records: Sequence[Record]) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..providers.endpoints import add_counts
 from ..report import json_report
+from ..report.records import RecordError, record_of
 from .run import VOLATILE, VOLATILE_PROVIDER
 
 
@@ -42,6 +43,10 @@ def load(path: Path) -> dict[str, Any]:
         raise MergeError(f"{path}: not a pytest-llmexec report (no 'run' section)")
     if not isinstance(data.get("cases"), list):
         raise MergeError(f"{path}: not a pytest-llmexec report (no 'cases' list)")
+    try:  # complete records (a report of an older version lacks some keys)
+        data["cases"] = [record_of(case) for case in data["cases"] if isinstance(case, dict)]
+    except RecordError as exc:
+        raise MergeError(f"{path}: {exc}") from None
     return data
 
 

@@ -21,7 +21,7 @@ def browser(page: Page) -> str:
         ("category", "category"),
         ("verdict", "verdict"),
     ]
-    if any(r.get("generated") is True for r in page.records):
+    if any(r["generated"] is True for r in page.records):
         filters.append(("input", "input"))
     if any(_facet(r, "task") != "output" for r in page.records):
         filters.insert(2, ("task", "task"))
@@ -52,9 +52,9 @@ def browser(page: Page) -> str:
 
 def _facet(record: Record, key: str) -> str:
     if key == "input":
-        return "generated" if record.get("generated") is True else "declared"
+        return "generated" if record["generated"] is True else "declared"
     if key == "task":
-        return as_text(record.get("task")) or "output"
+        return as_text(record["task"]) or "output"
     if key == "language":
         return language(record)
     return as_text(record.get(key)) or "-"
@@ -78,7 +78,7 @@ def _span_text(span: tuple[Any, Any] | None) -> str:
 
 def _steps(record: Record) -> tuple[str, tuple[int, int] | None]:
     """IIP: the table of step checks, and the lines of the first divergent step."""
-    checks = record.get("steps")
+    checks = record["steps"]
     if not isinstance(checks, list) or not checks:
         return "", None
     rows, mark = [], None
@@ -122,62 +122,62 @@ def _fact(label: str, value: Any, *, code: bool = True) -> str:
 
 
 def _case(record: Record) -> str:
-    verdict = as_text(record.get("verdict")) or "-"
+    verdict = as_text(record["verdict"]) or "-"
     attrs = "".join(
         f' data-{key}="{esc(_facet(record, key))}"'
         for key in ("model", "strategy", "task", "language", "category", "verdict", "input")
     )
-    nodeid = as_text(record.get("nodeid"))
+    nodeid = as_text(record["nodeid"])
     attrs += f' data-text="{esc(nodeid.lower())}"'
     tags = [_facet(record, k) for k in ("model", "strategy", "category")]
     if _facet(record, "task") != "output":
         tags.insert(2, f"{_facet(record, 'task')} prediction")
     if language(record) != PYTHON:
         tags.insert(2, language(record))
-    if record.get("generated") is True:
+    if record["generated"] is True:
         tags.append("generated")
-    if record.get("cache_hit") is True:
+    if record["cache_hit"] is True:
         tags.append("cached")
-    if record.get("recorded_mismatch") is True:
+    if record["recorded_mismatch"] is True:
         tags.append("recorded output differs")
     facts = [
-        _fact("call", record.get("call") or record.get("input")),
-        _fact("expected", record.get("expected")),
-        _fact("predicted", record.get("predicted")),
-        _fact("error", record.get("error"), code=False),
+        _fact("call", record["call"] or record["input"]),
+        _fact("expected", record["expected"]),
+        _fact("predicted", record["predicted"]),
+        _fact("error", record["error"], code=False),
     ]
-    if record.get("recorded_mismatch") is True:
-        facts.append(_fact("recorded output", record.get("recorded_output")))
-    step = num(record.get("step_accuracy"))
+    if record["recorded_mismatch"] is True:
+        facts.append(_fact("recorded output", record["recorded_output"]))
+    step = num(record["step_accuracy"])
     if step is not None:
-        matched, total = record.get("steps_matched"), record.get("steps_total")
+        matched, total = record["steps_matched"], record["steps_total"]
         counts = f" ({matched}/{total} steps)" if num(total) else ""
         facts.append(_fact("step accuracy", f"{100 * step:.1f}%{counts}", code=False))
-        first = record.get("first_divergent_step")
+        first = record["first_divergent_step"]
         facts.append(_fact("first divergent step", "none" if first is None else first, code=False))
-    facts.append(_fact("step problem", record.get("step_problem"), code=False))
+    facts.append(_fact("step problem", record["step_problem"], code=False))
     details = [
-        ("difficulty", record.get("difficulty")),
-        ("complexity", record.get("complexity")),
-        ("lines", record.get("lines")),
+        ("difficulty", record["difficulty"]),
+        ("complexity", record["complexity"]),
+        ("lines", record["lines"]),
     ]
     facts += [_fact(k, v, code=False) for k, v in details]
-    usage = record.get("usage")
+    usage = record["usage"]
     if isinstance(usage, Mapping):
         parts = [
             f"{int(num(v) or 0):,} {k.replace('_tokens', '')}" for k, v in usage.items() if num(v)
         ]
         facts.append(_fact("tokens", ", ".join(parts) or "0", code=False))
-    cost = num(record.get("cost"))
+    cost = num(record["cost"])
     if cost is not None:
         facts.append(_fact("cost", f"${cost:.5f}", code=False))
-    latency = num(record.get("latency"))
+    latency = num(record["latency"])
     if latency is not None:
         facts.append(_fact("latency", f"{latency:.2f} s", code=False))
     for key in ("calls", "cache_hit", "truncated", "template_hash"):
         if key in record:
             facts.append(_fact(key.replace("_", " "), as_text(record.get(key)), code=False))
-    samples = record.get("samples")
+    samples = record["samples"]
     sample_html = ""
     if isinstance(samples, list) and len(samples) > 1:
         rows = [
@@ -191,7 +191,7 @@ def _case(record: Record) -> str:
             if isinstance(s, Mapping)
         ]
         sample_html = "<h4>samples</h4>" + table(["#", "verdict", "predicted", "problem"], rows)
-    messages = record.get("conversation")
+    messages = record["conversation"]
     conversation = ""
     if isinstance(messages, list) and messages:
         conversation = "<h4>conversation</h4>" + "".join(
@@ -201,7 +201,7 @@ def _case(record: Record) -> str:
             for m in messages
         )
     steps, mark = _steps(record)
-    code = record.get("code")
+    code = record["code"]
     code_html = f"<h4>code</h4>{_code_block(code, mark)}" if isinstance(code, str) else ""
     return (
         f'<details class="case"{attrs}><summary><span class="verdict v-{esc(verdict)}">'

@@ -17,19 +17,19 @@ def section(page: Page) -> str:
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for record in page.records:
         run = run_key(record)
-        usage = record.get("usage")
+        usage = record["usage"]
         total = totals[run]
         total["tests"] += 1
         if isinstance(usage, Mapping):
             for key in usage_keys:
                 total[key] += num(usage.get(key)) or 0.0
-        total["cost"] += num(record.get("cost")) or 0.0
-        if record.get("cache_hit") is not True:  # fetched in this run, not from the cache
-            total["spent"] += num(record.get("cost")) or 0.0
-        total["calls"] += num(record.get("calls")) or 0.0
-        total["latency"] += num(record.get("latency")) or 0.0
-        total["cache hits"] += 1.0 if record.get("cache_hit") is True else 0.0
-        total["batch"] += num(record.get("batch_cost")) or 0.0
+        total["cost"] += num(record["cost"]) or 0.0
+        if record["cache_hit"] is not True:  # fetched in this run, not from the cache
+            total["spent"] += num(record["cost"]) or 0.0
+        total["calls"] += num(record["calls"]) or 0.0
+        total["latency"] += num(record["latency"]) or 0.0
+        total["cache hits"] += 1.0 if record["cache_hit"] is True else 0.0
+        total["batch"] += num(record["batch_cost"]) or 0.0
     used = [k for k in usage_keys if any(t[k] for t in totals.values())]
     any_cost = any(t["cost"] for t in totals.values())
     if not used and not any_cost:

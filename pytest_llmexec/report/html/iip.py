@@ -12,7 +12,7 @@ from .page import Page
 
 
 def section(page: Page) -> str:
-    stepped = [r for r in page.scored if num(r.get("step_accuracy")) is not None]
+    stepped = [r for r in page.scored if num(r["step_accuracy"]) is not None]
     if not stepped:
         return ""
     per_run: dict[str, list[Record]] = defaultdict(list)
@@ -25,7 +25,7 @@ def section(page: Page) -> str:
         for record in per_run[run]:
             group.add(record)
         values[run, "final answer"] = group_point(f"{run} · final answer", group)
-        steps = [num(r.get("step_accuracy")) or 0.0 for r in per_run[run]]
+        steps = [num(r["step_accuracy"]) or 0.0 for r in per_run[run]]
         mean = page.run_step_accuracy(run, steps) or 0.0
         values[run, "steps"] = Point(
             mean, tip=f"{run} · steps: {100 * mean:.1f}% ({len(steps)} tests)"
@@ -46,7 +46,7 @@ def section(page: Page) -> str:
     if firsts:
         counts: Counter[tuple[str, str]] = Counter()
         for record in firsts:
-            step = record.get("first_divergent_step")
+            step = record["first_divergent_step"]
             label = "none" if step is None else as_text(step)
             counts[label, run_key(record)] += 1
         labels = {label for label, _ in counts}

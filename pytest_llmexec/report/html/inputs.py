@@ -12,11 +12,11 @@ from .page import Page
 
 
 def section(page: Page) -> str:
-    if not any(r.get("generated") is True for r in page.records):
+    if not any(r["generated"] is True for r in page.records):
         return ""
     groups: dict[tuple[str, str], Group] = defaultdict(Group)
     for record in page.scored:
-        kind = "generated" if record.get("generated") is True else "declared"
+        kind = "generated" if record["generated"] is True else "declared"
         groups[run_key(record), kind].add(record)
     kinds = ["declared", "generated"]
     values = {

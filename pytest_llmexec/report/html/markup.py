@@ -108,7 +108,7 @@ def cell(value: Any) -> str:
 
 
 def complexity_key(record: Record) -> str:
-    text = record.get("complexity")
+    text = record["complexity"]
     return complexity_class(text) if isinstance(text, str) and text else UNREAD
 
 

@@ -41,7 +41,7 @@ def tiles(page: Page) -> str:
     overall = Group()
     for record in page.scored:
         overall.add(record)
-    counts = Counter(str(r.get("verdict")) for r in page.records)
+    counts = Counter(str(r["verdict"]) for r in page.records)
     tiles = [
         ("tests", str(len(page.records)), ""),
         ("accuracy", f"{100 * overall.accuracy:.1f}%", f"95% CI {ci_text(overall)}"),
@@ -78,7 +78,7 @@ def runs_table(page: Page) -> str:
     steps: dict[str, list[float]] = defaultdict(list)
     for record in page.scored:
         rows[run_key(record)].add(record)
-        step = num(record.get("step_accuracy"))
+        step = num(record["step_accuracy"])
         if step is not None:
             steps[run_key(record)].append(step)
     passk = sorted({k for g in rows.values() for k in g.pass_at()}, key=lambda s: int(s[5:]))
@@ -127,7 +127,7 @@ def _step_text(page: Page, key: str, values: Sequence[float]) -> str:
 
 def verdict_chart(page: Page) -> str:
     counts: Counter[tuple[str, str]] = Counter(
-        (run_key(r), as_text(r.get("verdict"))) for r in page.records
+        (run_key(r), as_text(r["verdict"])) for r in page.records
     )
     verdicts = [v for v in VERDICT_ORDER if any(k[1] == v for k in counts)]
     verdicts += sorted({k[1] for k in counts} - set(VERDICT_ORDER))

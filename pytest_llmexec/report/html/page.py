@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import svg
 from ..aggregate import DIMENSIONS, Group, Record, breakdown, run_key, scored, summary
+from ..records import REQUIRED, record_of
 from .markup import as_text, complexity_key, num, run_order
 
 
@@ -28,7 +29,7 @@ class Page:
     def of(cls, document: Mapping[str, Any]) -> Page:
         cases = document.get("cases") or []
         records: list[Record] = sorted(
-            (c for c in cases if isinstance(c, Mapping)), key=lambda r: str(r.get("nodeid"))
+            (readable(c) for c in cases if isinstance(c, Mapping)), key=lambda r: r["nodeid"]
         )
         found = document.get("summary")
         runs = sorted({run_key(r) for r in records}, key=run_order)
@@ -62,8 +63,15 @@ class Page:
             return {}
         members: dict[str, set[str]] = defaultdict(set)
         for record in self.scored:
-            members[complexity_key(record)].add(as_text(record.get("complexity")) or "-")
+            members[complexity_key(record)].add(as_text(record["complexity"]) or "-")
         return {
             label: " (" + ", ".join(sorted(texts)[:8]) + (", …" if len(texts) > 8 else "") + ")"
             for label, texts in members.items()
         }
+
+
+def readable(case: Mapping[str, Any]) -> Record:
+    """A case of any report (an older one, one edited by hand) as a complete record: the
+    page shows what it can, a missing or odd name as text, rather than failing."""
+    named = {key: as_text(case.get(key)) for key in REQUIRED if not isinstance(case.get(key), str)}
+    return record_of({**case, **named})
