@@ -854,11 +854,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if state is None or state.is_worker:
         return
     records = state.records
-    if not records:
-        return
+    if not records and (state.tracker.shard is None or config.option.collectonly):
+        return  # a shard that owns no test still reports, so that the merge finds it
     terminalreporter.section("llmexec summary")
-    for line in terminal.render(records):
-        terminalreporter.write_line(line)
+    if records:
+        for line in terminal.render(records):
+            terminalreporter.write_line(line)
     for line in terminal.input_notes(state.input_notes):
         terminalreporter.write_line(line)
     shard_line = state.tracker.summary_line()

@@ -4,6 +4,8 @@ without xdist, from the option, its ini twin and the environment of Slurm and Ku
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -167,3 +169,27 @@ def test_a_run_without_a_model_is_never_sharded(
     result = pytester.runpytest_subprocess("-p", "llmexec", "-p", "no:xdist")
     result.assert_outcomes(passed=8)
     assert "llmexec shard" not in result.stdout.str()
+
+
+def test_a_shard_that_owns_no_test_succeeds_reports_and_merges(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".yaml", bench=suite(1))  # 2 tests in 4 shards: some own none
+    run_shard(pytester, None, "whole.json", "-p", "no:xdist").assert_outcomes(passed=2)
+    names = []
+    for k in range(1, 5):
+        result = run_shard(pytester, f"{k}/4", f"e{k}.json", "-p", "no:xdist")
+        assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+        names.append(f"e{k}.json")
+    sizes = [report(pytester, name)["session"]["selected"] for name in names]
+    assert sum(sizes) == 2 and 0 in sizes
+    merged = subprocess.run(
+        [sys.executable, "-m", "pytest_llmexec.cli", "merge", "m.json", *names],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert merged.returncode == 0, merged.stderr
+    assert ids(report(pytester, "m.json")) == ids(report(pytester, "whole.json"))
+    assert report(pytester, "m.json")["session"]["exitstatus"] == 0

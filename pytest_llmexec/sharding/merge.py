@@ -126,7 +126,10 @@ def check(reports: Sequence[tuple[Path, dict[str, Any]]]) -> None:
         )
     for path, data, index, _ in shards:
         session = data["session"]
-        if session["finished"] < session["selected"] or session["exitstatus"] not in (0, 1):
+        empty = session["selected"] == 0 and session["exitstatus"] == 5  # owns no test
+        if session["finished"] < session["selected"] or not (
+            session["exitstatus"] in (0, 1) or empty
+        ):
             raise MergeError(
                 f"shard {index}/{count} ({path}) did not finish: {session['finished']} of its "
                 f"{session['selected']} tests ran (pytest exit status {session['exitstatus']}); "
@@ -168,7 +171,9 @@ def merge(reports: Sequence[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
         # every shard collects every file: a collection error shows in each of them
         "collect_errors": max(s["collect_errors"] for s in sessions),
         "other_failures": sum(s["other_failures"] for s in sessions),
-        "exitstatus": max(s["exitstatus"] for s in sessions),
+        "exitstatus": max(s["exitstatus"] for s in sessions if s["selected"])
+        if any(s["selected"] for s in sessions)
+        else sessions[0]["exitstatus"],
     }
     served: dict[str, dict[str, Any]] = {}
     for _, data in ordered:
