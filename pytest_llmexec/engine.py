@@ -78,6 +78,7 @@ class CaseResult:
     batch_cost: float = 0.0  # of the replies answered through a batch API (at its rate)
     calls: int = 0
     truncated: bool = False
+    looped: bool = False  # a reply cut at the limit while repeating itself
     model_ids: list[str] = field(default_factory=list)  # as reported by the provider
     # IIP step-level scoring (see strategies/iip.py): over all samples, and sample 0's steps
     steps_matched: int = 0
@@ -158,6 +159,7 @@ class CaseResult:
             "latency": self.latency,
             "calls": self.calls,
             "truncated": self.truncated,
+            "looped": self.looped,
             "model_ids": self.model_ids,
             "step_accuracy": self.step_accuracy,
             "first_divergent_step": self.first_divergent_step,
@@ -448,6 +450,7 @@ class Engine:
                 if reply.batch:
                     result.batch_cost += reply.cost
                 result.truncated = result.truncated or reply.truncated
+                result.looped = result.looped or reply.looped
                 if reply.model_id and reply.model_id not in result.model_ids:
                     result.model_ids.append(reply.model_id)
             if conversation.error is not None or conversation.final is None:

@@ -359,6 +359,7 @@ class RE2Item(pytest.Item):
                 result.cost += reply.cost
                 result.calls += 1
                 result.truncated = result.truncated or reply.truncated
+                result.looped = result.looped or reply.looped
         record = result.to_json(self.nodeid)
         return cast(CaseRecord, {**record, **_figures(problem, scores)})
 

@@ -13,7 +13,7 @@ import pytest
 from pytest_llmexec.benchmark import Case, load_yaml
 from pytest_llmexec.providers import ModelError, ModelSettings, make_models, route
 from pytest_llmexec.providers.api import APIModel
-from pytest_llmexec.providers.base import Conversation, Request
+from pytest_llmexec.providers.base import Conversation, Reply, Request
 from pytest_llmexec.providers.cache import request_key
 from pytest_llmexec.providers.pacing import (
     RetryPolicy,
@@ -264,6 +264,20 @@ def test_truncated_reply_is_flagged(
     conversation = converse(one("claude-x", settings(tmp_path)), case)
     assert conversation.replies[0].finish_reason == "max_tokens"
     assert conversation.replies[0].truncated
+
+
+@pytest.mark.parametrize(
+    "text, looped",
+    [
+        ("The loop ends; out is 3.\n" * 5, True),  # one line over and over
+        ("step " + "ab" * 300, True),  # one chunk over and over, no newline
+        ("\n".join(f"i = {i}: total = {i * (i + 1) // 2}" for i in range(60)), False),
+        ("a long trace that ran out of room before its answer", False),
+    ],
+)
+def test_a_loop_is_a_cut_reply_that_repeats_itself(text: str, looped: bool) -> None:
+    assert Reply(text, finish_reason="length").looped is looped
+    assert not Reply(text, finish_reason="stop").looped  # not cut: it ended by itself
 
 
 def test_overloaded_529_backs_off(

@@ -137,7 +137,23 @@ def test_truncation_is_reported(pytester: pytest.Pytester, openai_fake: OpenAIFa
     assert first["truncated"] is True and first["verdict"] != "correct"  # half an answer
     assert second["truncated"] is False and second["verdict"] == "correct"
     assert data["summary"]["overall"]["truncated"] == 1
-    result.stdout.fnmatch_lines(["*truncated*", "gpt-4o-mini/vp * 1"])
+    result.stdout.fnmatch_lines(["*truncated*looped", "gpt-4o-mini/vp * 1  *0"])
+
+
+def test_a_looping_reply_is_counted_apart_from_other_truncated_ones(
+    pytester: pytest.Pytester, openai_fake: OpenAIFake
+) -> None:
+    openai_fake.fail_next(Fault(kind="loop"), Fault(kind="truncate"))
+    pytester.makefile(".yaml", bench=suite(4))
+    result = pytester.runpytest(*args(openai_fake, "--llm-concurrency=1"))
+    data = report(pytester)
+    looped, cut, *whole = data["cases"]
+    assert looped["truncated"] and looped["looped"] and looped["verdict"] == "unparseable"
+    assert cut["truncated"] and not cut["looped"]
+    assert whole and not any(c["truncated"] or c["looped"] for c in whole)
+    assert data["summary"]["overall"]["truncated"] == 2
+    assert data["summary"]["overall"]["looped"] == 1
+    result.stdout.fnmatch_lines(["*truncated*looped*", "gpt-4o-mini/vp * 2 * 1"])
 
 
 def test_cache_only_needs_no_key_and_fails_a_miss_clearly(

@@ -55,6 +55,27 @@ class Reply:
     def truncated(self) -> bool:
         return self.finish_reason in ("length", "max_tokens")
 
+    @property
+    def looped(self) -> bool:
+        """Cut at the token limit while repeating itself: a loop, which greedy decoding of a
+        small model falls into, told apart from a long trace that merely ran out of room."""
+        return self.truncated and repeats(self.text)
+
+
+#: how far back a loop is looked for, and how often a line must come back to be one
+LOOP_TAIL, LOOP_LINES, LOOP_REPEATS = 600, 30, 3
+
+
+def repeats(text: str) -> bool:
+    """Whether *text* ends in a loop: its tail is periodic (one chunk over and over), or one
+    line comes back at least three times among its last lines."""
+    tail = text[-LOOP_TAIL:]
+    for period in range(1, len(tail) // LOOP_REPEATS + 1):
+        if tail[period:] == tail[:-period]:
+            return True
+    lines = [line.strip() for line in text.splitlines() if line.strip()][-LOOP_LINES:]
+    return any(lines.count(line) >= LOOP_REPEATS for line in set(lines))
+
 
 @dataclass
 class Conversation:

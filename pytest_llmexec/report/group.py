@@ -23,6 +23,7 @@ class Group:
     unparseable: int = 0
     error: int = 0
     truncated: int = 0  # tests with a reply cut off at the output-token limit
+    looped: int = 0  # of those, the ones whose reply was repeating itself when cut
     pass_sums: dict[int, float] = field(default_factory=dict)
     pass_n: int = 0
 
@@ -39,6 +40,8 @@ class Group:
             self.error += 1
         if record["truncated"]:
             self.truncated += 1
+        if record["looped"]:
+            self.looped += 1
         samples = record["n_samples"]
         if samples > 1:
             self.pass_n += 1
@@ -55,6 +58,7 @@ class Group:
         self.unparseable += other.unparseable
         self.error += other.error
         self.truncated += other.truncated
+        self.looped += other.looped
         self.pass_n += other.pass_n
         for k, total in other.pass_sums.items():
             self.pass_sums[k] = self.pass_sums.get(k, 0.0) + total
@@ -81,6 +85,7 @@ class Group:
             "unparseable": self.unparseable,
             "error": self.error,
             "truncated": self.truncated,
+            "looped": self.looped,
             "accuracy": self.accuracy,
             "ci95": [low, high],
         }

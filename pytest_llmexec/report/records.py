@@ -76,6 +76,7 @@ class _CaseFields(TypedDict):
     latency: float
     calls: int
     truncated: bool
+    looped: bool  # of a truncated reply: it was repeating itself when cut
     model_ids: list[str]
     step_accuracy: float | None
     first_divergent_step: int | None
@@ -154,6 +155,7 @@ DEFAULTS: dict[str, Any] = {
     "latency": 0.0,
     "calls": 0,
     "truncated": False,
+    "looped": False,
     "model_ids": [],
     "step_accuracy": None,
     "first_divergent_step": None,

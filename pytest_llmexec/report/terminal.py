@@ -52,6 +52,7 @@ def run_table(records: Sequence[Record]) -> list[str]:
         "unparseable",
         "error",
         "truncated",
+        "looped",
         *passk,
     ]
     rows = []
@@ -68,6 +69,7 @@ def run_table(records: Sequence[Record]) -> list[str]:
                 str(group.unparseable),
                 str(group.error),
                 str(group.truncated),
+                str(group.looped),
                 *[f"{100 * values[k]:.2f}%" if k in values else "-" for k in passk],
             ]
         )

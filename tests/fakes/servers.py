@@ -69,7 +69,7 @@ def solve(messages: list[dict[str, Any]], model: str) -> str:
 class Fault:
     """What to do instead of answering: an HTTP error, a broken body, a hang, a cut reply."""
 
-    kind: str = "status"  # status | malformed | hang | truncate | drop | cut (half a body)
+    kind: str = "status"  # status | malformed | hang | truncate | loop | drop | cut (half a body)
     status: int = 429
     retry_after: str | None = None  # the Retry-After header, seconds
     retry_after_ms: str | None = None  # OpenAI's retry-after-ms header
@@ -261,9 +261,11 @@ class FakeServer:
                 writer.write(head.encode("latin-1") + data[: len(data) // 2])
                 record.status = -1
                 return False
-            truncated = fault is not None and fault.kind == "truncate"
+            truncated = fault is not None and fault.kind in ("truncate", "loop")
             if truncated:
                 text = text[: max(1, len(text) // 2)]
+            if fault is not None and fault.kind == "loop":  # as a small model at temperature 0
+                text = "Tracing it.\n" + "The loop ends; the function returns out.\n" * 40
             return self._send(writer, record, 200, self.success(body, text, truncated))
         finally:
             self.in_flight -= 1
