@@ -57,9 +57,10 @@ OPTIONS: tuple[Option, ...] = (
         "--llm-task",
         "llm_task",
         "what the model predicts, comma-separated: output (what a call returns), input "
-        "(a call that returns a given output) (default: output)",
+        "(a call that returns a given output), and per line of Python snippets: state, "
+        "branch, coverage, path (docs: per-line tasks) (default: output)",
         default=DEFAULT_TASK,
-        metavar="output,input",
+        metavar="output,input,state,...",
     ),
     Option(
         "--llm-language",
