@@ -119,8 +119,10 @@ def test_the_package_has_no_import_cycle() -> None:
 
 def test_the_graph_sees_deferred_imports_and_skips_type_checking_ones() -> None:
     graph = import_graph()
-    assert "pytest_llmexec.sharing" in graph["pytest_llmexec.plugin"]  # imported in a function
-    assert "pytest_llmexec.plugin" not in graph["pytest_llmexec.gating"]  # TYPE_CHECKING only
+    assert "pytest_llmexec.plugin.xdist" in graph["pytest_llmexec.plugin"]  # imported in a function
+    assert (
+        "pytest_llmexec.plugin.state" not in graph["pytest_llmexec.plugin.gate"]
+    )  # TYPE_CHECKING only
     assert "pytest_llmexec.report.aggregate" in graph["pytest_llmexec.report.terminal"]
 
 

@@ -371,6 +371,6 @@ snippets:
     ],
 )
 def test_model_marker_names(model: str, marker: str) -> None:
-    from pytest_llmexec.plugin import marker_name
+    from pytest_llmexec.plugin.markers import marker_name
 
     assert marker_name(model) == marker

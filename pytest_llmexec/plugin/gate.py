@@ -20,24 +20,24 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .options import GateSettings
-from .report import gate as gate_mod
-from .report import json_report
-from .report.baseline import (
+from ..options import GateSettings
+from ..report import gate as gate_mod
+from ..report import json_report
+from ..report.baseline import (
     Baseline,
     BaselineError,
     Selection,
     ci_is_set,
     plan_update,
 )
-from .report.records import CaseRecord, language
-from .sharding.run import explicit_filters, run_paths
-from .tasks import DEFAULT as DEFAULT_TASK
+from ..report.records import CaseRecord, language
+from ..sharding.run import explicit_filters, run_paths
+from ..tasks import DEFAULT as DEFAULT_TASK
 
 if TYPE_CHECKING:
-    from .plugin import LLMExec
+    from .state import LLMExec
 
-PROPERTY = "llmexec"
+PROPERTY = "llmexec"  # the user property of a test's record (plugin.state)
 DESELECTED = "llmexec_deselected"  # key in an xdist worker's workeroutput
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from .providers import ModelError
-from .providers.llamacpp import (
+from ..providers import ModelError
+from ..providers.llamacpp import (
     Endpoint,
     LlamaServer,
     check_model_file,
