@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .answers import NotALiteral, Raised, equal, parse_literal
-from .benchmark import PYTHON, Case
+from .datasets.model import PYTHON, Case
 from .execution import Call, Executor, Outcome
 from .execution.native import NativeExecutor
 from .languages import get as get_language

@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pytest_llmexec.benchmark import load_yaml  # noqa: E402
+from pytest_llmexec.datasets.suite import load_yaml  # noqa: E402
 from pytest_llmexec.execution import child  # noqa: E402
 from pytest_llmexec.execution.api import Call  # noqa: E402
 from pytest_llmexec.execution.forkserver import ForkServerExecutor  # noqa: E402

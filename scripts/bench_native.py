@@ -40,9 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pytest_llmexec.datasets.cruxeval_x import read_rows  # noqa: E402
 from pytest_llmexec.execution.native import NativeExecutor  # noqa: E402
 from pytest_llmexec.languages import Cpp, Java, JavaScript, Language, Rust  # noqa: E402
-from pytest_llmexec.languages.cruxeval_x import read_rows  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "cruxeval_x"
 CRUXEVAL_X_ROWS = {"cpp": 733, "java": 698, "js": 743, "rs": 690}

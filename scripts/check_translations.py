@@ -33,7 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pytest_llmexec.benchmark import Snippet, read_yaml  # noqa: E402
+from pytest_llmexec.datasets import Snippet  # noqa: E402
+from pytest_llmexec.datasets.suite import read_yaml  # noqa: E402
 from pytest_llmexec.execution.api import OK  # noqa: E402
 from pytest_llmexec.execution.native import NativeExecutor  # noqa: E402
 from pytest_llmexec.languages import Language, LanguageError, get  # noqa: E402

@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pytest_llmexec.benchmark import DIFFICULTIES, PYTHON, Snippet, load_yaml  # noqa: E402
+from pytest_llmexec.datasets import DIFFICULTIES, PYTHON, Snippet  # noqa: E402
+from pytest_llmexec.datasets.suite import load_yaml  # noqa: E402
 from pytest_llmexec.report.complexity import CLASS_ORDER, UNREAD  # noqa: E402
 from pytest_llmexec.report.complexity import complexity_class as growth_class  # noqa: E402
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pytest_llmexec.languages.cruxeval_x import read_rows
+from pytest_llmexec.datasets.cruxeval_x import read_rows
 
 FIXTURES = Path(__file__).with_name("fixtures") / "cruxeval_x"
 ROWS = 7  # enough flips for a significant drop in one language (p = 2/2^7)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from pytest_llmexec.datasets.cruxeval_x import Row, read_rows
 from pytest_llmexec.execution.native import ASSERTION_FAILED, NativeExecutor
 from pytest_llmexec.languages import Cpp, Java, JavaScript, LanguageError, Rust
-from pytest_llmexec.languages.cruxeval_x import Row, read_rows, verdict
+from pytest_llmexec.tasks.native import verdict
 
 FIXTURES = Path(__file__).with_name("fixtures") / "cruxeval_x"
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from pytest_llmexec.benchmark import Case, load_yaml
+from pytest_llmexec.datasets import Case
+from pytest_llmexec.datasets.suite import load_yaml
 from pytest_llmexec.providers import ModelError, ModelSettings, make_models, route
 from pytest_llmexec.providers.api import APIModel
 from pytest_llmexec.providers.base import Conversation, Reply, Request

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from pytest_llmexec.answers import parse_answer
-from pytest_llmexec.benchmark import Case, load_yaml
+from pytest_llmexec.datasets import Case
+from pytest_llmexec.datasets.suite import load_yaml
 from pytest_llmexec.execution.tracer import MAX_VALUE, run_traced, serialise
 from pytest_llmexec.strategies import STRATEGIES, PromptOptions, get_strategy
 from pytest_llmexec.strategies.base import fence, pick_tag

@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 import yaml
 
-from pytest_llmexec.benchmark import Snippet
+from pytest_llmexec.datasets import Snippet
 from pytest_llmexec.inputs.types import missing_kinds, plan
 
 ROOT = Path(__file__).resolve().parent.parent

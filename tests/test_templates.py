@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmexec.benchmark import load_cruxeval
+from pytest_llmexec.datasets.cruxeval import load_cruxeval
 from pytest_llmexec.strategies import PromptOptions, TemplateError, Templates, get_strategy
 from pytest_llmexec.strategies.templating import builtin_dir, fill
 from tests.fakes import OpenAIFake

@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 
-from pytest_llmexec.benchmark import Snippet, read_yaml
+from pytest_llmexec.datasets import Snippet
+from pytest_llmexec.datasets.suite import read_yaml
+from pytest_llmexec.datasets.translation import SuiteCase
 from pytest_llmexec.execution import make_executor
 from pytest_llmexec.execution.api import OK, Call
 from pytest_llmexec.execution.native import ASSERTION_FAILED, COMPILE_ERROR, NativeExecutor
 from pytest_llmexec.languages import Cpp, Java, LanguageError, get, names
 from pytest_llmexec.languages.base import Parameter, Signature
-from pytest_llmexec.languages.suite import SuiteCase
 
 CPP_CLASS = """\
 // class Decoy { public: int f() { return 0; } };

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import read_report
 
-from pytest_llmexec.benchmark import read_yaml
+from pytest_llmexec.datasets.suite import read_yaml
 
 SHIPPED = Path(__file__).resolve().parent.parent / "pytest_llmexec" / "benchmarks"
 FILES = ("stack_queue.yaml",)

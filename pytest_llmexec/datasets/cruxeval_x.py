@@ -10,7 +10,7 @@ language is
 the file's stem. CRUXEval-X scores an answer by putting it in place of
 ``????`` and running the program: exit 0 is correct. Here the outcomes are kept
 apart further: an answer that does not compile is unparseable, one that
-compiles and fails is wrong (`verdict`).
+compiles and fails is wrong (`tasks.native.verdict`).
 
 This module only reads and writes program text; the programs run in the
 sandbox (`pytest_llmexec.execution.native`). `read_snippets` makes each row a
@@ -26,10 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..benchmark import BenchmarkError, Loaded, Snippet
-from ..tasks.native import verdict
-from . import names
-from .problem import PLACEHOLDER
+from ..languages import names
+from ..languages.problem import PLACEHOLDER
+from .base import Reader
+from .model import BenchmarkError, Loaded, Snippet
 
 FIELDS = ("id", "code", "input_reasoning", "output_reasoning")
 TASKS = ("output", "input")
@@ -42,7 +42,6 @@ __all__ = [
     "is_cruxeval_x",
     "read_rows",
     "read_snippets",
-    "verdict",
 ]
 #: the category of every CRUXEval-X row (as of a CRUXEval row)
 CATEGORY = "cruxeval"
@@ -196,3 +195,20 @@ def _row(path: Path, lineno: int, text: str, language: str, seen: Mapping[str, i
         reasoning[task] = end
     assert head is not None
     return Row(rid, language, code, head, reasoning, recorded, lineno)
+
+
+class CRUXEvalXReader(Reader):
+    name = "cruxeval-x"
+    order = 10  # before CRUXEval: cpp.jsonl is a CRUXEval-X file, not a CRUXEval one
+
+    def matches(self, path: Path) -> bool:
+        return is_cruxeval_x(path)
+
+    def read(self, path: Path) -> Loaded:
+        return read_snippets(path)
+
+    def language(self, path: Path) -> str | None:
+        return path.stem
+
+
+READER = CRUXEvalXReader()

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import Language, LanguageError, Signature
-from .problem import PLACEHOLDER
+from ..languages.base import Language, LanguageError, Signature
+from ..languages.problem import PLACEHOLDER
 
 OUTPUT, INPUT = "output", "input"
 ANSWER = "llmexec_answer"

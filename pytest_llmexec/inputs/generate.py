@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
-from ..benchmark import PYTHON, Case, Snippet
+from ..datasets.model import PYTHON, Case, Snippet
 from ..execution import Outcome
 from .draw import Rejected, draw_traced, snippet_seed
 from .types import (

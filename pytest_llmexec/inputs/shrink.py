@@ -23,7 +23,7 @@ from hypothesis.internal.conjecture.choice import (
 )
 from hypothesis.internal.conjecture.shrinker import sort_key
 
-from ..benchmark import Case
+from ..datasets.model import Case
 from ..engine import WRONG, CaseResult
 from .draw import Rejected, replay
 from .generate import Generated, Runner, invalid

@@ -17,7 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..benchmark import BenchmarkError, Snippet
+from ..datasets.model import BenchmarkError, Snippet
 from .draw import DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUE, DEFAULT_MIN_VALUE
 
 DEFAULT_ALPHABET = "abcde"  # few letters, so repeats, palindromes and anagrams occur

@@ -15,14 +15,12 @@ from typing import Any
 import pytest
 
 from .. import batching, inputs
-from ..benchmark import PYTHON, BenchmarkError, Case, Snippet, looks_like_benchmark
+from ..datasets import PYTHON, BenchmarkError, Case, Reader, Snippet, reader_for
 from ..engine import CaseResult
 from ..execution.api import NONDETERMINISTIC
 from ..inputs import shrink as inputs_shrink
 from ..languages import LanguageError, missing_libraries
 from ..languages import get as get_language
-from ..languages.cruxeval_x import is_cruxeval_x
-from ..loading import read_file
 from ..options import raw_value
 from ..re2bench import is_re2bench
 from ..re2collect import RE2Dataset
@@ -64,16 +62,12 @@ def collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector 
 
 
 def collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    suffix = file_path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        try:
-            text = file_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-        if looks_like_benchmark(text):
-            return BenchmarkFile.from_parent(parent, path=file_path)
-    elif suffix == ".jsonl" and _given_explicitly(parent.config, file_path):
-        return BenchmarkFile.from_parent(parent, path=file_path)
+    """A benchmark file of a known format: found by pytest, or given as a path argument."""
+    reader = reader_for(file_path)
+    if reader is None:
+        return None
+    if reader.discovered or _given_explicitly(parent.config, file_path):
+        return BenchmarkFile.from_parent(parent, path=file_path, reader=reader)
     return None
 
 
@@ -111,7 +105,11 @@ class CollectionProblem(Exception):
 
 
 class BenchmarkFile(pytest.File):
-    """A YAML suite or a CRUXEval JSONL file: one item per case, model and strategy."""
+    """A file of a dataset format (`datasets`): one item per case, model and strategy."""
+
+    def __init__(self, *, reader: Reader, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reader = reader
 
     _library_problems: dict[str, str] = {}  # noqa: RUF012 - replaced per file in collect
 
@@ -124,7 +122,7 @@ class BenchmarkFile(pytest.File):
                 "pass --llm-model=NAME (for example --llm-model=oracle) or set llm_model in "
                 "the ini file"
             )
-        loaded = read_file(self.path)
+        loaded = self.reader.read(self.path)
         if loaded.problems and not loaded.snippets:  # nothing to run: a collection error
             raise CollectionProblem(
                 "\n".join(_relative(str(p), self.path, self.config) for p in loaded.problems)
@@ -139,7 +137,7 @@ class BenchmarkFile(pytest.File):
 
     def _broken(self, state: LLMExec, problem: BenchmarkError) -> pytest.Item | None:
         # a bad translation is a test of its own language; anything else, of the file's
-        language = problem.language or (self.path.stem if is_cruxeval_x(self.path) else PYTHON)
+        language = problem.language or self.reader.language(self.path) or PYTHON
         if not state.settings.runs_language(language):
             return None
         name = f"line{problem.line}" if problem.line is not None else "file"
@@ -161,7 +159,8 @@ class BenchmarkFile(pytest.File):
 
     def _asked(self, state: LLMExec) -> bool:
         """Whether the user asked for this file's other languages (not only a suite's)."""
-        return is_cruxeval_x(self.path) or state.settings.languages is not None
+        fixed = self.reader.language(self.path)
+        return fixed not in (None, PYTHON) or state.settings.languages is not None
 
     def _check_libraries(self, state: LLMExec, snippets: list[Snippet]) -> dict[str, str]:
         """Libraries the programs import that this machine lacks: one collection error

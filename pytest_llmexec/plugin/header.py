@@ -14,9 +14,9 @@ import pytest
 
 from .. import batching
 from .. import options as opts
-from ..benchmark import PYTHON
+from ..datasets import file_language
+from ..datasets.model import PYTHON
 from ..execution import describe as describe_executor
-from ..languages.cruxeval_x import is_cruxeval_x
 from ..providers import is_api_model
 from ..report import json_report
 from ..sharding import run as run_description
@@ -26,11 +26,17 @@ from ..version import __version__
 from .state import LLMExec
 
 
+def _compiled_language(path: Path) -> str | None:
+    """The compiled language every snippet of *path* is in, if its format fixes one."""
+    language = file_language(path)
+    return language if language != PYTHON else None
+
+
 def given_languages(config: pytest.Config) -> list[str]:
-    """The compiled languages of the CRUXEval-X files given as path arguments (``cpp.jsonl``)."""
+    """The compiled languages of the files given as path arguments (CRUXEval-X's ``cpp.jsonl``)."""
     root = Path(config.invocation_params.dir)
-    found = [Path(arg.split("::")[0]) for arg in config.args]
-    return list(dict.fromkeys(p.stem for p in found if is_cruxeval_x(root / p)))
+    found = [_compiled_language(root / arg.split("::")[0]) for arg in config.args]
+    return list(dict.fromkeys(language for language in found if language is not None))
 
 
 def _only_native(config: pytest.Config, settings: opts.Settings) -> list[str] | None:
@@ -42,7 +48,7 @@ def _only_native(config: pytest.Config, settings: opts.Settings) -> list[str] | 
         config.args
         and len(given)
         and all(
-            is_cruxeval_x(Path(config.invocation_params.dir) / arg.split("::")[0])
+            _compiled_language(Path(config.invocation_params.dir) / arg.split("::")[0])
             for arg in config.args
         )
     ):

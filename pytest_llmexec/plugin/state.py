@@ -13,7 +13,7 @@ import pytest
 
 from .. import inputs
 from .. import options as opts
-from ..benchmark import PYTHON
+from ..datasets.model import PYTHON
 from ..engine import Engine
 from ..execution import make_executor
 from ..execution.forkserver import ServerError

@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..benchmark import Case
+from ..datasets.model import Case
 from ..execution import Outcome
 from ..strategies import Prompt
 

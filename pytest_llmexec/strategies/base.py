@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
-from ..benchmark import PYTHON, Case
+from ..datasets.model import PYTHON, Case
 from .templating import Templates, fill
 
 __all__ = ["Prompt", "PromptOptions", "SingleTurn", "Strategy", "Templates", "fill"]

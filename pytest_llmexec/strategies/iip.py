@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..answers import NotALiteral, equal, extract_answer, parse_literal
-from ..benchmark import PYTHON, Case
+from ..datasets.model import PYTHON, Case
 from .base import (
     Prompt,
     PromptOptions,

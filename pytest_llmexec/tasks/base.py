@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..benchmark import Case
+from ..datasets.model import Case
 from ..execution import Call, Outcome
 
 #: Runs a call in the sandboxed child (the engine's executor).

@@ -15,7 +15,7 @@ import ast
 from typing import Any
 
 from ..answers import AST_LOCK, answer_block, fence_content
-from ..benchmark import Case
+from ..datasets.model import Case
 from ..execution import Call
 from ..execution.api import OK, RAISED
 from ..verdicts import CORRECT, UNPARSEABLE, WRONG

@@ -24,7 +24,7 @@ from ..answers import (
     fence_content,
     parse_literal,
 )
-from ..benchmark import CRUXEVAL, Case
+from ..datasets.model import CRUXEVAL, Case
 from ..execution import Call, Outcome
 from ..execution.api import OK, RAISED
 from ..verdicts import CORRECT, UNPARSEABLE, WRONG

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 
 from ..answers import answer_block, fence_content
-from ..benchmark import Case
+from ..datasets.model import Case
 from ..execution import Call, Outcome
 from ..execution.api import HARNESS, OK
 from ..execution.native import ASSERTION_FAILED, COMPILE_ERROR

@@ -10,7 +10,7 @@ and cases of compiled languages by CRUXEval-X's (tasks/native.py).
 from __future__ import annotations
 
 from ..answers import equal, parse_answer
-from ..benchmark import CRUXEVAL, Case
+from ..datasets.model import CRUXEVAL, Case
 from ..execution import Outcome
 from ..verdicts import CORRECT, UNPARSEABLE, WRONG
 from . import cruxeval, native
