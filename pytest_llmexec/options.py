@@ -1,26 +1,22 @@
-"""Command-line options, their ini twins, and the validated settings of a run.
+"""The one option table: every ``--llm-`` flag and its ini twin, and how a raw value is read.
 
 Precedence, for every setting: command line, then ini file, then default.
-Every option is prefixed ``--llm-`` and every value in force is shown in the
-report header, so a run can be repeated exactly.
+Every value in force is shown in the report header, so a run can be repeated
+exactly. The settings that validate these values sit next to their users:
+`plugin.settings` (the run), `providers.settings`, `gate.settings`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from .languages import names as language_names
-from .providers.llamacpp import label as model_label
-from .strategies import KNOWN as KNOWN_STRATEGIES
-from .strategies import STRATEGIES, TemplateError, Templates, get_strategy
+from .providers import CACHE_MODES
 from .tasks import DEFAULT as DEFAULT_TASK
-from .tasks import TASKS
 
-CACHE_MODES = ("use", "only", "refresh", "off")
 DEFAULT_BASELINE = "llmexec-baseline.json"
 
 
@@ -178,7 +174,7 @@ OPTIONS: tuple[Option, ...] = (
         "reply cache: use (read and fill), only (never call a model; a miss is an error), "
         "refresh (call and overwrite), off (default use)",
         default="use",
-        metavar="use|only|refresh|off",
+        metavar="|".join(CACHE_MODES),
     ),
     Option(
         "--llm-cache-dir",
@@ -383,7 +379,7 @@ def raw_value(config: pytest.Config, flag: str) -> Any:
     return value
 
 
-def _split(values: Any) -> list[str]:
+def split(values: Any) -> list[str]:
     if values is None:
         return []
     if isinstance(values, str):
@@ -394,417 +390,13 @@ def _split(values: Any) -> list[str]:
     return out
 
 
-def _number(config: pytest.Config, flag: str, kind: type, minimum: float) -> Any:
+def number(config: pytest.Config, flag: str, kind: type, minimum: float) -> Any:
     value = raw_value(config, flag)
     try:
-        number = kind(value)
+        parsed = kind(value)
     except (TypeError, ValueError):
         expected = "a whole number" if kind is int else "a number"
         raise pytest.UsageError(f"{flag}={value}: expected {expected}") from None
-    if number < minimum:
+    if parsed < minimum:
         raise pytest.UsageError(f"{flag}={value}: must be at least {minimum:g}")
-    return number
-
-
-@dataclass(frozen=True)
-class Settings:
-    models: tuple[str, ...]  # as ids and markers name them (a llamacpp: model by its stem)
-    strategies: tuple[str, ...]
-    samples: int
-    report: Path | None
-    replay: Path | None
-    base_url: str | None
-    api_key_env: str | None
-    concurrency: int
-    timeout: float
-    iip_max_steps: int = 12
-    describe: str | None = None  # "en" / "zh": the description language shown in prompts
-    examples: int = 3  # hypothesis-generated inputs per snippet
-    seed: int = 0  # seed of the generated inputs
-    shrink: int = 0  # extra model calls per wrong generated case to find a smaller input
-    html: Path | None = None  # --llm-html: the self-contained HTML report
-    tasks: tuple[str, ...] = (DEFAULT_TASK,)  # --llm-task: output, input prediction
-    #: --llm-replay=output=PATH,input=PATH: a generations file per task
-    replay_by_task: dict[str, Path] = field(default_factory=dict)
-    templates: Path | None = None  # --llm-templates: the user's template folder
-    model_specs: dict[str, str] = field(default_factory=dict)  # name -> as given
-    server: str | None = None  # --llm-server: the llama-server binary
-    #: --llm-language: the languages that run (None: every language the files hold)
-    languages: tuple[str, ...] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    base_urls: tuple[str, ...] = ()  # --llm-base-url: every endpoint (base_url is the first)
-
-    @property
-    def active(self) -> bool:
-        return bool(self.models)
-
-    def header(self) -> dict[str, Any]:
-        return {
-            "models": list(self.models),
-            "strategies": list(self.strategies),
-            "tasks": list(self.tasks),
-            "samples": self.samples,
-            "concurrency": self.concurrency,
-            "timeout": self.timeout,
-            "base_url": self.base_url,
-            "base_urls": list(self.base_urls),
-            "iip_max_steps": self.iip_max_steps,
-            "describe": self.describe,
-            "examples": self.examples,
-            "seed": self.seed,
-            "shrink": self.shrink,
-            "template_hashes": self.template_hashes(),
-            "templates": str(self.templates) if self.templates else "built-in",
-            "languages": list(self.languages) if self.languages is not None else None,
-        }
-
-    def runs_language(self, language: str) -> bool:
-        """Whether tests of *language* are collected (``--llm-language``)."""
-        return self.languages is None or language in self.languages
-
-    def template_set(self) -> Templates:
-        return Templates(self.templates)
-
-    def template_hashes(self) -> dict[str, str]:
-        """Each strategy's template hash per task (``vp``, ``vp/input``): a prompt change
-        shows in the header and report."""
-        templates = self.template_set()
-        hashes: dict[str, str] = {}
-        for task in self.tasks:
-            for name in self.strategies:
-                strategy = get_strategy(name, templates)
-                if task in strategy.tasks:
-                    label = name if task == DEFAULT_TASK else f"{name}/{task}"
-                    hashes[label] = strategy.template_hash_for(task)
-        return hashes
-
-    def runs(self) -> list[tuple[str, str]]:
-        """The (strategy, task) pairs that make tests: a strategy asks the tasks it can."""
-        return [
-            (strategy, task)
-            for task in self.tasks
-            for strategy in self.strategies
-            if task in _tasks_of(strategy)
-        ]
-
-    def skipped_runs(self) -> list[tuple[str, str]]:
-        """The (strategy, task) pairs asked for that the strategy cannot ask."""
-        return [
-            (strategy, task)
-            for task in self.tasks
-            for strategy in self.strategies
-            if task not in _tasks_of(strategy)
-        ]
-
-
-def _tasks_of(strategy: str) -> tuple[str, ...]:
-    return STRATEGIES[strategy](None).tasks
-
-
-def settings_from(config: pytest.Config) -> Settings:
-    """Read and validate every setting; a bad value is a `pytest.UsageError`."""
-    specs: dict[str, str] = {}
-    for spec in dict.fromkeys(_split(raw_value(config, "--llm-model"))):
-        name = model_label(spec)
-        if name in specs:
-            raise pytest.UsageError(
-                f"--llm-model: {specs[name]} and {spec} would both be named {name}; "
-                "rename one of the files"
-            )
-        specs[name] = spec
-    models = tuple(specs)
-    strategies = tuple(dict.fromkeys(_split(raw_value(config, "--llm-strategy"))))
-    for name in strategies:
-        if name not in KNOWN_STRATEGIES:
-            raise pytest.UsageError(
-                f"--llm-strategy={name}: unknown strategy; "
-                f"choose from {', '.join(KNOWN_STRATEGIES)}"
-            )
-        if name not in STRATEGIES:
-            raise pytest.UsageError(
-                f"--llm-strategy={name}: this strategy is not available in this version "
-                f"(available: {', '.join(STRATEGIES)})"
-            )
-    if not strategies:
-        raise pytest.UsageError("--llm-strategy: give at least one of vp, cot, iip")
-    tasks = _tasks(config, strategies)
-    report = raw_value(config, "--llm-report")
-    html = raw_value(config, "--llm-html")
-    if html and (Path(config.invocation_params.dir) / html).is_dir():
-        raise pytest.UsageError(
-            f"--llm-html={html}: is a directory; give a file name such as report.html"
-        )
-    root = Path(config.invocation_params.dir)
-    replay, replay_by_task = _replay(config, root)
-    base_urls = tuple(dict.fromkeys(_split(raw_value(config, "--llm-base-url"))))
-    templates = raw_value(config, "--llm-templates")
-    template_dir = (root / templates) if templates else None
-    try:  # every file the run reads, checked now: a broken template is one clear error
-        checked = Templates(template_dir)
-        for name in strategies:
-            strategy = get_strategy(name, checked)
-            for task in tasks:
-                if task in strategy.tasks:
-                    strategy.template_hash_for(task)  # reads and checks the files
-    except TemplateError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    return Settings(
-        models=models,
-        strategies=strategies,
-        samples=_number(config, "--llm-samples", int, 1),
-        report=(root / report) if report else None,
-        html=(root / html) if html else None,
-        replay=replay,
-        replay_by_task=replay_by_task,
-        tasks=tasks,
-        base_url=base_urls[0] if base_urls else None,
-        base_urls=base_urls,
-        api_key_env=raw_value(config, "--llm-api-key-env"),
-        concurrency=_number(config, "--llm-concurrency", int, 1),
-        timeout=_number(config, "--llm-timeout", float, 0.01),
-        iip_max_steps=_number(config, "--llm-iip-max-steps", int, 1),
-        describe=_describe(config),
-        examples=_number(config, "--llm-examples", int, 0),
-        seed=_number(config, "--llm-seed", int, 0),
-        shrink=_number(config, "--llm-shrink", int, 0),
-        templates=template_dir,
-        model_specs=specs,
-        server=raw_value(config, "--llm-server"),
-        languages=_languages(config),
-    )
-
-
-def _languages(config: pytest.Config) -> tuple[str, ...] | None:
-    """``--llm-language``: known names only; None when not given (every language)."""
-    raw = raw_value(config, "--llm-language")
-    if raw is None:
-        return None
-    chosen = tuple(dict.fromkeys(_split(raw)))
-    known = language_names()
-    unknown = [name for name in chosen if name not in known]
-    if unknown or not chosen:
-        raise pytest.UsageError(
-            f"--llm-language={raw}: "
-            + (f"unknown language {unknown[0]!r}; " if unknown else "")
-            + f"choose from {', '.join(known)}"
-        )
-    return chosen
-
-
-def _tasks(config: pytest.Config, strategies: tuple[str, ...]) -> tuple[str, ...]:
-    tasks = tuple(dict.fromkeys(_split(raw_value(config, "--llm-task"))))
-    if not tasks:
-        raise pytest.UsageError("--llm-task: give at least one of " + ", ".join(TASKS))
-    for name in tasks:
-        if name not in TASKS:
-            raise pytest.UsageError(
-                f"--llm-task={name}: unknown task; choose from {', '.join(TASKS)}"
-            )
-        able = [s for s in strategies if name in _tasks_of(s)]
-        if not able:
-            raise pytest.UsageError(
-                f"--llm-task={name}: none of the strategies {', '.join(strategies)} asks it "
-                f"(iip predicts outputs only); add --llm-strategy=vp or cot"
-            )
-    return tasks
-
-
-def _replay(config: pytest.Config, root: Path) -> tuple[Path | None, dict[str, Path]]:
-    """``PATH`` (every task) or ``output=PATH,input=PATH`` (a file per task)."""
-    raw = raw_value(config, "--llm-replay")
-    if not raw:
-        return None, {}
-    items = [item.strip() for item in str(raw).split(",") if item.strip()]
-    by_task: dict[str, Path] = {}
-    for item in items:
-        task, sep, path = item.partition("=")
-        if sep and task in TASKS and path:
-            by_task[task] = root / path
-    if not by_task:
-        return root / str(raw), {}
-    if len(by_task) != len(items):
-        raise pytest.UsageError(
-            f"--llm-replay={raw}: give PATH, or TASK=PATH items ({', '.join(TASKS)}) "
-            "separated by commas"
-        )
-    return None, by_task
-
-
-DESCRIBE_LANGUAGES = ("en", "zh")
-
-
-def _describe(config: pytest.Config) -> str | None:
-    value = str(raw_value(config, "--llm-describe")).strip().lower()
-    if value in ("none", "off", ""):
-        return None
-    if value not in DESCRIBE_LANGUAGES:
-        raise pytest.UsageError(
-            f"--llm-describe={value}: choose en, zh or none (the language of the snippets' "
-            "'description' shown in prompts)"
-        )
-    return value
-
-
-@dataclass(frozen=True)
-class GateSettings:
-    """What the regression gate compares with and when it fails (see report/gate.py)."""
-
-    baseline: Path | None  # compare with (or, updating, write to) this file
-    update: bool
-    force: bool  # --llm-update-baseline=force: update even when CI is set
-    tolerance: float  # points
-    alpha: float
-    fail_under: float | None  # percent
-
-    @property
-    def configured(self) -> bool:
-        """Whether a gate (rather than the plain pass/fail of each test) sets the exit status."""
-        return self.baseline is not None or self.fail_under is not None
-
-    def header(self) -> str:
-        parts = []
-        if self.baseline is not None:
-            action = "update" + ("=force" if self.force else "") if self.update else "compare"
-            parts.append(f"baseline={self.baseline.name} ({action})")
-            parts.append(f"tolerance={self.tolerance:g} alpha={self.alpha:g}")
-        if self.fail_under is not None:
-            parts.append(f"fail-under={self.fail_under:g}%")
-        return "llmexec gate: " + " ".join(parts)
-
-
-def gate_settings_from(config: pytest.Config) -> GateSettings:
-    """Read and validate the gate's options; a bad value is a `pytest.UsageError`."""
-    update_raw = raw_value(config, "--llm-update-baseline")
-    if update_raw not in (None, "yes", "force"):
-        raise pytest.UsageError(
-            f"--llm-update-baseline={update_raw}: the only value it takes is 'force'; "
-            "write it as --llm-update-baseline or --llm-update-baseline=force, after the paths"
-        )
-    baseline = raw_value(config, "--llm-baseline")
-    root = Path(config.invocation_params.dir)
-    if baseline is not None:
-        candidate = root / baseline
-        if candidate.is_dir() or candidate.suffix.lower() in (".yaml", ".yml", ".jsonl", ".py"):
-            raise pytest.UsageError(
-                f"--llm-baseline {baseline}: this looks like a test path, not a baseline file; "
-                f"write --llm-baseline=PATH (with '='), or --llm-baseline after the paths for "
-                f"the default {DEFAULT_BASELINE}"
-            )
-    elif update_raw is not None:
-        baseline = DEFAULT_BASELINE
-    alpha = _number(config, "--llm-alpha", float, 0.0)
-    if not 0.0 < alpha < 1.0:
-        raise pytest.UsageError(f"--llm-alpha={alpha:g}: must be between 0 and 1, e.g. 0.05")
-    fail_under = None
-    if raw_value(config, "--llm-fail-under") is not None:
-        fail_under = _number(config, "--llm-fail-under", float, 0.0)
-        if fail_under > 100:
-            raise pytest.UsageError(
-                f"--llm-fail-under={fail_under:g}: a percentage between 0 and 100"
-            )
-    return GateSettings(
-        baseline=(root / baseline) if baseline else None,
-        update=update_raw is not None,
-        force=update_raw == "force",
-        tolerance=_number(config, "--llm-tolerance", float, 0.0),
-        alpha=alpha,
-        fail_under=fail_under,
-    )
-
-
-REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
-
-
-@dataclass(frozen=True)
-class ProviderSettings:
-    """How API models are reached, cached and paid for (see providers/api.py)."""
-
-    cache: str
-    cache_dir: Path
-    budget: float | None
-    prices: Path | None
-    max_tokens: int | None
-    temperature: float
-    reasoning_effort: str | None
-    thinking_budget: int | None
-    request_timeout: float | None  # None: each provider's default
-    retries: int = 5
-
-    def header(self) -> str:
-        parts = [f"cache={self.cache}"]
-        if self.cache != "off":
-            parts.append(f"cache-dir={self.cache_dir}")
-        if self.budget is not None:
-            parts.append(f"budget=${self.budget:g}")
-        for name, value in (
-            ("prices", self.prices),
-            ("max-tokens", self.max_tokens),
-            ("reasoning-effort", self.reasoning_effort),
-            ("thinking-budget", self.thinking_budget),
-        ):
-            if value is not None:
-                parts.append(f"{name}={value}")
-        parts.append(f"temperature={self.temperature:g}")
-        timeout = (
-            f"{self.request_timeout:g}s"
-            if self.request_timeout is not None
-            else "600s(llamacpp:none)"
-        )
-        parts.append(f"request-timeout={timeout} retries={self.retries}")
-        return "llmexec providers: " + " ".join(parts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "cache": self.cache,
-            "cache_dir": str(self.cache_dir),
-            "budget": self.budget,
-            "prices": str(self.prices) if self.prices else None,
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
-            "reasoning_effort": self.reasoning_effort,
-            "thinking_budget": self.thinking_budget,
-            "request_timeout": self.request_timeout,
-            "retries": self.retries,
-        }
-
-
-def provider_settings_from(config: pytest.Config) -> ProviderSettings:
-    """Read and validate the provider options; a bad value is a `pytest.UsageError`."""
-    root = Path(config.invocation_params.dir)
-    cache = str(raw_value(config, "--llm-cache")).strip().lower()
-    if cache not in CACHE_MODES:
-        raise pytest.UsageError(f"--llm-cache={cache}: choose one of {', '.join(CACHE_MODES)}")
-    cache_dir = raw_value(config, "--llm-cache-dir")
-    effort = raw_value(config, "--llm-reasoning-effort")
-    if effort is not None:
-        effort = str(effort).strip().lower()
-        if effort not in REASONING_EFFORTS:
-            raise pytest.UsageError(
-                f"--llm-reasoning-effort={effort}: choose one of {', '.join(REASONING_EFFORTS)}"
-            )
-    budget = None
-    if raw_value(config, "--llm-budget") is not None:
-        budget = _number(config, "--llm-budget", float, 0.0)
-    max_tokens = None
-    if raw_value(config, "--llm-max-tokens") is not None:
-        max_tokens = _number(config, "--llm-max-tokens", int, 1)
-    thinking = None
-    if raw_value(config, "--llm-thinking-budget") is not None:
-        thinking = _number(config, "--llm-thinking-budget", int, 1024)
-    prices = raw_value(config, "--llm-prices")
-    return ProviderSettings(
-        cache=cache,
-        cache_dir=(root / cache_dir) if cache_dir else config.rootpath / ".llmexec",
-        budget=budget,
-        prices=(root / prices) if prices else None,
-        max_tokens=max_tokens,
-        temperature=_number(config, "--llm-temperature", float, 0.0),
-        reasoning_effort=effort,
-        thinking_budget=thinking,
-        request_timeout=(
-            _number(config, "--llm-request-timeout", float, 0.001)
-            if raw_value(config, "--llm-request-timeout") is not None
-            else None
-        ),
-        retries=_number(config, "--llm-retries", int, 0),
-    )
+    return parsed

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from .. import batching
-from .. import options as opts
+from .. import batching, options
+from ..gate.settings import gate_settings_from
 from ..providers import finish_warm_up, warm_up
 from ..providers.endpoints import describe as describe_endpoints
 from ..providers.endpoints import endpoint_counts
@@ -29,24 +29,25 @@ from .collect import LLMItem, add_re2bench, collect_directory, collect_file
 from .gate import GatePlugin
 from .header import build_report, check_python_only, header_lines
 from .markers import BASE_MARKERS, LANGUAGE_MARKERS, marker_name
+from .settings import settings_from
 from .state import STATE_KEY, WARM_UP_KEY, LLMExec, get_state
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    opts.add_options(parser)
+    options.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     for name, description in {**BASE_MARKERS, **LANGUAGE_MARKERS}.items():
         config.addinivalue_line("markers", f"{name}: {description}")
-    settings = opts.settings_from(config)
+    settings = settings_from(config)
     check_python_only(config, settings)
-    check_prompts(str(opts.raw_value(config, "--llm-re2bench-prompts")))
+    check_prompts(str(options.raw_value(config, "--llm-re2bench-prompts")))
     add_re2bench(config)
     state = LLMExec(config, settings)
     for model in settings.models:
         state.register_marker(marker_name(model), f"tests of the model {model}")
-    shard = shard_from(config, opts.raw_value(config, "--llm-shard"))
+    shard = shard_from(config, options.raw_value(config, "--llm-shard"))
     if settings.active:  # a run with no model is left whole and alone
         state.tracker = ShardTracker(config, shard)
         config.pluginmanager.register(state.tracker, "llmexec-shard")
@@ -66,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from .xdist import SharingHooks
 
         config.pluginmanager.register(SharingHooks(settings.active), "llmexec-sharing")
-    gate_settings = opts.gate_settings_from(config)
+    gate_settings = gate_settings_from(config)
     if gate_settings.configured:
         config.pluginmanager.register(GatePlugin(config, gate_settings, state), "llmexec-gate")
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..options import GateSettings
+from ..gate.settings import GateSettings
 from ..report import gate as gate_mod
 from ..report import json_report
 from ..report.baseline import (

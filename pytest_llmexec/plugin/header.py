@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from .. import batching
-from .. import options as opts
 from ..datasets import file_language
 from ..datasets.model import PYTHON
 from ..execution import describe as describe_executor
@@ -23,6 +22,7 @@ from ..sharding import run as run_description
 from ..strategies import TemplateError, get_strategy
 from ..tasks import DEFAULT as DEFAULT_TASK
 from ..version import __version__
+from .settings import Settings
 from .state import LLMExec
 
 
@@ -39,7 +39,7 @@ def given_languages(config: pytest.Config) -> list[str]:
     return list(dict.fromkeys(language for language in found if language is not None))
 
 
-def _only_native(config: pytest.Config, settings: opts.Settings) -> list[str] | None:
+def _only_native(config: pytest.Config, settings: Settings) -> list[str] | None:
     """The compiled languages of the run when it can hold no Python test, else None."""
     if settings.languages is not None:
         return None if PYTHON in settings.languages else list(settings.languages)
@@ -56,7 +56,7 @@ def _only_native(config: pytest.Config, settings: opts.Settings) -> list[str] | 
     return None
 
 
-def check_python_only(config: pytest.Config, settings: opts.Settings) -> None:
+def check_python_only(config: pytest.Config, settings: Settings) -> None:
     """Strategies that ask Python only (iip), with only compiled snippets: a usage error."""
     native = _only_native(config, settings)
     if not settings.active or native is None:

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from .. import inputs
-from .. import options as opts
 from ..datasets.model import PYTHON
 from ..engine import Engine
 from ..execution import make_executor
@@ -21,12 +20,14 @@ from ..execution.truth_cache import with_truth_cache
 from ..languages import LanguageError
 from ..providers import Model, ModelError, ModelSettings, make_models
 from ..providers.pacing import RetryPolicy
+from ..providers.settings import ProviderSettings, provider_settings_from
 from ..report.records import CaseRecord, record_of
 from ..sharding.hooks import ShardTracker
 from ..strategies import PromptOptions, get_strategy
 from ..tasks import PYTHON_ONLY
 from .local_servers import LocalServers
 from .markers import BASE_MARKERS
+from .settings import Settings
 
 PROPERTY = "llmexec"  # the user property that carries a test's record to the controller
 STATE_KEY = pytest.StashKey["LLMExec"]()
@@ -38,8 +39,8 @@ def get_state(config: pytest.Config) -> LLMExec | None:
 
 
 def model_settings(
-    settings: opts.Settings,
-    api: opts.ProviderSettings,
+    settings: Settings,
+    api: ProviderSettings,
     run_id: str | None,
     endpoints: dict[str, dict[str, Any]],
 ) -> ModelSettings:
@@ -70,10 +71,10 @@ def model_settings(
 class LLMExec:
     """Per-process state: settings, models, the engine, and (on the controller) results."""
 
-    def __init__(self, config: pytest.Config, settings: opts.Settings) -> None:
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
         self.settings = settings
-        self.provider_settings = opts.provider_settings_from(config)
+        self.provider_settings = provider_settings_from(config)
         self.models: dict[str, Model] = {}
         self.records: list[CaseRecord] = []
         self.gate: dict[str, Any] | None = None  # the regression gate's result (controller)

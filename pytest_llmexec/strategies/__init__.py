@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from .base import Prompt, PromptOptions, Strategy
 from .cot import ChainOfThought
@@ -17,7 +18,10 @@ __all__ = [
     "Strategy",
     "TemplateError",
     "Templates",
+    "check_templates",
     "get_strategy",
+    "tasks_of",
+    "template_hashes",
 ]
 
 STRATEGIES: dict[str, Callable[[Templates | None], Strategy]] = {
@@ -32,3 +36,35 @@ KNOWN = ("vp", "cot", "iip")
 def get_strategy(name: str, templates: Templates | None = None) -> Strategy:
     """The strategy *name*, reading its templates from *templates* (default: built-in)."""
     return STRATEGIES[name](templates)
+
+
+def tasks_of(name: str) -> tuple[str, ...]:
+    """The tasks strategy *name* can ask."""
+    return STRATEGIES[name](None).tasks
+
+
+def check_templates(names: Sequence[str], tasks: Sequence[str], folder: Path | None) -> None:
+    """Read and check every template a run of *names* x *tasks* uses: a `TemplateError` now,
+    not in the middle of the run."""
+    templates = Templates(folder)
+    for name in names:
+        strategy = get_strategy(name, templates)
+        for task in tasks:
+            if task in strategy.tasks:
+                strategy.template_hash_for(task)  # reads and checks the files
+
+
+def template_hashes(
+    names: Sequence[str], tasks: Sequence[str], folder: Path | None, default_task: str
+) -> dict[str, str]:
+    """Each strategy's template hash per task (``vp``, ``vp/input``): a prompt change shows
+    in the header and the report."""
+    templates = Templates(folder)
+    hashes: dict[str, str] = {}
+    for task in tasks:
+        for name in names:
+            strategy = get_strategy(name, templates)
+            if task in strategy.tasks:
+                label = name if task == default_task else f"{name}/{task}"
+                hashes[label] = strategy.template_hash_for(task)
+    return hashes
