@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_llmexec.report.baseline import (
+from pytest_llmexec.gate.baseline import (
     FORMAT,
     Baseline,
     BaselineError,

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+from pytest_llmexec.gate.baseline import Baseline, Selection, case_entry, key_of, plan_update
+from pytest_llmexec.gate.decide import compare, decide
 from pytest_llmexec.report import terminal
 from pytest_llmexec.report.aggregate import summary
-from pytest_llmexec.report.baseline import Baseline, Selection, case_entry, key_of, plan_update
 from pytest_llmexec.report.by_language import same_problems
-from pytest_llmexec.report.gate import compare, decide, render
+from pytest_llmexec.report.gate import render
 from pytest_llmexec.report.records import language, record_of
 
 SELECTION = Selection(paths=(".",), models=("m",), strategies=("vp",))

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from pytest_llmexec.report.baseline import Baseline, Selection
-from pytest_llmexec.report.gate import compare, decide, render
+from pytest_llmexec.gate.baseline import Baseline, Selection
+from pytest_llmexec.gate.decide import compare, decide
+from pytest_llmexec.report.gate import render
 from pytest_llmexec.report.records import record_of
 
 SELECTION = Selection(paths=(".",), models=("m",), strategies=("vp",))

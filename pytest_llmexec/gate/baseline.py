@@ -22,8 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .aggregate import Group, Record, run_key, scored
-from .records import (
+from ..report.aggregate import Group, Record, run_key, scored
+from ..report.records import (
     PYTHON,
     REQUIRED_IN_BASELINE,
     CaseRecord,

@@ -1,4 +1,4 @@
-"""pytest hooks of the regression gate (report/gate.py) and the baseline (report/baseline.py).
+"""pytest hooks of the regression gate (gate/decide.py) and the baseline (gate/baseline.py).
 
 The controller sees every worker's reports, so it alone compares, writes the
 baseline and sets the exit status, once, after all tests have reported. An
@@ -20,16 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..gate.settings import GateSettings
-from ..report import gate as gate_mod
-from ..report import json_report
-from ..report.baseline import (
+from ..gate import decide as gate_mod
+from ..gate.baseline import (
     Baseline,
     BaselineError,
     Selection,
     ci_is_set,
     plan_update,
 )
+from ..gate.settings import GateSettings
+from ..report import json_report
+from ..report.gate import render
 from ..report.records import CaseRecord, language
 from ..sharding.run import explicit_filters, run_paths
 from ..tasks import DEFAULT as DEFAULT_TASK
@@ -157,7 +158,7 @@ class GatePlugin:
         if self.result is None:
             return
         terminalreporter.section("llmexec gate")
-        for line in gate_mod.render(self.result, self.baseline):
+        for line in render(self.result, self.baseline):
             terminalreporter.write_line(line)
 
 
