@@ -19,7 +19,8 @@ import pytest
 import yaml
 
 from pytest_llmexec.datasets import Snippet
-from pytest_llmexec.inputs.types import missing_kinds, plan
+from pytest_llmexec.inputs.types import plan
+from pytest_llmexec.inputs.values import missing_kinds
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"

@@ -19,16 +19,8 @@ from hypothesis.errors import HypothesisException
 from ..datasets.model import PYTHON, Case, Snippet
 from ..execution import Outcome
 from .draw import Rejected, draw_traced, snippet_seed
-from .types import (
-    Plan,
-    args_text,
-    arguments,
-    bind,
-    canonical,
-    missing_kinds,
-    plan,
-    snippet_error,
-)
+from .types import Plan, args_text, bind, canonical, plan, snippet_error
+from .values import arguments, missing_kinds
 
 #: Name of the user property that carries a snippet's shortfall note to the controller.
 NOTE_PROPERTY = "llmexec-inputs"
