@@ -20,10 +20,28 @@ from .tasks import DEFAULT as DEFAULT_TASK
 DEFAULT_BASELINE = "llmexec-baseline.json"
 
 
+def _registered() -> dict[str, str]:
+    """The registries' names, as the help of the options that choose among them shows them."""
+    from .providers.registry import model_help
+    from .strategies import STRATEGIES
+    from .tasks import TASKS
+
+    return {
+        "models": model_help(),
+        "strategies": ", ".join(STRATEGIES),
+        "strategy_list": ",".join(STRATEGIES),
+        "tasks": ", ".join(f"{name} ({task.summary})" for name, task in TASKS.items()),
+        "task_list": ",".join(TASKS),
+        "languages": ", ".join(language_names()),
+    }
+
+
 @dataclass(frozen=True)
 class Option:
     flag: str  # --llm-model
     ini: str | None  # llm_model
+    #: the help text; ``{strategies}``, ``{tasks}``, ``{models}``, ``{languages}`` (and the
+    #: comma-joined ``{strategy_list}``, ``{task_list}``) are filled from the registries
     help: str
     default: Any = None
     type: Any = str
@@ -31,37 +49,47 @@ class Option:
     append: bool = False
     const: str | None = None  # value of a bare flag whose value is optional (--llm-baseline)
 
+    def shown(self, text: str | None) -> str | None:
+        """*text* (the help or the metavar) with the registries' names filled in."""
+        if text is None or "{" not in text:
+            return text
+        for key, value in _registered().items():
+            text = text.replace("{" + key + "}", value)
+        return text
+
+    @property
+    def shown_help(self) -> str:
+        return self.shown(self.help) or ""
+
 
 OPTIONS: tuple[Option, ...] = (
     Option(
         "--llm-model",
         "llm_model",
-        "model(s) to evaluate, repeatable or comma-separated: oracle, replay, "
-        "gpt-4o, claude-..., openai:NAME, anthropic:NAME, llamacpp:PATH.gguf (a llama-server "
-        "the run starts and stops)",
+        "model(s) to evaluate, repeatable or comma-separated: {models}",
         metavar="NAME[,NAME]",
         append=True,
     ),
     Option(
         "--llm-strategy",
         "llm_strategy",
-        "prompting strategies, comma-separated: vp, cot, iip (default: vp)",
+        "prompting strategies, comma-separated: {strategies} (default: vp)",
         default="vp",
-        metavar="vp,cot,iip",
+        metavar="{strategy_list}",
     ),
     Option(
         "--llm-task",
         "llm_task",
-        "what the model predicts, comma-separated: output (what a call returns), input "
-        "(a call that returns a given output), and per line of Python snippets: state, "
-        "branch, coverage, path (docs: per-line tasks) (default: output)",
+        "what the model predicts, comma-separated: {tasks}; the per-line tasks (state, "
+        "branch, coverage, path) ask Python snippets only (docs: per-line tasks) "
+        "(default: output)",
         default=DEFAULT_TASK,
         metavar="output,input,state,...",
     ),
     Option(
         "--llm-language",
         "llm_language",
-        f"languages to run, comma-separated: {', '.join(language_names())} (default: every "
+        "languages to run, comma-separated: {languages} (default: every "
         "language the collected files hold)",
         metavar="python,cpp,java",
     ),
@@ -358,12 +386,12 @@ def add_options(parser: pytest.Parser) -> None:
             action="append" if opt.append else "store",
             dest=dest,
             default=None,
-            metavar=opt.metavar,
-            help=opt.help,
+            metavar=opt.shown(opt.metavar),
+            help=opt.shown_help,
             **({"nargs": "?", "const": opt.const} if opt.const is not None else {}),
         )
         if opt.ini:
-            parser.addini(opt.ini, opt.help, type="string", default=None)
+            parser.addini(opt.ini, opt.shown_help, type="string", default=None)
 
 
 def raw_value(config: pytest.Config, flag: str) -> Any:

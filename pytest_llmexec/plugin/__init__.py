@@ -22,23 +22,27 @@ from ..providers import finish_warm_up, warm_up
 from ..providers.endpoints import describe as describe_endpoints
 from ..providers.endpoints import endpoint_counts
 from ..re2collect import RE2Item, check_prompts
+from ..registry import RegistryError
 from ..report import terminal
 from ..report.output import write_reports
 from ..sharding.hooks import ShardTracker, shard_from
 from .collect import LLMItem, add_re2bench, collect_directory, collect_file
 from .gate import GatePlugin
 from .header import build_report, check_python_only, header_lines
-from .markers import BASE_MARKERS, LANGUAGE_MARKERS, marker_name
+from .markers import base_markers, marker_name
 from .settings import settings_from
 from .state import STATE_KEY, WARM_UP_KEY, LLMExec, get_state
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    options.add_options(parser)
+    try:  # the help names the registered parts: an outside package's bad entry point shows here
+        options.add_options(parser)
+    except RegistryError as exc:
+        raise pytest.UsageError(f"pytest-llmexec: {exc}") from None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for name, description in {**BASE_MARKERS, **LANGUAGE_MARKERS}.items():
+    for name, description in base_markers().items():
         config.addinivalue_line("markers", f"{name}: {description}")
     settings = settings_from(config)
     check_python_only(config, settings)

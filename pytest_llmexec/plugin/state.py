@@ -26,7 +26,7 @@ from ..sharding.hooks import ShardTracker
 from ..strategies import PromptOptions, get_strategy
 from ..tasks import PYTHON_ONLY
 from .local_servers import LocalServers
-from .markers import BASE_MARKERS
+from .markers import base_markers
 from .settings import Settings
 
 PROPERTY = "llmexec"  # the user property that carries a test's record to the controller
@@ -79,7 +79,7 @@ class LLMExec:
         self.records: list[CaseRecord] = []
         self.gate: dict[str, Any] | None = None  # the regression gate's result (controller)
         self._engine: Engine | None = None
-        self._markers: set[str] = set(BASE_MARKERS)
+        self._markers: set[str] = set(base_markers())
         self.collected = 0
         self.input_notes: set[str] = set()  # snippets that got fewer generated inputs
         self.generated: dict[tuple[str, str], inputs.Generated] = {}  # for --llm-shrink

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from .api import CACHE_MODES, APIModel, ModelSettings, Services, check_base_url, resolve_key
 from .base import ChatModel, Conversation, Model, ModelError, Reply, Request, Usage
+from .registry import outside_provider
 
 __all__ = [
     "CACHE_MODES",
@@ -105,8 +106,15 @@ def make_model(name: str, settings: ModelSettings, services: Services | None = N
 
     API models of one run should share one `Services` (cache, budget, pacing):
     `make_models` does that. A ``llamacpp:`` model needs its running server in
-    ``settings.endpoints``.
+    ``settings.endpoints``. A name written with an outside provider's prefix
+    (`registry`) is made by that provider.
     """
+    outside = outside_provider(name)
+    if outside is not None and outside.make is not None:
+        api_name = name.partition(":")[2]
+        if not api_name:
+            raise ModelError(f"--llm-model={name}: give a model name after '{outside.prefix}:'")
+        return outside.make(name, api_name, settings)
     if name.startswith("llamacpp:"):
         from .llamacpp import Endpoint, LlamaCppModel, check_model_file, label
 
@@ -171,7 +179,7 @@ def make_models(names: tuple[str, ...] | list[str], settings: ModelSettings) -> 
     services: Services | None = None
     models: dict[str, Model] = {}
     for spec in names:
-        if spec not in ("oracle", "replay") and services is None:
+        if spec not in ("oracle", "replay") and outside_provider(spec) is None and services is None:
             services = Services(settings)
         model = make_model(spec, settings, services)
         models[model.name or spec] = model

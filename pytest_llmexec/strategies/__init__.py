@@ -1,10 +1,17 @@
-"""Prompting strategies: how a case is put to a model."""
+"""Prompting strategies: how a case is put to a model.
+
+`STRATEGIES` is their registry: the built-ins here, outside ones through the
+``pytest_llmexec.strategies`` entry-point group (a class or factory with a
+``name`` and a ``description``, called with the run's `Templates`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
+from ..registry import Registry
 from .base import Prompt, PromptOptions, Strategy
 from .cot import ChainOfThought
 from .iip import Iterative
@@ -16,6 +23,7 @@ __all__ = [
     "Prompt",
     "PromptOptions",
     "Strategy",
+    "StrategyType",
     "TemplateError",
     "Templates",
     "check_templates",
@@ -24,13 +32,19 @@ __all__ = [
     "template_hashes",
 ]
 
-STRATEGIES: dict[str, Callable[[Templates | None], Strategy]] = {
-    "vp": Vanilla,
-    "cot": ChainOfThought,
-    "iip": Iterative,
-}
-#: Strategies a user may name; those not built yet are refused at start-up.
-KNOWN = ("vp", "cot", "iip")
+
+class StrategyType(Protocol):
+    """What the registry holds: a strategy's name and marker text, and how to make it."""
+
+    name: str
+    description: str
+
+    def __call__(self, templates: Templates | None, /) -> Strategy: ...
+
+
+STRATEGIES: Registry[StrategyType] = Registry("strategy", "strategies")
+for _builtin in (Vanilla, ChainOfThought, Iterative):  # the study's order: vp, cot, iip
+    STRATEGIES.register(_builtin.name, _builtin)
 
 
 def get_strategy(name: str, templates: Templates | None = None) -> Strategy:

@@ -76,6 +76,8 @@ class Prompt:
 
 class Strategy(Protocol):
     name: str
+    #: its marker's text (``pytest --markers``)
+    description: str
     #: whether it asks Python snippets only (IIP traces Python's locals step by step)
     python_only: bool
 
@@ -180,6 +182,7 @@ class SingleTurn:
     """
 
     name: str = ""
+    description: str = ""
     python_only = False
     template: str = ""
     task_templates: ClassVar[Mapping[str, str]] = {}

@@ -31,6 +31,7 @@ register("cot_input.txt", "the CoT input-prediction prompt", INPUT_REQUIRED, INP
 
 class ChainOfThought(SingleTurn):
     name = "cot"
+    description = "chain-of-thought strategy"
     template = "cot.txt"
     task_templates: ClassVar[Mapping[str, str]] = {
         "input": "cot_input.txt",

@@ -54,6 +54,7 @@ class Iterative:
     ``--llm-task=input`` collects no tests and says so."""
 
     name = "iip"
+    description = "iterative instruction prompting strategy (multi-turn)"
     tasks = ("output",)
     #: the steps are Python statements and the states Python locals: no other language
     python_only = True

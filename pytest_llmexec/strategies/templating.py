@@ -32,6 +32,9 @@ class Spec:
     purpose: str  # "the VP prompt", shown in errors
     required: frozenset[str]
     optional: frozenset[str]
+    #: the package whose ``templates/`` folder holds the built-in file (an outside
+    #: strategy's own package); None: this one
+    package: str | None = None
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -46,8 +49,12 @@ SPECS: dict[str, Spec] = {}
 NATIVE_SPECS: dict[str, Spec] = {}
 
 
-def register(name: str, purpose: str, required: set[str], optional: set[str]) -> None:
-    SPECS[name] = Spec(purpose, frozenset(required), frozenset(optional))
+def register(
+    name: str, purpose: str, required: set[str], optional: set[str], package: str | None = None
+) -> None:
+    """What the template file *name* is for and must hold; *package*: whose ``templates/``
+    folder ships it (an outside strategy's), when not this package's."""
+    SPECS[name] = Spec(purpose, frozenset(required), frozenset(optional), package)
 
 
 def register_native(name: str, purpose: str, required: set[str], optional: set[str]) -> None:
@@ -106,9 +113,8 @@ class Templates:
         purpose = spec.purpose if spec is not None else "a template"
         if self.directory is None:
             try:
-                return (resources.files(__package__) / "templates" / name).read_text(
-                    encoding="utf-8"
-                )
+                home = (spec.package if spec is not None else None) or __package__
+                return (resources.files(home) / "templates" / name).read_text(encoding="utf-8")
             except FileNotFoundError:
                 raise TemplateError(
                     f"there is no built-in {name} ({purpose}); write one and give its folder "

@@ -29,6 +29,7 @@ register("vp_input.txt", "the VP input-prediction prompt", INPUT_REQUIRED, INPUT
 
 class Vanilla(SingleTurn):
     name = "vp"
+    description = "vanilla prompting strategy"
     template = "vp.txt"
     task_templates: ClassVar[Mapping[str, str]] = {
         "input": "vp_input.txt",

@@ -2,11 +2,13 @@
 
 A new task (per-step state, coverage, exception type) is a new module here
 with the `Task` interface, registered in `TASKS`, and a template per strategy
-that can ask it (strategies/templates/<strategy>_<task>.txt).
+that can ask it (strategies/templates/<strategy>_<task>.txt). An outside
+package adds one through the ``pytest_llmexec.tasks`` entry-point group.
 """
 
 from __future__ import annotations
 
+from ..registry import Registry
 from .base import Expected, Runner, Scored, Task
 from .branch import BranchPrediction
 from .coverage import CoveragePrediction
@@ -17,17 +19,21 @@ from .state import StatePrediction
 
 __all__ = ["DEFAULT", "PYTHON_ONLY", "TASKS", "Expected", "Runner", "Scored", "Task", "get_task"]
 
-TASKS: dict[str, Task] = {
-    "output": OutputPrediction(),
-    "input": InputPrediction(),
+TASKS: Registry[Task] = Registry("task", "tasks")
+for _builtin in (
+    OutputPrediction(),
+    InputPrediction(),
     # per-line tasks (tasks/lines.py): Python snippets only
-    "state": StatePrediction(),
-    "branch": BranchPrediction(),
-    "coverage": CoveragePrediction(),
-    "path": PathPrediction(),
-}
-#: the tasks that trace Python line by line: not asked of compiled languages
-PYTHON_ONLY = frozenset(name for name, task in TASKS.items() if getattr(task, "python_only", False))
+    StatePrediction(),
+    BranchPrediction(),
+    CoveragePrediction(),
+    PathPrediction(),
+):
+    TASKS.register(_builtin.name, _builtin)
+#: the built-in tasks that trace Python line by line: not asked of compiled languages
+PYTHON_ONLY = frozenset(
+    name for name, task in TASKS.builtins() if getattr(task, "python_only", False)
+)
 DEFAULT = "output"
 
 

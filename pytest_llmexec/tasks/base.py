@@ -48,6 +48,10 @@ class Task(Protocol):
 
     #: the name in ``--llm-task``, markers, ids (other than ``output``) and reports
     name: str
+    #: its marker's text (``pytest --markers``)
+    description: str
+    #: what the model gives, for ``--llm-task``'s help: ``output (what a call returns)``
+    summary: str
     #: whether the question shows the true result, so it can only be asked after the run
     needs_truth: bool
 

@@ -17,6 +17,8 @@ from .lines import LINE_KEY, LineTask, Question, askable, truth_runs
 
 class BranchPrediction(LineTask):
     name = "branch"
+    description = "per-line branch: whether a condition holds, each time it is tested"
+    summary = "whether a condition holds"
     asks = "whether the condition is true, each time it is tested (a list of True/False)"
 
     def candidates(self, node: ast.stmt) -> list[Question]:

@@ -14,6 +14,8 @@ from .lines import LineTask, Question, askable, executions
 
 class CoveragePrediction(LineTask):
     name = "coverage"
+    description = "per-line coverage: whether a line runs"
+    summary = "whether a line runs"
     asks = "whether the line runs during the call (True/False)"
 
     def candidates(self, node: ast.stmt) -> list[Question]:

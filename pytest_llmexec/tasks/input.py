@@ -87,6 +87,8 @@ def _callee(func: ast.expr) -> str | None:
 
 class InputPrediction:
     name = "input"
+    description = "input prediction: the model gives a call that returns a given output"
+    summary = "a call that returns a given output"
     needs_truth = True
 
     def fields(self, case: Case, expected: Expected) -> dict[str, str]:

@@ -19,6 +19,8 @@ from .base import Expected, Runner, Scored
 
 class OutputPrediction:
     name = "output"
+    description = "output prediction: the model says what a call returns"
+    summary = "what a call returns"
     needs_truth = False
 
     def fields(self, case: Case, expected: Expected) -> dict[str, str]:

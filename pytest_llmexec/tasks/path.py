@@ -15,6 +15,8 @@ from .lines import LineTask, Question, askable, next_line, truth_runs
 
 class PathPrediction(LineTask):
     name = "path"
+    description = "per-line path: the line that runs next, each time a line runs"
+    summary = "the line that runs next"
     asks = (
         "the line that runs next, each time the line runs (a list; 'return' or 'raise' "
         "when the function ends there)"

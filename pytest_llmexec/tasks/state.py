@@ -16,6 +16,8 @@ from .lines import LineTask, Question, askable, literal, truth_runs
 
 class StatePrediction(LineTask):
     name = "state"
+    description = "per-line state: a variable's value after a line, each time it runs"
+    summary = "a variable's value after a line"
     asks = "the variable's value after the line, each time the line runs (a list)"
 
     def candidates(self, node: ast.stmt) -> list[Question]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ...strategies import STRATEGIES
 from ..aggregate import Group, Record
 from ..complexity import CLASS_ORDER, UNREAD, complexity_class
 from ..svg import Point, esc
@@ -113,9 +114,9 @@ def complexity_key(record: Record) -> str:
 
 
 def run_order(run: str) -> tuple[str, int, str]:
-    """Runs by model, then strategies in the study's order: vp, cot, iip."""
+    """Runs by model, then strategies in their registry's order (the study's: vp, cot, iip)."""
     model, _, strategy = run.rpartition("/")
-    order = ("vp", "cot", "iip")
+    order = tuple(STRATEGIES)
     return (model, order.index(strategy) if strategy in order else len(order), strategy)
 
 
