@@ -59,11 +59,13 @@ def _default(option: Any) -> str:
 def options_page() -> str:
     rows = []
     for option in option_table():
-        usage = option.flag + (f"={option.metavar}" if option.metavar else "")
+        # help and metavar name the registered strategies, tasks, models and languages
+        metavar = option.shown(option.metavar)
+        usage = option.flag + (f"={metavar}" if metavar else "")
         if option.const is not None:
-            usage = f"{option.flag}[={option.metavar}]"
+            usage = f"{option.flag}[={metavar}]"
         ini = f"`{option.ini}`" if option.ini else "—"
-        rows.append(f"| {_code(usage)} | {ini} | {_default(option)} | {_cell(option.help)} |")
+        rows.append(f"| {_code(usage)} | {ini} | {_default(option)} | {_cell(option.shown_help)} |")
     return "\n".join(
         [
             "# Options",
