@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .benchmark import BenchmarkError
+from .model import BenchmarkError
 
 SAMPLED = "sampled_problems.json"
 DIFFICULTIES = ("easy", "difficult")

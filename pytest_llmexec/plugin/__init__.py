@@ -21,7 +21,6 @@ from ..gate.settings import gate_settings_from
 from ..providers import finish_warm_up, warm_up
 from ..providers.endpoints import describe as describe_endpoints
 from ..providers.endpoints import endpoint_counts
-from ..re2collect import RE2Item, check_prompts
 from ..registry import RegistryError
 from ..report import terminal
 from ..report.output import write_reports
@@ -30,6 +29,7 @@ from .collect import LLMItem, add_re2bench, collect_directory, collect_file
 from .gate import GatePlugin
 from .header import build_report, check_python_only, header_lines
 from .markers import base_markers, marker_name
+from .re2bench import RE2Item, check_prompts
 from .settings import settings_from
 from .state import STATE_KEY, WARM_UP_KEY, LLMExec, get_state
 

@@ -16,19 +16,19 @@ import pytest
 
 from .. import batching, inputs
 from ..datasets import PYTHON, BenchmarkError, Case, Reader, Snippet, reader_for
+from ..datasets.re2bench import is_re2bench
 from ..engine import CaseResult
 from ..execution.api import NONDETERMINISTIC
 from ..inputs import shrink as inputs_shrink
 from ..languages import LanguageError, missing_libraries
 from ..languages import get as get_language
 from ..options import raw_value
-from ..re2bench import is_re2bench
-from ..re2collect import RE2Dataset
 from ..report.failure import format_failure
 from ..strategies import TemplateError
 from ..tasks import DEFAULT as DEFAULT_TASK
 from ..tasks import TASKS
 from .markers import marker_name
+from .re2bench import RE2Dataset
 from .state import PROPERTY, LLMExec, get_state
 
 

@@ -28,16 +28,16 @@ from typing import Any, cast
 
 import pytest
 
-from . import re2bench
-from .benchmark import BenchmarkError, Case, Snippet
-from .engine import CaseResult, SampleResult, case_verdict
-from .execution import Outcome
-from .providers import Conversation, Request
-from .re2bench import Problem
-from .report.records import CaseRecord, Re2Figures
-from .strategies import Prompt, PromptOptions, get_strategy
-from .tasks import re2bench as rule
-from .verdicts import CORRECT, ERROR
+from ..datasets import re2bench
+from ..datasets.model import BenchmarkError, Case, Snippet
+from ..datasets.re2bench import Problem
+from ..engine import CaseResult, SampleResult, case_verdict
+from ..execution import Outcome
+from ..providers import Conversation, Request
+from ..report.records import CaseRecord, Re2Figures
+from ..strategies import Prompt, PromptOptions, get_strategy
+from ..tasks import re2bench as rule
+from ..verdicts import CORRECT, ERROR
 
 PROMPT_CHOICES = ("re2", "re2-nohint", "ours")
 #: the strategies that ask RE2-Bench, and which of its prompt variants each asks
