@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..gating import exit_status, judge
-from ..options import DEFAULT_BASELINE, GateSettings
-from ..report import gate as gate_mod
-from ..report.baseline import Selection
+from ..gate.baseline import Selection
+from ..gate.judge import exit_status, judge
+from ..gate.settings import GateSettings
+from ..options import DEFAULT_BASELINE
+from ..report.gate import render
 from ..report.records import language
 from ..sharding.merge import MergeError, load
 
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     print("llmexec gate")
-    for line in gate_mod.render(result, baseline):
+    for line in render(result, baseline):
         print(line)
     problems = int(session.get("other_failures", 0)) + int(session.get("collect_errors", 0))
     return int(exit_status(result, int(session.get("exitstatus", 0)), problems))

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ..report.baseline import relative_path
+from ..gate.baseline import relative_path
 
 #: run keys that do not shape results (they may differ between the machines of one run)
 VOLATILE = frozenset(
