@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_llmexec.batching import WAITING
+from pytest_llmexec.plugin.batch import WAITING
 from pytest_llmexec.providers.batch.anthropic import AnthropicBatches
 from pytest_llmexec.providers.batch.openai import OpenAIBatches
 from pytest_llmexec.providers.batch.store import BatchStore

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .. import batching, options
+from .. import options
 from ..gate.settings import gate_settings_from
 from ..providers import finish_warm_up, warm_up
 from ..providers.endpoints import describe as describe_endpoints
@@ -25,6 +25,7 @@ from ..registry import RegistryError
 from ..report import terminal
 from ..report.output import write_reports
 from ..sharding.hooks import ShardTracker, shard_from
+from . import batch as batching
 from .collect import LLMItem, add_re2bench, collect_directory, collect_file
 from .gate import GatePlugin
 from .header import build_report, check_python_only, header_lines

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from . import options as opts
-from .benchmark import Case
-from .engine import Engine
-from .providers import Model
-from .providers.api import APIModel
-from .providers.base import ModelError
-from .providers.batch import Batcher, BatchFailure
+from .. import options as opts
+from ..datasets.model import Case
+from ..engine import Engine
+from ..providers import Model
+from ..providers.api import APIModel
+from ..providers.base import ModelError
+from ..providers.batch import Batcher, BatchFailure
 
 #: the exit status of a run that submitted (or still waits for) batches
 WAITING = 75
@@ -54,7 +54,7 @@ def batch_settings_from(config: pytest.Config) -> BatchSettings:
             ) from None
         if wait < 0 or math.isnan(wait):
             raise pytest.UsageError(f"--llm-batch-wait={wait_raw}: must be at least 0")
-    poll = opts._number(config, "--llm-batch-poll", float, 0.0)
+    poll = opts.number(config, "--llm-batch-poll", float, 0.0)
     if wait is not None and raw != "on":
         raise pytest.UsageError("--llm-batch-wait needs --llm-batch")
     return BatchSettings(raw == "on", wait, poll, given is not None)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .. import batching, inputs
+from .. import inputs
 from ..datasets import PYTHON, BenchmarkError, Case, Reader, Snippet, reader_for
 from ..datasets.re2bench import is_re2bench
 from ..engine import CaseResult
@@ -27,6 +27,7 @@ from ..report.failure import format_failure
 from ..strategies import TemplateError
 from ..tasks import DEFAULT as DEFAULT_TASK
 from ..tasks import TASKS
+from . import batch as batching
 from .markers import marker_name
 from .re2bench import RE2Dataset
 from .state import PROPERTY, LLMExec, get_state

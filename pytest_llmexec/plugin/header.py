@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from .. import batching
 from ..datasets import file_language
 from ..datasets.model import PYTHON
 from ..execution import describe as describe_executor
@@ -22,6 +21,7 @@ from ..sharding import run as run_description
 from ..strategies import TemplateError, get_strategy
 from ..tasks import DEFAULT as DEFAULT_TASK
 from ..version import __version__
+from . import batch as batching
 from .settings import Settings
 from .state import LLMExec
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...benchmark import Case
+from ...datasets.model import Case
 from ..api import APIModel, Services, reply_to_json
 from ..base import ModelError, Request
 from ..cache import CacheError, Entry, ResponseCache
