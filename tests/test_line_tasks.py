@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from helpers import read_report, write_demo
-from pytest_llmexec.benchmark import Snippet
 
+from pytest_llmexec.datasets import Snippet
 from pytest_llmexec.execution import Executor, make_executor
 from pytest_llmexec.tasks import TASKS
 from pytest_llmexec.tasks.base import Expected

@@ -1,7 +1,7 @@
 """``pytest-llmexec gate REPORT.json --baseline B.json``: the regression gate on a report.
 
-The decision is the one a gated pytest run makes (`gating.judge` and
-`gating.exit_status`), on the records of a JSON report, typically the merge of
+The decision is the one a gated pytest run makes (`gate.judge.judge` and
+`gate.judge.exit_status`), on the records of a JSON report, typically the merge of
 a sharded run: the same comparison, the same text and the same exit status.
 """
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..answers import AST_LOCK, NotALiteral, equal, parse_answer, parse_literal
-from ..benchmark import Case
+from ..datasets.model import Case
 from ..execution import Call, Outcome
 from ..strategies.base import numbered
 from ..verdicts import CORRECT, ERROR, UNPARSEABLE, WRONG
