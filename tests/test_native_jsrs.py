@@ -512,5 +512,5 @@ def test_the_header_says_what_each_language_needs(runner: Runner) -> None:
     if JS is not None:
         assert "js=node v" in header and "js=run profile (threads) for node, no build" in header
     if RS is not None:
-        assert "rs=rustc " in header and "--edition 2021 -C opt-level=0" in header
+        assert "rs=rustc " in header and "--edition 2015 -C opt-level=0" in header
         assert "rs=build profile for rustc" in header
