@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +22,26 @@ from pytest_llmexec.datasets.cruxeval_x import read_rows
 
 FIXTURES = Path(__file__).with_name("fixtures") / "cruxeval_x"
 ROWS = 7  # enough flips for a significant drop in one language (p = 2/2^7)
-pytestmark = pytest.mark.skipif(
-    shutil.which("g++") is None or not Path("/usr/share/java/javatuples.jar").is_file(),
-    reason="needs g++, a JDK and javatuples (apt-get install g++ default-jdk libjavatuples-java)",
-)
-MODES = [pytest.param(("-n", "0"), id="plain"), pytest.param(("-n", "2"), id="xdist")]
+pytestmark = [
+    pytest.mark.slow,  # needs g++ and a JDK
+    pytest.mark.skipif(
+        shutil.which("g++") is None or not Path("/usr/share/java/javatuples.jar").is_file(),
+        reason="needs g++, a JDK and javatuples "
+        "(apt-get install g++ default-jdk libjavatuples-java)",
+    ),
+]
+MODES = [
+    pytest.param(("-n", "0"), id="plain"),
+    pytest.param(("-n", "2"), id="xdist", marks=pytest.mark.slow),
+]
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One build cache for the module's runs: the rows are compiled once."""
-    return tmp_path_factory.mktemp("llmexec-cache")
+def cache_dir(seeded_cache: Callable[..., Path]) -> Path:
+    """One build cache for the module's runs: the rows are compiled once.
+    The session's prepared toolchains are in it.
+    """
+    return seeded_cache("cpp", "java")
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,10 @@ from typing import Any
 
 import pytest
 
-MODES = [pytest.param(("-p", "no:xdist"), id="plain"), pytest.param(("-n", "2"), id="xdist")]
+MODES = [
+    pytest.param(("-p", "no:xdist"), id="plain"),
+    pytest.param(("-n", "2"), id="xdist", marks=pytest.mark.slow),
+]
 REPLAY = ("-p", "llmexec", "--llm-examples=0", "--llm-model=replay", "--llm-replay=gen.json")
 N = 20
 
@@ -113,6 +116,7 @@ def test_summary_json_and_html_by_language(
     assert 'id="languages"' in page and 'data-filter="language"' in page
 
 
+@pytest.mark.slow  # a long pytester run
 def test_summary_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) -> None:
     setup(pytester, wrong=["sq_cpp[i1]"])
     plain, xdist = (summary_lines(run(pytester, mode.values[0])) for mode in MODES)
@@ -134,6 +138,7 @@ def test_python_only_run_shows_no_language_table(pytester: pytest.Pytester) -> N
     assert {c["language"] for c in data["cases"]} == {"python"}
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES)
 def test_a_drop_in_one_language_fails_the_gate(
     pytester: pytest.Pytester, mode: tuple[str, ...]

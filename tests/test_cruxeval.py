@@ -58,7 +58,11 @@ def _hand_pass_at(k: int) -> float:
     return sum(1 - comb(10 - c, k) / comb(10, k) for c in CORRECT.values()) / len(CORRECT)
 
 
-@pytest.mark.parametrize("mode", [("-p", "no:xdist"), ("-n", "2")], ids=["plain", "xdist"])
+@pytest.mark.parametrize(
+    "mode",
+    [("-p", "no:xdist"), pytest.param(("-n", "2"), marks=pytest.mark.slow)],
+    ids=["plain", "xdist"],
+)
 def test_replayed_generations_give_exact_pass_at_k(
     pytester: pytest.Pytester, mode: tuple[str, ...]
 ) -> None:

@@ -8,7 +8,11 @@ import pytest
 from cruxeval_rows import EXPRESSION_ROWS, rows, write_jsonl
 from helpers import read_report
 
-MODES = pytest.mark.parametrize("mode", [("-p", "no:xdist"), ("-n", "2")], ids=["plain", "xdist"])
+MODES = pytest.mark.parametrize(
+    "mode",
+    [("-p", "no:xdist"), pytest.param(("-n", "2"), marks=pytest.mark.slow)],
+    ids=["plain", "xdist"],
+)
 
 
 @MODES

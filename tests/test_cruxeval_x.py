@@ -6,7 +6,7 @@ import contextlib
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -89,10 +89,10 @@ def test_the_language_is_the_file_stem(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def executor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeExecutor]:
+def executor(seeded_cache: Callable[..., Path]) -> Iterator[NativeExecutor]:
     if shutil.which("g++") is None or not Path("/usr/share/java/javatuples.jar").is_file():
         pytest.skip("needs g++, a JDK and javatuples (apt-get install libjavatuples-java)")
-    native = NativeExecutor([Cpp(), Java()], cache_dir=tmp_path_factory.mktemp("cache"))
+    native = NativeExecutor([Cpp(), Java()], cache_dir=seeded_cache("cpp", "java"))
     yield native
     native.close()
 
@@ -158,7 +158,7 @@ JSRS_ROWS = 28
 
 
 @pytest.fixture(scope="module")
-def jsrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeExecutor]:
+def jsrs(seeded_cache: Callable[..., Path]) -> Iterator[NativeExecutor]:
     languages = []
     for language in (JavaScript(), Rust()):
         with contextlib.suppress(LanguageError):
@@ -166,7 +166,7 @@ def jsrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeExecutor]:
             languages.append(language)
     if not languages:
         pytest.skip("needs node or rustc (.ci/run installs them)")
-    native = NativeExecutor(languages, cache_dir=tmp_path_factory.mktemp("jsrs-cache"))
+    native = NativeExecutor(languages, cache_dir=seeded_cache("js", "rs", name="jsrs-cache"))
     yield native
     native.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,13 +27,18 @@ def missing() -> str:
     return "; ".join(lacking)
 
 
-pytestmark = pytest.mark.skipif(bool(missing()), reason=f"{missing()} (.ci/run installs them)")
+pytestmark = [
+    pytest.mark.slow,  # needs node and rustc
+    pytest.mark.skipif(bool(missing()), reason=f"{missing()} (.ci/run installs them)"),
+]
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One build cache for the module's runs: the Rust rows are compiled once."""
-    return tmp_path_factory.mktemp("llmexec-cache")
+def cache_dir(seeded_cache: Callable[..., Path]) -> Path:
+    """One build cache for the module's runs: the Rust rows are compiled once.
+    The session's prepared toolchains are in it.
+    """
+    return seeded_cache("js", "rs")
 
 
 def run(

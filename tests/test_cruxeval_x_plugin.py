@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from helpers import read_report
 
 FIXTURES = Path(__file__).with_name("fixtures") / "cruxeval_x"
-pytestmark = pytest.mark.skipif(
-    shutil.which("g++") is None or not Path("/usr/share/java/javatuples.jar").is_file(),
-    reason="needs g++, a JDK and javatuples (apt-get install g++ default-jdk libjavatuples-java)",
-)
+pytestmark = [
+    pytest.mark.slow,  # needs g++ and a JDK
+    pytest.mark.skipif(
+        shutil.which("g++") is None or not Path("/usr/share/java/javatuples.jar").is_file(),
+        reason="needs g++, a JDK and javatuples "
+        "(apt-get install g++ default-jdk libjavatuples-java)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One build cache for the module's runs: the rows are compiled once."""
-    return tmp_path_factory.mktemp("llmexec-cache")
+def cache_dir(seeded_cache: Callable[..., Path]) -> Path:
+    """One build cache for the module's runs: the rows are compiled once.
+    The session's prepared toolchains are in it.
+    """
+    return seeded_cache("cpp", "java")
 
 
 def copy_fixtures(pytester: pytest.Pytester, *names: str) -> None:

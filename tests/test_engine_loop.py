@@ -37,7 +37,11 @@ def pytest_unconfigure(config):
 """
 
 
-@pytest.mark.parametrize("mode", [("-p", "no:xdist"), ("-n", "2")], ids=["plain", "xdist"])
+@pytest.mark.parametrize(
+    "mode",
+    [("-p", "no:xdist"), pytest.param(("-n", "2"), marks=pytest.mark.slow)],
+    ids=["plain", "xdist"],
+)
 def test_the_loop_is_closed_when_the_run_ends(
     pytester: pytest.Pytester, mode: tuple[str, ...]
 ) -> None:

@@ -21,7 +21,10 @@ from helpers import read_report
 from test_executor import tagged_processes
 
 ORACLE = ("-p", "llmexec", "--llm-examples=0", "--llm-model=oracle", "--llm-report=report.json")
-XDIST = [pytest.param(("-n", "0"), id="n0"), pytest.param(("-n", "2"), id="n2")]
+XDIST = [
+    pytest.param(("-n", "0"), id="n0"),
+    pytest.param(("-n", "2"), id="n2", marks=pytest.mark.slow),
+]
 SANDBOX = [pytest.param("auto", id="sandbox"), pytest.param("off", id="no-sandbox")]
 
 HOSTILE = """\
@@ -171,6 +174,7 @@ def run_hostile(
     return result, tag
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("sandbox", SANDBOX)
 @pytest.mark.parametrize("mode", XDIST)
 def test_hostile_battery(
@@ -211,6 +215,7 @@ def test_header_names_the_executor_and_its_layers(
     )
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", XDIST)
 def test_a_rerun_executes_nothing(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: tuple[str, ...]
@@ -321,7 +326,12 @@ def _wait_until_gone(tag: str) -> list[int]:
     return tagged_processes(tag)
 
 
-@pytest.mark.parametrize("mode", [("-p", "no:xdist"), ("-n", "2")], ids=["plain", "n2"])
+@pytest.mark.slow  # a long pytester run
+@pytest.mark.parametrize(
+    "mode",
+    [("-p", "no:xdist"), pytest.param(("-n", "2"), marks=pytest.mark.slow)],
+    ids=["plain", "n2"],
+)
 def test_nothing_is_left_after_ctrl_c(pytester: pytest.Pytester, mode: tuple[str, ...]) -> None:
     tag = f"llmexec-test-{uuid.uuid4().hex[:12]}"
     proc = _start_long_run(pytester, tag, *mode)
@@ -330,6 +340,7 @@ def test_nothing_is_left_after_ctrl_c(pytester: pytest.Pytester, mode: tuple[str
     assert _wait_until_gone(tag) == []
 
 
+@pytest.mark.slow  # a long pytester run
 def test_nothing_is_left_when_pytest_is_killed(pytester: pytest.Pytester) -> None:
     tag = f"llmexec-test-{uuid.uuid4().hex[:12]}"
     proc = _start_long_run(pytester, tag, "-p", "no:xdist")

@@ -19,7 +19,10 @@ import pytest
 from tests.fakes import OpenAIFake
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-MODES = [pytest.param(("-p", "no:xdist"), id="plain"), pytest.param(("-n", "2"), id="xdist")]
+MODES = [
+    pytest.param(("-p", "no:xdist"), id="plain"),
+    pytest.param(("-n", "2"), id="xdist", marks=pytest.mark.slow),
+]
 
 SUITE = """\
 category: math
@@ -56,6 +59,7 @@ def cache_cli(pytester: pytest.Pytester, *args: str) -> None:
     )
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES)
 def test_the_readme_ci_flow_replays_from_the_committed_cache(
     pytester: pytest.Pytester,

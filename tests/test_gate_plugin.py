@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 
-MODES = [pytest.param(("-p", "no:xdist"), id="plain"), pytest.param(("-n", "2"), id="xdist")]
+MODES = [
+    pytest.param(("-p", "no:xdist"), id="plain"),
+    pytest.param(("-n", "2"), id="xdist", marks=pytest.mark.slow),
+]
 REPLAY = ("-p", "llmexec", "--llm-examples=0", "--llm-model=replay", "--llm-replay=gen.json")
 SQ, NEG = 30, 10
 ALL_CASES = [f"sq[i{i}]" for i in range(SQ)] + [f"neg[i{i}]" for i in range(NEG)]
@@ -79,6 +82,7 @@ def _not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI", raising=False)
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES)
 def test_update_writes_the_baseline_and_an_unchanged_rerun_passes(
     pytester: pytest.Pytester, mode: tuple[str, ...]
@@ -115,6 +119,7 @@ def test_update_writes_the_baseline_and_an_unchanged_rerun_passes(
     assert gate["comparison"]["runs"]["replay/vp"]["n"] == 40
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES)
 def test_a_handful_of_flips_both_ways_passes(
     pytester: pytest.Pytester, mode: tuple[str, ...]
@@ -146,6 +151,7 @@ def test_a_handful_of_flips_both_ways_passes(
     )
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES)
 def test_a_real_regression_fails_and_lists_the_flipped_cases(
     pytester: pytest.Pytester, mode: tuple[str, ...]
@@ -178,6 +184,7 @@ def test_a_real_regression_fails_and_lists_the_flipped_cases(
     assert cases_of(baseline_file(pytester))[nodeid("sq[i1]")] == "correct"
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES)
 def test_update_under_ci_is_refused_unless_forced(
     pytester: pytest.Pytester, mode: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
@@ -203,6 +210,7 @@ def test_update_under_ci_is_refused_unless_forced(
     assert cases_of(baseline_file(pytester))[nodeid("sq[i5]")] == "wrong"
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES)
 def test_a_partial_selection_merges_and_does_not_destroy_the_baseline(
     pytester: pytest.Pytester, mode: tuple[str, ...]
@@ -233,6 +241,7 @@ def test_a_partial_selection_merges_and_does_not_destroy_the_baseline(
     )
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES)
 def test_deselection_by_a_plugin_is_a_partial_selection(
     pytester: pytest.Pytester, mode: tuple[str, ...]
@@ -264,6 +273,7 @@ def test_a_partial_selection_cannot_start_a_baseline(
     assert not (pytester.path / "llmexec-baseline.json").exists()
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES[:1])
 def test_fewer_paths_keep_the_other_files_and_a_full_run_drops_removed_cases(
     pytester: pytest.Pytester, mode: tuple[str, ...]
@@ -292,6 +302,7 @@ def test_fewer_paths_keep_the_other_files_and_a_full_run_drops_removed_cases(
     assert "suite_a/bench.yaml::sq[replay-vp-i29]" not in nodeids
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES)
 def test_unstable_samples_are_marked_and_do_not_fail_the_build(
     pytester: pytest.Pytester, mode: tuple[str, ...]
@@ -327,6 +338,7 @@ def test_other_failures_are_never_masked(pytester: pytest.Pytester, mode: tuple[
     assert result.ret == 1
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", MODES)
 def test_collection_errors_block_the_update_and_are_not_masked(
     pytester: pytest.Pytester, mode: tuple[str, ...]
@@ -360,6 +372,7 @@ def test_fail_under_without_a_baseline(pytester: pytest.Pytester, mode: tuple[st
     )
 
 
+@pytest.mark.slow  # a long pytester run
 def test_stopping_early_only_merges(pytester: pytest.Pytester) -> None:
     setup(pytester)
     accept_baseline(pytester)
@@ -371,6 +384,7 @@ def test_stopping_early_only_merges(pytester: pytest.Pytester) -> None:
     assert len(verdicts) == 40 and verdicts[nodeid("sq[i3]")] == "wrong"
 
 
+@pytest.mark.slow  # a long pytester run
 def test_a_missing_or_broken_baseline_fails_the_gate_with_what_to_do(
     pytester: pytest.Pytester,
 ) -> None:
@@ -427,6 +441,7 @@ def test_header_shows_the_gate(pytester: pytest.Pytester) -> None:
     )
 
 
+@pytest.mark.slow  # a long pytester run
 def test_ini_twins(pytester: pytest.Pytester) -> None:
     setup(pytester)
     accept_baseline(pytester)

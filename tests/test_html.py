@@ -75,7 +75,10 @@ RUN = (
     "--llm-examples=0",
     "--llm-html=out/report.html",
 )
-XDIST = [pytest.param(("-p", "no:xdist"), id="plain"), pytest.param(("-n", "2"), id="xdist")]
+XDIST = [
+    pytest.param(("-p", "no:xdist"), id="plain"),
+    pytest.param(("-n", "2"), id="xdist", marks=pytest.mark.slow),
+]
 
 
 class Page(HTMLParser):
@@ -175,6 +178,7 @@ def test_run_writes_a_page_with_every_case(
     assert ids == {"overview", "categories", "shape", "cases"}
 
 
+@pytest.mark.slow  # a long pytester run
 def test_page_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) -> None:
     def normalised(path: Path) -> str:
         text = path.read_text(encoding="utf-8")
@@ -187,6 +191,7 @@ def test_page_is_the_same_with_and_without_xdist(pytester: pytest.Pytester) -> N
     assert normalised(path) == plain
 
 
+@pytest.mark.slow  # a long pytester run
 def test_ini_twin_and_a_directory_is_refused(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nllm_html = from-ini.html\n")
     (pytester.path / "hostile.yaml").write_text(HOSTILE, encoding="utf-8")
@@ -536,6 +541,7 @@ def test_api_run_shows_iip_steps_tokens_and_cost(
     assert "28 cached" in shown  # 4 calls x 7 cached tokens
 
 
+@pytest.mark.slow  # a long pytester run
 def test_gate_run_shows_the_comparison(pytester: pytest.Pytester) -> None:
     """A baseline, then a run where one case got worse and one better: the gate section."""
     result, _ = make_page(pytester, "--llm-update-baseline=force")

@@ -26,11 +26,14 @@ from test_html import lang_record, make_page
 from pytest_llmexec.report import html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="headless Chromium is not installed (Debian: apt-get install -y chromium); "
-    "the browser checks of the HTML report are skipped",
-)
+pytestmark = [
+    pytest.mark.slow,  # needs Chromium
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="headless Chromium is not installed (Debian: apt-get install -y chromium); "
+        "the browser checks of the HTML report are skipped",
+    ),
+]
 FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -151,6 +151,7 @@ def test_oracle_scores_every_strategy_and_every_step(pytester: pytest.Pytester) 
     _check_oracle_run(pytester, result)
 
 
+@pytest.mark.slow  # a long pytester run
 def test_oracle_scores_every_step_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yaml", suite=SUITE)
     pytester.makeini("[pytest]\nllm_iip_max_steps = 4\n")  # the ini twin

@@ -107,6 +107,7 @@ def _inputs_by_id(pytester: pytest.Pytester, *args: str) -> dict[str, str]:
     return {c["nodeid"]: c["input"] for c in read_report(pytester)["cases"]}
 
 
+@pytest.mark.slow  # a long pytester run
 def test_same_ids_and_inputs_in_every_process_and_under_xdist(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -394,6 +395,7 @@ def test_invalid_inputs_are_discarded_and_a_shortfall_is_said_once(
     assert output.count("bench.yaml::inverse:") == 1
 
 
+@pytest.mark.slow  # a long pytester run
 def test_shortfall_is_said_once_under_xdist(pytester: pytest.Pytester) -> None:
     _write(pytester, DISCARDS)
     result = pytester.runpytest_subprocess(*ORACLE, "-n", "2")

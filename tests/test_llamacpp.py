@@ -82,6 +82,7 @@ def log_requests(pytester: pytest.Pytester) -> int:
     return log.read_text().count("POST /v1/chat/completions")
 
 
+@pytest.mark.slow  # a long pytester run
 def test_a_run_starts_the_server_names_the_model_by_its_stem_and_stops_it(
     pytester: pytest.Pytester, llama: Path
 ) -> None:
@@ -110,6 +111,7 @@ def test_a_run_starts_the_server_names_the_model_by_its_stem_and_stops_it(
     assert log_requests(pytester) == 0
 
 
+@pytest.mark.slow  # a long pytester run
 def test_under_xdist_one_server_serves_every_worker(pytester: pytest.Pytester, llama: Path) -> None:
     rows(pytester.path, 4)
     result = run(pytester, "-n", "2", "--llm-concurrency=1")
@@ -120,6 +122,7 @@ def test_under_xdist_one_server_serves_every_worker(pytester: pytest.Pytester, l
     assert not alive(started["pid"])
 
 
+@pytest.mark.slow  # a long pytester run
 def test_samples_are_one_request_with_n(pytester: pytest.Pytester, llama: Path) -> None:
     rows(pytester.path, 2)
     result = run(pytester, "--llm-samples=3")
@@ -147,6 +150,7 @@ def test_a_server_that_does_not_come_up_is_one_error_naming_its_log(
     assert "passed" not in result.stdout.str() and "failed" not in result.stdout.str()
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("mode", ["signal", "signal-on-compute"])
 def test_a_server_killed_by_a_signal_at_start_is_one_usage_error_naming_it(
     pytester: pytest.Pytester, llama: Path, monkeypatch: pytest.MonkeyPatch, mode: str
@@ -175,6 +179,7 @@ def test_a_server_killed_by_a_signal_at_start_is_one_usage_error_naming_it(
         assert all(not alive(start["pid"]) for start in starts(llama))
 
 
+@pytest.mark.slow  # a long pytester run
 def test_missing_binary_and_bad_model_file_are_clear_errors(
     pytester: pytest.Pytester, llama: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,6 +198,7 @@ def test_missing_binary_and_bad_model_file_are_clear_errors(
     assert result.ret == 0 and not starts(llama)
 
 
+@pytest.mark.slow  # a long pytester run
 def test_a_server_dying_mid_run_errors_the_rest_and_a_rerun_resumes(
     pytester: pytest.Pytester, llama: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -248,6 +254,7 @@ def in_flight(pytester: pytest.Pytester) -> bool:
     return log.exists() and "received a completion request" in log.read_text()
 
 
+@pytest.mark.slow  # a long pytester run
 def test_a_slow_reply_is_waited_for_not_retried_unless_a_timeout_is_given(
     pytester: pytest.Pytester, llama: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

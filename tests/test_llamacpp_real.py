@@ -36,6 +36,7 @@ NAME = MODEL.stem
 MISSING = [str(p) for p in (SERVER, MODEL) if not p.is_file()]
 
 pytestmark = [
+    pytest.mark.slow,  # needs the real model
     pytest.mark.skipif(
         bool(MISSING),
         reason=f"no real llama-server/model ({', '.join(MISSING)}): run bash scripts/setup_llama.sh"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +23,16 @@ from pytest_llmexec.execution.native import (
 )
 from pytest_llmexec.languages import Cpp, Java, LanguageError
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("g++") is None
-    or shutil.which("javac") is None
-    or not Path("/usr/share/java/javatuples.jar").is_file(),
-    reason="needs g++, a JDK and javatuples "
-    "(apt-get install g++ openjdk-17-jdk-headless libjavatuples-java; .ci/run does)",
-)
+pytestmark = [
+    pytest.mark.slow,  # needs g++ and a JDK
+    pytest.mark.skipif(
+        shutil.which("g++") is None
+        or shutil.which("javac") is None
+        or not Path("/usr/share/java/javatuples.jar").is_file(),
+        reason="needs g++, a JDK and javatuples "
+        "(apt-get install g++ openjdk-17-jdk-headless libjavatuples-java; .ci/run does)",
+    ),
+]
 
 CPP, JAVA = Cpp(), Java()
 SECRET = "sk-native-secret-value"
@@ -84,9 +87,9 @@ def server_dirs() -> set[Path]:
 
 
 @pytest.fixture(scope="module")
-def native_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache directory for the module: the precompiled header is made once."""
-    return tmp_path_factory.mktemp("native-cache")
+def native_cache(seeded_cache: Callable[..., Path]) -> Path:
+    """One cache directory for the module, holding the session's precompiled header."""
+    return seeded_cache("cpp", "java", name="native-cache")
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["sandbox", "no-sandbox"])

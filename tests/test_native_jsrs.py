@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,8 @@ from test_native import SECRET, server_dirs
 
 from pytest_llmexec.execution.native import ASSERTION_FAILED, COMPILE_ERROR, NativeExecutor
 from pytest_llmexec.languages import JavaScript, Language, LanguageError, Rust
+
+pytestmark = pytest.mark.slow  # needs node and rustc
 
 
 def toolchains() -> list[Language]:
@@ -91,8 +93,9 @@ class Runner:
 
 
 @pytest.fixture(scope="module")
-def native_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("native-jsrs-cache")
+def native_cache(seeded_cache: Callable[..., Path]) -> Path:
+    """One cache directory for the module, holding the session's prepared Rust support."""
+    return seeded_cache("js", "rs", name="native-jsrs-cache")
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["sandbox", "no-sandbox"])

@@ -8,7 +8,10 @@ import pytest
 from helpers import read_report, write_demo, write_json
 
 ORACLE = ("-p", "llmexec", "--llm-examples=0", "--llm-model=oracle")
-XDIST = [pytest.param(("-p", "no:xdist"), id="plain"), pytest.param(("-n", "2"), id="xdist")]
+XDIST = [
+    pytest.param(("-p", "no:xdist"), id="plain"),
+    pytest.param(("-n", "2"), id="xdist", marks=pytest.mark.slow),
+]
 
 
 def test_silent_without_benchmarks(pytester: pytest.Pytester) -> None:

@@ -304,6 +304,7 @@ def test_export_and_import_share_a_cache(
     assert bad.returncode == 2 and "bad.jsonl:1: missing field(s)" in bad.stderr
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("workers", ["0", "2"])
 def test_xdist_workers_prefetch_their_share(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: str
@@ -322,6 +323,7 @@ def test_xdist_workers_prefetch_their_share(
         assert len(server.requests) == 16
 
 
+@pytest.mark.slow  # a long pytester run
 def test_secrets_reach_no_file_the_run_wrote(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -365,6 +367,7 @@ def test_secrets_reach_no_file_the_run_wrote(
     assert peek["expected"] == "False"  # the snippet's own process saw no key
 
 
+@pytest.mark.slow  # a long pytester run
 def test_xdist_workers_share_one_budget(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

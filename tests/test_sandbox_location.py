@@ -28,6 +28,7 @@ def test_paths_under_tmp() -> None:
     assert under_tmp(["/usr/lib/python3", "/opt/x"]) == []
 
 
+@pytest.mark.slow  # a long pytester run
 def test_the_header_says_why_private_tmp_is_off(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

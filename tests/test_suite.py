@@ -155,6 +155,7 @@ def test_suite_page_tables_are_current() -> None:
     )
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize(
     ("workers", "options"),
     [

@@ -12,7 +12,7 @@ import ast
 import json
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -269,12 +269,12 @@ def test_translations_of_in_place_snippets_and_twins_are_refused(tmp_path: Path)
 
 
 @pytest.fixture(scope="module")
-def executor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeExecutor]:
+def executor(seeded_cache: Callable[..., Path]) -> Iterator[NativeExecutor]:
     if shutil.which("g++") is None or shutil.which("javac") is None:
         pytest.skip(
             "needs g++ and a JDK (apt-get install g++ openjdk-17-jdk-headless; .ci/run does)"
         )
-    native = NativeExecutor([Cpp(), Java()], cache_dir=tmp_path_factory.mktemp("native"))
+    native = NativeExecutor([Cpp(), Java()], cache_dir=seeded_cache("cpp", "java", name="native"))
     yield native
     native.close()
 

@@ -10,6 +10,7 @@ results against Python's.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,12 @@ SHIPPED = Path(__file__).resolve().parent.parent / "pytest_llmexec" / "benchmark
 FILES = ("stack_queue.yaml",)
 #: the translated snippets of FILES that the oracle run takes: a string and a vector result
 SAMPLE = ("valid_parentheses", "daily_temperatures")
-pytestmark = pytest.mark.skipif(
-    shutil.which("g++") is None, reason="needs g++ (apt-get install g++; .ci/run does)"
-)
+pytestmark = [
+    pytest.mark.slow,  # needs g++ and a JDK
+    pytest.mark.skipif(
+        shutil.which("g++") is None, reason="needs g++ (apt-get install g++; .ci/run does)"
+    ),
+]
 
 
 def _cases(language: str, files: tuple[str, ...] = FILES, ids: tuple[str, ...] = ()) -> int:
@@ -37,9 +41,11 @@ def _cases(language: str, files: tuple[str, ...] = FILES, ids: tuple[str, ...] =
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One build cache for the module's runs: each program is compiled once."""
-    return tmp_path_factory.mktemp("llmexec-cache")
+def cache_dir(seeded_cache: Callable[..., Path]) -> Path:
+    """One build cache for the module's runs: each program is compiled once.
+    The session's prepared toolchains are in it.
+    """
+    return seeded_cache("cpp", "java")
 
 
 def _copy(pytester: pytest.Pytester, *names: str) -> None:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds and installs a wheel
+
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = ["--pyargs", "pytest_llmexec.benchmarks", "-p", "llmexec", "--llm-model=oracle"]
 
