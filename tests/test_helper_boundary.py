@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import errno
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -141,17 +141,21 @@ needs_java = pytest.mark.skipif(
 
 
 @pytest.fixture
-def native(tmp_path: Path) -> Iterator[NativeExecutor]:
-    executor = NativeExecutor([Cpp(), Java()], cache_dir=tmp_path, sandbox=True)
+def native(seeded_cache: Callable[..., Path]) -> Iterator[NativeExecutor]:
+    """An executor whose cache holds the session's precompiled header (made once)."""
+    executor = NativeExecutor([Cpp(), Java()], cache_dir=seeded_cache("cpp", "java"), sandbox=True)
     yield executor
     executor.close()
 
 
 @needs_java
-def test_without_the_boundary_no_compiler_outlives_its_request(tmp_path: Path) -> None:
+def test_without_the_boundary_no_compiler_outlives_its_request(
+    seeded_cache: Callable[..., Path],
+) -> None:
     """Where Landlock is not there (here: turned off), the warm javac is started for each
     request and stopped after it: no program ever runs while a compiler is alive."""
-    executor = NativeExecutor([Cpp(), Java()], cache_dir=tmp_path, sandbox=True, boundary=False)
+    cache = seeded_cache("cpp", "java")
+    executor = NativeExecutor([Cpp(), Java()], cache_dir=cache, sandbox=True, boundary=False)
     try:
         assert "landlock" not in executor.layers
         assert executor.server.hello.get("helpers") == "one request each"

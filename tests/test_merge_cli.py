@@ -17,7 +17,10 @@ import pytest
 
 from tests.fakes import OpenAIFake
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [
+    pytest.mark.slow,  # long pytester runs: every test runs the shards of a run, some with -n 2
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
 
 SQ, NEG = 30, 10
 ALL_CASES = [f"sq[i{i}]" for i in range(SQ)] + [f"neg[i{i}]" for i in range(NEG)]

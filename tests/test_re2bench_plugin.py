@@ -59,7 +59,7 @@ def test_ids_and_markers_follow_the_other_formats(
     assert chosen == [f"{DATASET}::proj__proj-1@@pkg.mod.py@@scale[oracle-vp-i1]"]
 
 
-@pytest.mark.parametrize("workers", ["0", "2"])
+@pytest.mark.parametrize("workers", ["0", pytest.param("2", marks=pytest.mark.slow)])
 def test_oracle_scores_every_problem_on_both_tasks(
     pytester: pytest.Pytester, checkout: Path, workers: str
 ) -> None:

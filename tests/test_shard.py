@@ -85,7 +85,9 @@ def test_parse_and_environment() -> None:
 # --------------------------------------------------------------------------- the plugin
 
 
-@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["plain", "xdist"])
+@pytest.mark.parametrize(
+    "workers", [(), pytest.param(("-n", "2"), marks=pytest.mark.slow)], ids=["plain", "xdist"]
+)
 def test_four_shards_are_disjoint_cover_the_run_and_do_not_depend_on_n(
     pytester: pytest.Pytester, workers: tuple[str, ...]
 ) -> None:
