@@ -74,7 +74,11 @@ def die_at(server: OpenAIFake, request: int, after: float = 0.1) -> None:
     server.plan = plan
 
 
-@pytest.mark.parametrize("workers", [("-p", "no:xdist"), ("-n", "2")], ids=["plain", "xdist"])
+@pytest.mark.parametrize(
+    "workers",
+    [("-p", "no:xdist"), pytest.param(("-n", "2"), marks=pytest.mark.slow)],
+    ids=["plain", "xdist"],
+)
 def test_two_endpoints_one_killed_mid_run_every_case_gets_its_verdict(
     pytester: pytest.Pytester, pair: tuple[OpenAIFake, OpenAIFake], workers: tuple[str, ...]
 ) -> None:

@@ -33,6 +33,7 @@ MODEL = Path(
 MISSING = [str(p) for p in (SERVER, MODEL) if not p.is_file()]
 
 pytestmark = [
+    pytest.mark.slow,  # needs the real model
     pytest.mark.skipif(
         bool(MISSING),
         reason=f"no real llama-server/model ({', '.join(MISSING)}): "
