@@ -363,6 +363,7 @@ def test_bad_batch_options_are_usage_errors(
     result.stderr.fnmatch_lines([message])
 
 
+@pytest.mark.slow  # a long pytester run
 def test_iip_gets_one_batch_per_turn(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -412,6 +413,7 @@ def fate_odd(batch: int, index: int, custom_id: str) -> str:
     return fate_10_5(1 if batch % 2 else 2, index, custom_id)
 
 
+@pytest.mark.slow  # a long pytester run
 def test_the_budget_counts_batch_replies_at_the_batch_rate(
     pytester: pytest.Pytester, openai_batch: OpenAIBatchFake
 ) -> None:
@@ -460,6 +462,7 @@ def test_a_batch_is_split_at_the_size_limit() -> None:
     assert [line for chunk in split(lines, api) for line in chunk] == lines
 
 
+@pytest.mark.slow  # a long pytester run
 def test_a_batch_api_that_does_not_answer_is_a_clear_error(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -478,6 +481,7 @@ def test_a_batch_api_that_does_not_answer_is_a_clear_error(
     )
 
 
+@pytest.mark.slow  # a long pytester run
 def test_batch_options_leave_a_run_without_api_models_alone(pytester: pytest.Pytester) -> None:
     write_jsonl(pytester.path / "crux.jsonl", ROWS[:2])
     pytester.makeini("[pytest]\nllm_batch = on\n")

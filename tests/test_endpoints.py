@@ -74,6 +74,7 @@ def die_at(server: OpenAIFake, request: int, after: float = 0.1) -> None:
     server.plan = plan
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize(
     "workers",
     [("-p", "no:xdist"), pytest.param(("-n", "2"), marks=pytest.mark.slow)],

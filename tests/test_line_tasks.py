@@ -118,6 +118,7 @@ def write_rows(pytester: pytest.Pytester) -> None:
     (pytester.path / "rows.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize("workers", ["0", "2"])
 def test_oracle_scores_every_per_line_task_on_a_suite_and_a_cruxeval_file(
     pytester: pytest.Pytester, workers: str

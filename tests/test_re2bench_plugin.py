@@ -151,6 +151,7 @@ def test_the_summary_reports_partial_rs_and_counts_errors_apart(
     assert set(summary["by"]["difficulty"]) == {"easy", "difficult"}
 
 
+@pytest.mark.slow  # a long pytester run
 def test_agreement_script_compares_every_row(checkout: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(SCRIPT), str(checkout), "--models", fx.MODEL],
@@ -179,6 +180,7 @@ def test_a_problem_whose_files_are_missing_fails_alone(
     result.stdout.fnmatch_lines(["*HumanEval_7.jsonl*no such file*"])
 
 
+@pytest.mark.slow  # a long pytester run
 def test_checkout_given_by_option_and_prompt_choices(
     pytester: pytest.Pytester, checkout: Path
 ) -> None:

@@ -85,6 +85,7 @@ def test_parse_and_environment() -> None:
 # --------------------------------------------------------------------------- the plugin
 
 
+@pytest.mark.slow  # a long pytester run
 @pytest.mark.parametrize(
     "workers", [(), pytest.param(("-n", "2"), marks=pytest.mark.slow)], ids=["plain", "xdist"]
 )
@@ -118,6 +119,7 @@ def test_four_shards_are_disjoint_cover_the_run_and_do_not_depend_on_n(
     assert fingerprints == {report(pytester, "whole.json")["run"]["fingerprint"]}
 
 
+@pytest.mark.slow  # a long pytester run
 def test_slurm_and_kubernetes_environments_pick_the_shard(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -144,6 +146,7 @@ def test_slurm_and_kubernetes_environments_pick_the_shard(
     result.assert_outcomes(passed=16)
 
 
+@pytest.mark.slow  # a long pytester run
 def test_ini_twin_and_bad_values(pytester: pytest.Pytester) -> None:
     pytester.makefile(".yaml", bench=suite(8))
     pytester.makeini("[pytest]\nllm_shard = 1/2\n")
@@ -173,6 +176,7 @@ def test_a_run_without_a_model_is_never_sharded(
     assert "llmexec shard" not in result.stdout.str()
 
 
+@pytest.mark.slow  # a long pytester run
 def test_a_shard_that_owns_no_test_succeeds_reports_and_merges(
     pytester: pytest.Pytester,
 ) -> None:

@@ -96,6 +96,7 @@ def compare(merged: dict[str, Any], whole: dict[str, Any]) -> None:
     assert merged["session"] == whole["session"]
 
 
+@pytest.mark.slow  # a long pytester run
 def test_shipped_suite_with_oracle_on_four_array_tasks(cluster: Cluster, tmp_path: Path) -> None:
     (tmp_path / "benchmarks").symlink_to(ROOT / "benchmarks")
     args = [
@@ -129,6 +130,7 @@ def test_shipped_suite_with_oracle_on_four_array_tasks(cluster: Cluster, tmp_pat
     assert all(s["cases"] for s in shards)
 
 
+@pytest.mark.slow  # a long pytester run
 def test_cruxeval_replay_regression_fails_the_gate_as_in_pytest(
     cluster: Cluster, tmp_path: Path
 ) -> None:
@@ -165,6 +167,7 @@ def test_cruxeval_replay_regression_fails_the_gate_as_in_pytest(
     assert merged["summary"]["overall"]["pass_at_k"]
 
 
+@pytest.mark.slow  # a long pytester run
 def test_a_failed_array_task_makes_the_merge_refuse(cluster: Cluster, tmp_path: Path) -> None:
     write_jsonl(tmp_path / "own.jsonl")
     args = ["own.jsonl", "-p", "llmexec", "--llm-model=oracle", "-p", "no:cacheprovider"]
