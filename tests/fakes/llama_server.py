@@ -33,6 +33,8 @@ def crash() -> None:
     print("fake llama-server: executing an instruction this CPU lacks", flush=True)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     os.kill(os.getpid(), signal.SIGSEGV)
+    while True:  # the signal is delivered asynchronously: never answer before it lands
+        time.sleep(1)
 
 
 def main() -> None:
