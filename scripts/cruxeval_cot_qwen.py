@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import math
 import os
 import subprocess
 import sys
@@ -38,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from pytest_llmexec.report.stats import wilson
 
 PUBLISHED = {"output": 27.8, "input": 33.9}  # Qwen2.5-Coder report v3, table 18, 0.5B-Instruct
 PROMPTS = {"output": "make_cot_output_prompt", "input": "make_cot_input_prompt"}
@@ -71,16 +72,6 @@ def template_from(joined: ast.JoinedStr, task: str) -> str:
     if "\0" in text:
         raise SystemExit(f"CRUXEval's {task} prompt has a placeholder this script does not know")
     return text
-
-
-def wilson(correct: int, n: int) -> tuple[float, float]:
-    if n == 0:
-        return 0.0, 0.0
-    z = 1.959963984540054
-    p = correct / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
 
 
 def run(args: argparse.Namespace, work: Path, tasks: list[str]) -> dict[str, Any]:
