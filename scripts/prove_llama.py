@@ -6,11 +6,18 @@ the project is installed.
 
 Exit status: 0 proven; 3 the server was killed by a signal (the binary does not fit
 this CPU); 1 any other failure. The server started here is always stopped by its pid.
+
+``--emulate CPU`` proves the same binary on another CPU model, emulated by qemu's user
+mode (``qemu-x86_64 -cpu CPU``; Debian's ``qemu-user``): ``SandyBridge`` has AVX but no
+AVX2, ``Nehalem`` no AVX at all. It takes a minute or two, so setup_llama.sh never does it:
+it is how one machine checks that the build dispatches to a variant that fits another.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import shutil
 import signal
 import socket
 import subprocess
@@ -66,11 +73,16 @@ def get(url: str, timeout: float) -> tuple[int, bytes]:
         return int(exc.code), b""
 
 
-def prove(server: str, model: str, log: Path) -> int:
+def prove(server: str, model: str, log: Path, emulate: str | None = None) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [server, "-m", model, "--host", "127.0.0.1", "--port", str(port)]
     command += ["-c", "1024", "--parallel", "1", "--no-webui"]
+    where = "this machine"
+    if emulate:
+        # one thread: an emulated thread costs a host core, and one token proves the variant
+        command = ["qemu-x86_64", "-cpu", emulate, *command, "--threads", "1"]
+        where = f"an emulated {emulate} (qemu-x86_64 -cpu {emulate})"
     started = time.monotonic()
     with log.open("wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -80,7 +92,7 @@ def prove(server: str, model: str, log: Path) -> int:
         while True:
             code = proc.poll()
             if code is not None:
-                return died(code, step, log)
+                return died(code, step, log, where, emulated=bool(emulate))
             try:
                 status, _ = get(base + "/health", timeout=5)
                 if status == 200:
@@ -114,7 +126,7 @@ def prove(server: str, model: str, log: Path) -> int:
         except (OSError, TimeoutError, ValueError) as exc:
             code = proc.poll()
             if code is not None:
-                return died(code, step, log)
+                return died(code, step, log, where, emulated=bool(emulate))
             print(
                 f"setup_llama: llama-server gave no completion ({exc}); its log {log} ends:\n"
                 f"{tail(log)}",
@@ -127,7 +139,7 @@ def prove(server: str, model: str, log: Path) -> int:
             print(f"setup_llama: llama-server answered without tokens: {reply}", file=sys.stderr)
             return 1
         print(
-            f"setup_llama: proven on this machine in {time.monotonic() - started:.1f} s"
+            f"setup_llama: proven on {where} in {time.monotonic() - started:.1f} s"
             f" ({tokens} tokens; CPU variant {backend})",
             file=sys.stderr,
         )
@@ -142,13 +154,20 @@ def prove(server: str, model: str, log: Path) -> int:
                 proc.wait()
 
 
-def died(code: int, step: str, log: Path) -> int:
+def died(code: int, step: str, log: Path, where: str, *, emulated: bool) -> int:
     what = describe_exit(code)
     print(
-        f"setup_llama: llama-server {what} during its {step} on this machine; its log {log}"
+        f"setup_llama: llama-server {what} during its {step} on {where}; its log {log}"
         f" ends:\n{tail(log)}",
         file=sys.stderr,
     )
+    if code < 0 and emulated:
+        print(
+            "setup_llama: the build chose a CPU variant this CPU model lacks, or has none"
+            " that fits it: check GGML_CPU_ALL_VARIANTS and the variants setup_llama.sh keeps",
+            file=sys.stderr,
+        )
+        return 3
     if code < 0:
         print(
             "setup_llama: a binary killed by a signal does not fit this CPU (an instruction"
@@ -161,10 +180,23 @@ def died(code: int, step: str, log: Path) -> int:
 
 
 def main() -> int:
-    if len(sys.argv) != 4:
-        print("usage: prove_llama.py SERVER MODEL LOG", file=sys.stderr)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("server", help="the llama-server binary")
+    parser.add_argument("model", help="the GGUF model file")
+    parser.add_argument("log", type=Path, help="where the server's log goes")
+    parser.add_argument(
+        "--emulate",
+        metavar="CPU",
+        help="prove it on this CPU model under qemu-x86_64 (e.g. SandyBridge, Nehalem)",
+    )
+    args = parser.parse_args()
+    if args.emulate and shutil.which("qemu-x86_64") is None:
+        print(
+            "prove_llama: --emulate needs qemu-x86_64: apt-get install qemu-user",
+            file=sys.stderr,
+        )
         return 1
-    return prove(sys.argv[1], sys.argv[2], Path(sys.argv[3]))
+    return prove(args.server, args.model, args.log, args.emulate)
 
 
 if __name__ == "__main__":
