@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import re2annotated_fixture
+
 MODEL = "alpha"
 
 #: problem id -> (difficulty, benchmark, input-output file, code path, code, values, name)
@@ -193,6 +195,7 @@ def build(root: Path, *, raw_replies: bool = True) -> Path:
                 (prompt / f"{pid}.txt").write_text(text, encoding="utf-8")
     (dataset / "sampled_problems.json").write_text(json.dumps(sampled), encoding="utf-8")
     _results(root, raw_replies)
+    re2annotated_fixture.build(root)  # the loop and branch tasks
     return root
 
 

@@ -32,7 +32,12 @@ SELF_CONTAINED = ("cruxeval", "HumanEval", "Classeval", "Avatar")
 REPOSITORY = ("Swebench", "Real")
 BENCHMARKS = SELF_CONTAINED + REPOSITORY
 #: what the RE2 prompt of each task asks the answer between (its reader's tag)
-ANSWER_TAGS = {"output": "OUTPUT", "input": "INPUT"}
+ANSWER_TAGS = {"output": "OUTPUT", "input": "INPUT", "re2loop": "ANSWER", "re2branch": "ANSWER"}
+#: RE2-Bench's tasks asked of annotated code -> their folder (truths under dataset/re2-bench/,
+#: prompts under prompts/<folder>_prediction/); registered as tasks under these names, so
+#: that RE2-Bench's branch task and our per-line ``branch`` task never share a name or a marker
+ANNOTATED = {"re2loop": "loop", "re2branch": "branch"}
+_SWEBENCH_ID = re.compile(r"^[\w.-]+__[\w.-]+-\d+@@")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,21 @@ class Problem:
 
     def prompt_file(self, folder: str) -> Path:
         return self.root / "prompts" / folder / self.difficulty / f"{self.problem_id}.txt"
+
+
+def benchmark_of(problem_id: str) -> str:
+    """The source benchmark of a problem, from its id (a loop or branch problem need not be
+    in ``sampled_problems.json``); it gives the benchmark of all 500 sampled problems."""
+    for prefix, benchmark in (
+        ("sample_", "cruxeval"),
+        ("HumanEval_", "HumanEval"),
+        ("ClassEval_", "Classeval"),
+        ("atcoder_", "Avatar"),
+        ("codeforces_", "Avatar"),
+    ):
+        if problem_id.startswith(prefix):
+            return benchmark
+    return "Swebench" if _SWEBENCH_ID.match(problem_id) else "Real"
 
 
 def checkout_of(directory: Path) -> Path:
@@ -173,6 +193,68 @@ def _problem(directory: Path, root: Path, difficulty: str, problem_id: str, info
     )
 
 
+def read_annotated(directory: Path, task: str) -> tuple[list[Problem], list[BenchmarkError]]:
+    """The problems of RE2-Bench's loop or branch task (*task*: ``re2loop``, ``re2branch``).
+
+    A problem is a prompt file ``prompts/<folder>_prediction/<difficulty>/<id>.txt`` or a
+    truth ``dataset/re2-bench/<folder>/<difficulty>/<id>.json`` (upstream asks the
+    former and scores the latter); one without its truth is one error naming the file.
+    The truth file is kept whole in ``extra["truth"]``: the task reads it as upstream does.
+    """
+    folder = ANNOTATED[task]
+    root = checkout_of(directory)
+    if not (directory / folder).is_dir():
+        raise BenchmarkError(
+            directory / folder,
+            f"no such folder: this checkout has no truths of RE2-Bench's {folder} task "
+            f"(drop --llm-task={task}, or update the checkout)",
+        )
+    problems: list[Problem] = []
+    problems_bad: list[BenchmarkError] = []
+    for difficulty in DIFFICULTIES:
+        truths = directory / folder / difficulty
+        prompts = root / "prompts" / f"{folder}_prediction" / difficulty
+        ids = {p.stem for p in truths.glob("*.json")} | {p.stem for p in prompts.glob("*.txt")}
+        for problem_id in sorted(ids):
+            path = truths / f"{problem_id}.json"
+            try:
+                problems.append(_annotated(path, root, difficulty, problem_id))
+            except BenchmarkError as exc:
+                problems_bad.append(exc)
+    return problems, problems_bad
+
+
+def _annotated(path: Path, root: Path, difficulty: str, problem_id: str) -> Problem:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BenchmarkError(
+            path, "no such file (is the checkout complete?)", snippet=problem_id
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BenchmarkError(path, f"cannot read: {exc}", snippet=problem_id) from None
+    except json.JSONDecodeError as exc:
+        raise BenchmarkError(
+            path, f"invalid JSON: {exc.msg}", line=exc.lineno, snippet=problem_id
+        ) from None
+    if not isinstance(data, dict):
+        raise BenchmarkError(path, "expected a JSON object", snippet=problem_id)
+    benchmark = benchmark_of(problem_id)
+    return Problem(
+        problem_id=problem_id,
+        difficulty=difficulty,
+        benchmark=benchmark,
+        index=0,
+        case_name=problem_id,
+        function_name=data.get("name") if isinstance(data.get("name"), str) else None,
+        truth_input=data.get("input"),
+        truth_output=None,
+        code_path=code_path(problem_id, benchmark),
+        root=root,
+        extra={"truth": data},
+    )
+
+
 def _line(path: Path, index: int, problem_id: str) -> dict[str, Any]:
     """Line *index* of an input-output file (0-based, as RE2-Bench counts)."""
     try:
@@ -203,7 +285,12 @@ _PYTHON_BLOCK = re.compile(r"\[PYTHON\]\n?(.*?)\[/PYTHON\]", re.DOTALL)
 
 
 def prompt_folder(task: str, cot: bool, hint: bool) -> str | None:
-    """RE2-Bench's prompt folder for a task and variant (None: it publishes none)."""
+    """RE2-Bench's prompt folder for a task and variant (None: it publishes none).
+
+    Its loop and branch prompts exist in one variant only: with CoT and the hint.
+    """
+    if task in ANNOTATED:
+        return f"{ANNOTATED[task]}_prediction" if cot and hint else None
     base = f"{task}_prediction"
     if cot and hint:
         return base

@@ -6,7 +6,11 @@ for output prediction, ``...-input-i<n>]`` for input prediction (``n`` is the
 problem's line of its input-output file). Markers: ``llmexec``, ``re2bench``,
 the strategy, the task, the model, the source benchmark (``humaneval``,
 ``swebench``, ...) as the category, the difficulty (``easy``, ``difficult``)
-and ``python``.
+and ``python``. RE2-Bench's loop and branch tasks are the tasks ``re2loop`` and
+``re2branch`` (``...-cot-re2loop-i0]``): their problems are the files of
+``dataset/re2-bench/loop|branch/`` (`re2bench.read_annotated`), asked with its
+CoT prompt only and scored by its validators' rule (`tasks.re2loop`,
+`tasks.re2branch`).
 
 The question is RE2-Bench's own prompt file, read from the checkout:
 ``--llm-strategy=cot`` asks ``prompts/<task>_prediction/`` (with the hint
@@ -36,15 +40,20 @@ from ..execution import Outcome
 from ..providers import Conversation, Request
 from ..report.records import CaseRecord, Re2Figures
 from ..strategies import Prompt, PromptOptions, get_strategy
+from ..tasks import TASKS as TASK_REGISTRY
+from ..tasks import Expected, re2bench_strategies
 from ..tasks import re2bench as rule
+from ..tasks.re2annotated import AnnotatedTask
 from ..verdicts import CORRECT, ERROR
 
 PROMPT_CHOICES = ("re2", "re2-nohint", "ours")
 #: the strategies that ask RE2-Bench, and which of its prompt variants each asks
 STRATEGY_COT = {"vp": False, "cot": True}
-TASKS = ("output", "input")
+TASKS = ("output", "input", *re2bench.ANNOTATED)
 #: default output limits of RE2's prompts per strategy (a JSON answer can be long)
 MAX_TOKENS = {"vp": 2048, "cot": 4096}
+#: the loop and branch answers repeat the whole annotated code
+ANNOTATED_MAX_TOKENS = 8192
 MARKERS = {
     "re2bench": "a problem of RE2-Bench (read from a user's checkout)",
     "easy": "RE2-Bench's easy problems",
@@ -57,8 +66,14 @@ class DatasetProblem(Exception):
 
 
 def runs(strategies: tuple[str, ...], tasks: tuple[str, ...]) -> list[tuple[str, str]]:
-    """The (strategy, task) pairs that ask RE2-Bench (iip does not)."""
-    return [(s, t) for t in tasks if t in TASKS for s in strategies if s in STRATEGY_COT]
+    """The (strategy, task) pairs that ask RE2-Bench (iip does not; loop and branch: cot)."""
+    return [
+        (s, t)
+        for t in tasks
+        if t in TASKS
+        for s in strategies
+        if s in STRATEGY_COT and s in (re2bench_strategies(t) or STRATEGY_COT)
+    ]
 
 
 def check_prompts(choice: str) -> str:
@@ -100,6 +115,12 @@ class RE2Dataset(pytest.Directory):
                 "--llm-re2bench-prompts=ours asks output prediction only: our input template "
                 "asks for a call, RE2-Bench's input task for its JSON structure (use re2)"
             )
+        annotated = [t for t in dict.fromkeys(t for _, t in pairs) if t in re2bench.ANNOTATED]
+        if annotated and self.prompts != "re2":
+            raise DatasetProblem(
+                f"--llm-re2bench-prompts={self.prompts}: RE2-Bench's {', '.join(annotated)} "
+                "task is asked with its own prompt only (with CoT and the hint): use re2"
+            )
         if self.prompts == "re2-nohint" and any(s == "vp" for s, _ in pairs):
             raise DatasetProblem(
                 "RE2-Bench publishes no prompt without the hint and without CoT: "
@@ -107,15 +128,34 @@ class RE2Dataset(pytest.Directory):
             )
         for name, text in MARKERS.items():
             self.state.register_marker(name, text)
-        for problem in problems:
+        plain = [(s, t) for s, t in pairs if t not in re2bench.ANNOTATED]
+        for problem in problems if plain else []:
             self.state.register_marker(
                 problem.category, f"RE2-Bench problems of {problem.benchmark}"
             )
             for model in settings.models:
-                for strategy, task in pairs:
+                for strategy, task in plain:
                     yield self._item(problem, model, strategy, task)
-        for index, unreadable in enumerate(broken):
+        for index, unreadable in enumerate(broken if plain else []):
             yield RE2Broken.from_parent(self, name=f"unreadable{index}", message=str(unreadable))
+        for task in annotated:
+            yield from self._annotated_items(task, settings.models)
+
+    def _annotated_items(self, task: str, models: tuple[str, ...]) -> Iterator[pytest.Item]:
+        """The items of RE2-Bench's loop or branch task: its own problem files, cot only."""
+        try:
+            problems, broken = re2bench.read_annotated(self.path, task)
+        except BenchmarkError as exc:
+            raise DatasetProblem(str(exc)) from None
+        for problem in problems:
+            self.state.register_marker(
+                problem.category, f"RE2-Bench problems of {problem.benchmark}"
+            )
+            for model in models:
+                yield self._item(problem, model, "cot", task)
+        for index, unreadable in enumerate(broken):
+            name = f"unreadable-{task}{index}"
+            yield RE2Broken.from_parent(self, name=name, message=str(unreadable))
 
     def _item(self, problem: Problem, model: str, strategy: str, task: str) -> RE2Item:
         task_part = "" if task == "output" else f"{task}-"
@@ -218,12 +258,16 @@ class RE2Item(pytest.Item):
             return
         try:
             prompt, code = self._prompt()
+            self._truth()  # a truth file upstream cannot read: this test's error
         except DatasetProblem as exc:
             self._started = str(exc)
             return
         engine = self.dataset.state.engine
         model = engine.models[self.model]
-        if self.dataset.prompts == "ours":  # a Python literal, as our templates ask
+        if self.task in re2bench.ANNOTATED:  # the truth as an annotated answer
+            truth = Outcome("ok", value=json.dumps(self._truth()))
+            answer = TASK_REGISTRY[self.task].oracle_answer(self.case(code), truth)
+        elif self.dataset.prompts == "ours":  # a Python literal, as our templates ask
             answer = repr(self.problem.truth_output)
         else:
             answer = f"\n```\n{json.dumps(self._truth())}\n```\n"
@@ -249,9 +293,20 @@ class RE2Item(pytest.Item):
         self._started = (engine.submit(converse()), prompt, code)
 
     def _truth(self) -> Any:
-        """What a right answer holds: RE2's output structure, or its input structure."""
+        """What a right answer holds: RE2's output structure, its input structure, or the
+        loop or branch truth as its validator reads the stored file."""
         if self.task == "output":
             return {"output": self.problem.truth_output}
+        if self.task in re2bench.ANNOTATED:
+            path = f"dataset/re2-bench/{re2bench.ANNOTATED[self.task]}/{self.problem.difficulty}"
+            try:
+                task = cast(AnnotatedTask, TASK_REGISTRY[self.task])
+                return task.truth(self.problem.extra["truth"])
+            except Exception as exc:  # upstream's validator stops on it: the problem fails
+                raise DatasetProblem(
+                    f"{path}/{self.problem.problem_id}.json: RE2-Bench's validator cannot read "
+                    f"this truth ({type(exc).__name__}: {exc})"
+                ) from None
         return self.problem.truth_input
 
     def _prompt(self) -> tuple[Prompt, str]:
@@ -267,7 +322,7 @@ class RE2Item(pytest.Item):
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise DatasetProblem(f"{path}: cannot read RE2-Bench's prompt: {exc}") from None
-        limit = MAX_TOKENS[self.strategy]
+        limit = ANNOTATED_MAX_TOKENS if tag == "ANSWER" else MAX_TOKENS[self.strategy]
         prompt = Prompt(turns=(text,), answer_tag=tag, stops=((f"[/{tag}]",),), max_tokens=(limit,))
         return prompt, re2bench.shown_code(text)
 
@@ -326,11 +381,7 @@ class RE2Item(pytest.Item):
                     problem_text = conversation.error or "the model gave no reply"
                     samples.append(SampleResult(ERROR, None, None, problem_text))
                     continue
-                if self.dataset.prompts == "ours":
-                    prediction, unread = rule.read_literal_prediction(final, prompt.answer_tag)
-                else:
-                    prediction, unread = rule.read_prediction(final, self.task)
-                scored = rule.score(row, prediction, engine.run, unread)
+                scored = self._score(final, prompt, row, engine, code)
                 scores.append(scored)
                 samples.append(
                     SampleResult(scored.verdict, scored.predicted, final, scored.problem)
@@ -362,6 +413,24 @@ class RE2Item(pytest.Item):
                 result.looped = result.looped or reply.looped
         record = result.to_json(self.nodeid)
         return cast(CaseRecord, {**record, **_figures(problem, scores)})
+
+    def _score(
+        self, final: str, prompt: Prompt, row: rule.Row, engine: Any, code: str
+    ) -> rule.Score:
+        """One reply's verdict and figures by RE2-Bench's rule for this task."""
+        if self.task in re2bench.ANNOTATED:  # the task's own port (tasks/re2loop.py, ...)
+            truth = self._truth()
+            expected = Expected(truth, json.dumps(truth), "")
+            task = TASK_REGISTRY[self.task]
+            found = task.score(final, prompt.answer_tag, self.case(code), expected, engine.run, 10)
+            rs = None if found.verdict == ERROR else int(found.verdict == CORRECT)
+            partial = None if rs is None else found.partial
+            return rule.Score(found.verdict, rs, partial, None, found.predicted, found.problem)
+        if self.dataset.prompts == "ours":
+            prediction, unread = rule.read_literal_prediction(final, prompt.answer_tag)
+        else:
+            prediction, unread = rule.read_prediction(final, self.task)
+        return rule.score(row, prediction, engine.run, unread)
 
     def _template_hash(self) -> str:
         if self.dataset.prompts == "ours":

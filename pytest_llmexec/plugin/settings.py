@@ -23,7 +23,7 @@ from ..strategies import (
     template_hashes,
 )
 from ..tasks import DEFAULT as DEFAULT_TASK
-from ..tasks import TASKS
+from ..tasks import TASKS, re2bench_strategies
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,10 @@ class Settings:
         return template_hashes(self.strategies, self.tasks, self.templates, DEFAULT_TASK)
 
     def runs(self) -> list[tuple[str, str]]:
-        """The (strategy, task) pairs that make tests: a strategy asks the tasks it can."""
+        """The (strategy, task) pairs that make tests: a strategy asks the tasks it can.
+
+        RE2-Bench's own tasks (`re2bench_strategies`) are not among them: its collector
+        (plugin/re2bench.py) makes their tests, with its prompt files."""
         return [
             (strategy, task)
             for task in self.tasks
@@ -104,7 +107,7 @@ class Settings:
             (strategy, task)
             for task in self.tasks
             for strategy in self.strategies
-            if task not in tasks_of(strategy)
+            if task not in (re2bench_strategies(task) or tasks_of(strategy))
         ]
 
 
@@ -196,6 +199,14 @@ def _tasks(config: pytest.Config, strategies: tuple[str, ...]) -> tuple[str, ...
             raise pytest.UsageError(
                 f"--llm-task={name}: unknown task; choose from {', '.join(TASKS)}"
             )
+        own = re2bench_strategies(name)
+        if own is not None:
+            if not any(s in own for s in strategies):
+                raise pytest.UsageError(
+                    f"--llm-task={name}: RE2-Bench asks it with its own "
+                    f"{', '.join(own)} prompt only; add --llm-strategy={own[0]}"
+                )
+            continue
         able = [s for s in strategies if name in tasks_of(s)]
         if not able:
             raise pytest.UsageError(

@@ -15,9 +15,21 @@ from .coverage import CoveragePrediction
 from .input import InputPrediction
 from .output import OutputPrediction
 from .path import PathPrediction
+from .re2branch import Re2BranchPrediction
+from .re2loop import Re2LoopPrediction
 from .state import StatePrediction
 
-__all__ = ["DEFAULT", "PYTHON_ONLY", "TASKS", "Expected", "Runner", "Scored", "Task", "get_task"]
+__all__ = [
+    "DEFAULT",
+    "PYTHON_ONLY",
+    "TASKS",
+    "Expected",
+    "Runner",
+    "Scored",
+    "Task",
+    "get_task",
+    "re2bench_strategies",
+]
 
 TASKS: Registry[Task] = Registry("task", "tasks")
 for _builtin in (
@@ -28,6 +40,9 @@ for _builtin in (
     BranchPrediction(),
     CoveragePrediction(),
     PathPrediction(),
+    # RE2-Bench's own annotated-code tasks: asked of its problems only, with its prompts
+    Re2LoopPrediction(),
+    Re2BranchPrediction(),
 ):
     TASKS.register(_builtin.name, _builtin)
 #: the built-in tasks that trace Python line by line: not asked of compiled languages
@@ -35,6 +50,13 @@ PYTHON_ONLY = frozenset(
     name for name, task in TASKS.builtins() if getattr(task, "python_only", False)
 )
 DEFAULT = "output"
+
+
+def re2bench_strategies(name: str) -> tuple[str, ...] | None:
+    """The strategies that ask task *name* when only RE2-Bench's own prompts ask it
+    (its loop and branch tasks), else None (a strategy asks the tasks it has templates for)."""
+    found: tuple[str, ...] | None = getattr(TASKS[name], "re2bench_strategies", None)
+    return found
 
 
 def get_task(name: str) -> Task:
