@@ -106,6 +106,8 @@ def parse_literal(text: str) -> Any:
 
 
 _FENCE_RE = re.compile(r"```[ \t]*[\w+-]*[ \t]*\n?(.*?)```", re.DOTALL)
+#: a fence that opens and never closes: its text runs to the end of the reply
+_OPEN_FENCE_RE = re.compile(r"```[ \t]*[\w+-]*[ \t]*\n?(.*)\Z", re.DOTALL)
 _ASSERT_RE = re.compile(r"^\s*assert\s+.+?==\s*(.+?)\s*$", re.MULTILINE)
 
 
@@ -130,15 +132,42 @@ def fence_content(text: str) -> str | None:
     return str(fences[-1]) if fences else None
 
 
+def open_fence_content(text: str) -> str | None:
+    """The text after a code fence that opens and never closes, if *text* ends inside one.
+
+    A reply cut at its token limit, or a model that forgot the closing backticks,
+    leaves its last fence open; what follows it may still be the whole answer.
+    """
+    match = _OPEN_FENCE_RE.search(_FENCE_RE.sub("", text))
+    return match.group(1) if match else None
+
+
+def _open_fence_answer(text: str) -> str | None:
+    """The open fence's text when it is a whole answer (a literal, an assertion of one, or a
+    raise), else None: a fence cut in the middle of its value is not guessed at."""
+    content = open_fence_content(text)
+    if content is None:
+        return None
+    answer = _strip_assert(content).strip()
+    return answer if _RAISE_RE.match(answer) or _is_literal(answer) else None
+
+
 def extract_answer(reply: str, tag: str = "ANSWER") -> str:
-    """The answer text of a reply: last [ANSWER] block, fence, assert, or the whole reply."""
+    """The answer text of a reply: last [ANSWER] block, fence (closed, or open to the end of
+    the reply when its text is a whole answer), assert, or the whole reply."""
     block = answer_block(reply, tag)
     if block is not None:
         if _RAISE_RE.match(block.strip()) or _is_literal(block):
             return block.strip()  # e.g. a string holding backticks: no fence to unwrap
+        opened = _open_fence_answer(block)  # an open fence is the block's last one
+        if opened is not None:
+            return opened
         inner = _FENCE_RE.findall(block)
         block = inner[-1] if inner else block
         return _strip_assert(block).strip()
+    opened = _open_fence_answer(reply)
+    if opened is not None:
+        return opened
     fences = _FENCE_RE.findall(reply)
     if fences:
         return _strip_assert(fences[-1]).strip()
@@ -146,6 +175,23 @@ def extract_answer(reply: str, tag: str = "ANSWER") -> str:
     if asserts:
         return str(asserts[-1]).strip()
     return reply.strip()
+
+
+def answers_in_block(reply: str, tag: str = "ANSWER") -> bool:
+    """Whether *reply* holds a ``[TAG]`` block whose content is a whole answer: a Python
+    expression (a literal, a call), an assertion of one, or a raise. ``[TAG] = 3`` and an
+    empty block are not, nor a reply without the block."""
+    if answer_block(reply, tag) is None:
+        return False
+    text = extract_answer(reply, tag)
+    if _RAISE_RE.match(text):
+        return True
+    try:
+        with AST_LOCK:
+            ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return bool(text)
 
 
 def _strip_assert(text: str) -> str:

@@ -79,6 +79,7 @@ class CaseResult:
     calls: int = 0
     truncated: bool = False
     looped: bool = False  # a reply cut at the limit while repeating itself
+    forced: bool = False  # a sample's last reply gave no answer: the forcing turn was sent
     model_ids: list[str] = field(default_factory=list)  # as reported by the provider
     # IIP step-level scoring (see strategies/iip.py): over all samples, and sample 0's steps
     steps_matched: int = 0
@@ -160,6 +161,7 @@ class CaseResult:
             "calls": self.calls,
             "truncated": self.truncated,
             "looped": self.looped,
+            "forced": self.forced,
             "model_ids": self.model_ids,
             "step_accuracy": self.step_accuracy,
             "first_divergent_step": self.first_divergent_step,
@@ -443,6 +445,7 @@ class Engine:
         timeout = case.snippet.timeout or self.default_timeout
         for conversation in conversations:
             result.calls += len(conversation.replies)
+            result.forced = result.forced or conversation.forced
             for reply in conversation.replies:
                 result.usage.add(reply.usage)
                 result.latency += reply.latency
@@ -496,9 +499,9 @@ class Engine:
             result.step_problem = "no state per step was recorded for the entry function"
             return
         for conversation in conversations:
-            if conversation.error is not None or len(conversation.replies) != len(prompt.turns):
+            if conversation.error is not None or len(conversation.replies) < len(prompt.turns):
                 continue  # an error sample, or a model that does not hold the conversation
-            replies = [reply.text for reply in conversation.replies[:-1]]
+            replies = [reply.text for reply in conversation.replies[: len(prompt.turns) - 1]]
             checks = check_steps(traced.steps, prompt.steps, replies, prompt.state_tag)
             result.steps_total += len(checks)
             result.steps_matched += sum(1 for c in checks if c.match)

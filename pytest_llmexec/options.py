@@ -231,8 +231,8 @@ OPTIONS: tuple[Option, ...] = (
         "llm_max_tokens",
         "most output tokens per reply, for every turn (OpenAI max_tokens, or "
         "max_completion_tokens for reasoning models; Anthropic max_tokens, plus the thinking "
-        "budget); default: the turn's own limit (VP 512, CoT 2048, IIP step 1024, IIP answer "
-        "512), none for OpenAI reasoning models",
+        "budget); default: the turn's own limit (VP 512, CoT 1024, CoT answer-forcing 256, IIP "
+        "step 1024, IIP answer 512), none for OpenAI reasoning models",
         type=int,
         metavar="N",
     ),

@@ -29,6 +29,12 @@ from pytest_llmexec.answers import (
         ("The answer is 42", "The answer is 42"),
         ("[ANSWER]7", "7"),  # unclosed final block
         ("  {'a': 1}  ", "{'a': 1}"),
+        ("So the result is:\n```python\n[3, 4]\n", "[3, 4]"),  # cut before closing
+        ("[ANSWER]\n```python\nassert f(1) == {1: 2}", "{1: 2}"),
+        ("```\n1\n```\nno, it is:\n```python\n2", "2"),  # the open fence is the last
+        ("```python\n[3, 4", "```python\n[3, 4"),  # cut inside its value: not guessed
+        ("```python\n'a'\nbecause the loop", "```python\n'a'\nbecause the loop"),
+        ("[ANSWER]```\nraise KeyError", "raise KeyError"),
     ],
     ids=[
         "tags",
@@ -40,6 +46,12 @@ from pytest_llmexec.answers import (
         "prose",
         "unclosed",
         "whitespace",
+        "open-fence",
+        "open-fence-assert-in-tag",
+        "open-fence-after-a-closed-one",
+        "open-fence-cut-in-its-value",
+        "open-fence-then-prose",
+        "open-fence-raise",
     ],
 )
 def test_extraction(reply: str, text: str) -> None:
@@ -124,6 +136,8 @@ snippets:
         ("[ANSWER]'cba'[/ANSWER]", "correct"),
         ("Let me think. [ANSWER]'abc'[/ANSWER] no wait [ANSWER]'cba'[/ANSWER]", "correct"),
         ("```python\n'cba'\n```", "correct"),
+        ("The call returns\n```python\n'cba'\n", "correct"),  # a fence left open
+        ("```python\n'cb", "unparseable"),  # cut inside the value
         ("assert rev('abc') == 'cba'", "correct"),
         ("'cba'.", "correct"),
         ("[ANSWER]'abc'[/ANSWER]", "wrong"),
@@ -135,6 +149,8 @@ snippets:
         "tag",
         "prose-around-tags",
         "fence",
+        "open-fence",
+        "open-fence-cut",
         "assert",
         "period",
         "wrong",

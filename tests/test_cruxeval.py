@@ -187,6 +187,8 @@ SEMANTICS = {
         ("'ab' + 'ab'", True),
         ('"abab"', True),
         ("'ABAB'.lower()", True),
+        ("It doubles it:\n```python\n'abab'\n", True),  # a fence left open, whole
+        ("```python\n'ab", False),  # cut inside the value: not guessed at
     ],
 }
 

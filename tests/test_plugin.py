@@ -34,7 +34,7 @@ def test_oracle_is_perfect_and_summary_is_the_same(
     result.stdout.fnmatch_lines(
         [
             "*llmexec summary*",
-            "model/strategy*n*correct*accuracy*95% CI*unparseable*error*truncated*looped",
+            "model/strategy*n*correct*accuracy*95% CI*unparseable*error*truncated*looped*forced",
             "oracle/vp*5*5*100.0%*[56.6, 100.0]*0*0",
             "accuracy by category",
             "*bit_manipulation*2/2 100.0%",

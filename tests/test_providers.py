@@ -272,6 +272,12 @@ def test_truncated_reply_is_flagged(
     [
         ("The loop ends; out is 3.\n" * 5, True),  # one line over and over
         ("step " + "ab" * 300, True),  # one chunk over and over, no newline
+        # numbered steps, the number the only change (a real CoT reply of the 0.5B model)
+        (
+            "".join(f"Step {i}: n % 10 = 0\nStep {i + 1}: n //= 10 = 0\n" for i in range(8, 80, 2)),
+            True,
+        ),
+        ("\n".join(f"{i}. i = {i}, total = {i * i}" for i in range(40)), False),
         ("\n".join(f"i = {i}: total = {i * (i + 1) // 2}" for i in range(60)), False),
         ("a long trace that ran out of room before its answer", False),
     ],

@@ -137,7 +137,7 @@ def test_truncation_is_reported(pytester: pytest.Pytester, openai_fake: OpenAIFa
     assert first["truncated"] is True and first["verdict"] != "correct"  # half an answer
     assert second["truncated"] is False and second["verdict"] == "correct"
     assert data["summary"]["overall"]["truncated"] == 1
-    result.stdout.fnmatch_lines(["*truncated*looped", "gpt-4o-mini/vp * 1  *0"])
+    result.stdout.fnmatch_lines(["*truncated*looped*forced", "gpt-4o-mini/vp * 1  *0"])
 
 
 def test_a_looping_reply_is_counted_apart_from_other_truncated_ones(
@@ -153,7 +153,7 @@ def test_a_looping_reply_is_counted_apart_from_other_truncated_ones(
     assert whole and not any(c["truncated"] or c["looped"] for c in whole)
     assert data["summary"]["overall"]["truncated"] == 2
     assert data["summary"]["overall"]["looped"] == 1
-    result.stdout.fnmatch_lines(["*truncated*looped*", "gpt-4o-mini/vp * 2 * 1"])
+    result.stdout.fnmatch_lines(["*truncated*looped*forced", "gpt-4o-mini/vp * 2 * 1 * 0"])
 
 
 def test_cache_only_needs_no_key_and_fails_a_miss_clearly(

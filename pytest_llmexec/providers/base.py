@@ -8,6 +8,7 @@ computed by a run of its own.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -66,14 +67,20 @@ class Reply:
 LOOP_TAIL, LOOP_LINES, LOOP_REPEATS = 600, 30, 3
 
 
+#: a line's own number ("Step 12:", "12.", "3)"), which a numbered loop changes every time
+_LINE_NUMBER = re.compile(r"^(?:step\s*)?\d+\s*[.:)]\s*", re.IGNORECASE)
+
+
 def repeats(text: str) -> bool:
     """Whether *text* ends in a loop: its tail is periodic (one chunk over and over), or one
-    line comes back at least three times among its last lines."""
+    line comes back at least three times among its last lines, its own number set aside
+    ("Step 41: n //= 10 = 0", "Step 43: n //= 10 = 0", ...)."""
     tail = text[-LOOP_TAIL:]
     for period in range(1, len(tail) // LOOP_REPEATS + 1):
         if tail[period:] == tail[:-period]:
             return True
-    lines = [line.strip() for line in text.splitlines() if line.strip()][-LOOP_LINES:]
+    lines = [_LINE_NUMBER.sub("", line.strip()) for line in text.splitlines() if line.strip()]
+    lines = [line for line in lines[-LOOP_LINES:] if line]
     return any(lines.count(line) >= LOOP_REPEATS for line in set(lines))
 
 
@@ -84,6 +91,8 @@ class Conversation:
     messages: list[dict[str, Any]] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     error: str | None = None
+    #: the prompt's answer-forcing turn was sent (`Prompt.follow_up`): its last reply answers it
+    forced: bool = False
 
     @property
     def final(self) -> str | None:
@@ -180,6 +189,9 @@ class ChatModel(Model):
                         reply.text = prompt.closed(0, reply.text)
                     answer = {"role": "assistant", "content": reply.text}
                     conversations.append(Conversation([*messages, answer], [reply]))
+                await asyncio.gather(
+                    *(self.follow_up(c, t) for c, t in zip(conversations, tasks, strict=False))
+                )
                 return conversations
         return await super().converse_samples(tasks)
 
@@ -188,14 +200,31 @@ class ChatModel(Model):
         if task.prompt.system:
             conversation.messages.append({"role": "system", "content": task.prompt.system})
         for index, turn in enumerate(task.prompt.turns):
-            conversation.messages.append({"role": "user", "content": turn})
-            try:
-                reply = await self.complete(list(conversation.messages), replace(task, turn=index))
-            except ModelError as exc:
-                conversation.error = str(exc)
+            if not await self._turn(conversation, task, index, turn):
                 return conversation
-            if not reply.truncated:
-                reply.text = task.prompt.closed(index, reply.text)
-            conversation.replies.append(reply)
-            conversation.messages.append({"role": "assistant", "content": reply.text})
+        await self.follow_up(conversation, task)
         return conversation
+
+    async def follow_up(self, conversation: Conversation, task: Request) -> None:
+        """Send the prompt's answer-forcing turn when the last reply gave no answer."""
+        if conversation.error is not None or not conversation.replies:
+            return
+        last = conversation.replies[-1]
+        turn = task.prompt.follow_up(last.text, last.truncated)
+        if turn is not None:
+            conversation.forced = True
+            await self._turn(conversation, task, len(task.prompt.turns), turn)
+
+    async def _turn(self, conversation: Conversation, task: Request, index: int, turn: str) -> bool:
+        """Send user turn *index* and note the reply; False (and the error noted) on failure."""
+        conversation.messages.append({"role": "user", "content": turn})
+        try:
+            reply = await self.complete(list(conversation.messages), replace(task, turn=index))
+        except ModelError as exc:
+            conversation.error = str(exc)
+            return False
+        if not reply.truncated:
+            reply.text = task.prompt.closed(index, reply.text)
+        conversation.replies.append(reply)
+        conversation.messages.append({"role": "assistant", "content": reply.text})
+        return True

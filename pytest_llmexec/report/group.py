@@ -24,6 +24,7 @@ class Group:
     error: int = 0
     truncated: int = 0  # tests with a reply cut off at the output-token limit
     looped: int = 0  # of those, the ones whose reply was repeating itself when cut
+    forced: int = 0  # tests whose last reply gave no answer, so an answer-forcing turn was sent
     pass_sums: dict[int, float] = field(default_factory=dict)
     pass_n: int = 0
 
@@ -42,6 +43,8 @@ class Group:
             self.truncated += 1
         if record["looped"]:
             self.looped += 1
+        if record.get("forced"):
+            self.forced += 1
         samples = record["n_samples"]
         if samples > 1:
             self.pass_n += 1
@@ -59,6 +62,7 @@ class Group:
         self.error += other.error
         self.truncated += other.truncated
         self.looped += other.looped
+        self.forced += other.forced
         self.pass_n += other.pass_n
         for k, total in other.pass_sums.items():
             self.pass_sums[k] = self.pass_sums.get(k, 0.0) + total
@@ -86,6 +90,7 @@ class Group:
             "error": self.error,
             "truncated": self.truncated,
             "looped": self.looped,
+            "forced": self.forced,
             "accuracy": self.accuracy,
             "ci95": [low, high],
         }

@@ -77,6 +77,7 @@ class _CaseFields(TypedDict):
     calls: int
     truncated: bool
     looped: bool  # of a truncated reply: it was repeating itself when cut
+    forced: bool  # a last reply gave no answer, so the strategy's answer-forcing turn was sent
     model_ids: list[str]
     step_accuracy: float | None
     first_divergent_step: int | None
@@ -156,6 +157,7 @@ DEFAULTS: dict[str, Any] = {
     "calls": 0,
     "truncated": False,
     "looped": False,
+    "forced": False,
     "model_ids": [],
     "step_accuracy": None,
     "first_divergent_step": None,

@@ -53,6 +53,7 @@ def run_table(records: Sequence[Record]) -> list[str]:
         "error",
         "truncated",
         "looped",
+        "forced",
         *passk,
     ]
     rows = []
@@ -70,6 +71,7 @@ def run_table(records: Sequence[Record]) -> list[str]:
                 str(group.error),
                 str(group.truncated),
                 str(group.looped),
+                str(group.forced),
                 *[f"{100 * values[k]:.2f}%" if k in values else "-" for k in passk],
             ]
         )

@@ -10,6 +10,12 @@ tag of the block the turn asks for, so that a model cannot go on to write the
 next turn itself) and its default output-token limit, set well above what any
 sane answer needs so that only a runaway reply reaches it (`--llm-max-tokens`
 overrides it for every turn).
+
+A strategy may also give an answer-forcing turn (`Prompt.forcing`): when the
+last reply holds no closed answer block (it was cut at its limit, often while
+looping, or it ended without the block), the conversation gets one more user
+turn that asks for the answer alone. It is sent, cached, counted and recorded
+like any turn, and the case says it was ``forced``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from ..answers import answers_in_block
 from ..datasets.model import PYTHON, Case
 from .templating import Templates, fill
 
@@ -55,6 +62,18 @@ class Prompt:
     stops: tuple[tuple[str, ...], ...] = field(default=())
     #: per turn: the default most output tokens of its reply (0: the provider's default)
     max_tokens: tuple[int, ...] = field(default=())
+    #: the answer-forcing turn, sent after the last one when its reply gave no answer
+    #: (`follow_up`); its stops and limit are those of turn ``len(turns)``. Empty: never.
+    forcing: str = ""
+
+    def follow_up(self, reply: str, truncated: bool) -> str | None:
+        """The answer-forcing turn to send after the last *reply*, or None when it answered:
+        it was not cut at its limit and its answer block holds a whole answer (not ``= 3``)."""
+        if not self.forcing:
+            return None
+        if not truncated and answers_in_block(reply, self.answer_tag):
+            return None
+        return self.forcing
 
     def stop(self, turn: int) -> tuple[str, ...]:
         return self.stops[turn] if turn < len(self.stops) else ()
@@ -187,6 +206,10 @@ class SingleTurn:
     template: str = ""
     task_templates: ClassVar[Mapping[str, str]] = {}
     max_tokens: int = 0
+    #: task -> the template of its answer-forcing turn (Python snippets; see `Prompt.forcing`).
+    #: A ``--llm-templates`` folder without that file sends none: its prompt runs as written.
+    forcing_templates: ClassVar[Mapping[str, str]] = {}
+    forcing_max_tokens: int = 0
 
     def __init__(self, templates: Templates | None = None) -> None:
         self.templates = templates or Templates()
@@ -206,15 +229,24 @@ class SingleTurn:
 
     @property
     def template_hash(self) -> str:
-        return self.templates.hash(self.template)
+        return self.template_hash_for("output")
 
     def file_for(self, task: str, language: str = PYTHON) -> str:
         """The template file that asks *task* of a snippet in *language*."""
         name = self.task_files[task]
         return name if language == PYTHON else native_file(language, name)
 
+    def forcing_file(self, task: str, language: str = PYTHON) -> str | None:
+        """The template of *task*'s answer-forcing turn, or None when there is none."""
+        name = self.forcing_templates.get(task)
+        if name is None or language != PYTHON or not self.templates.has(name):
+            return None
+        return name
+
     def template_hash_for(self, task: str, language: str = PYTHON) -> str:
-        return self.templates.hash(self.file_for(task, language))
+        forcing = self.forcing_file(task, language)
+        names = (self.file_for(task, language), *([forcing] if forcing else []))
+        return self.templates.hash(*names)
 
     def prompt(
         self,
@@ -239,9 +271,17 @@ class SingleTurn:
                 **values,
             },
         )
+        forcing_file = self.forcing_file(task, case.snippet.language)
+        forcing = ""
+        if forcing_file is not None:
+            forcing = fill(
+                self.templates.text(forcing_file),
+                **{"tag": tag, "function": case.snippet.function_name, **values},
+            ).strip()
         return Prompt(
             turns=(text,),
             answer_tag=tag,
-            stops=((f"[/{tag}]",),),
-            max_tokens=(self.max_tokens,),
+            stops=((f"[/{tag}]",),) * (2 if forcing else 1),
+            max_tokens=(self.max_tokens, *([self.forcing_max_tokens] if forcing else [])),
+            forcing=forcing,
         )

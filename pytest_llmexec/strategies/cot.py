@@ -27,6 +27,11 @@ register_native(
 for _task in LINE_TASKS:
     register(f"cot_{_task}.txt", f"the CoT {_task} prompt", LINES_REQUIRED, LINES_OPTIONAL)
 register("cot_input.txt", "the CoT input-prediction prompt", INPUT_REQUIRED, INPUT_OPTIONAL)
+#: the turn sent when a CoT reply gave no answer block (see `base.Prompt.forcing`)
+register("cot_force.txt", "the CoT answer-forcing turn", {"tag"}, {"call", "function"})
+register(
+    "cot_force_input.txt", "the CoT input answer-forcing turn", {"tag"}, {"function", "output"}
+)
 
 
 class ChainOfThought(SingleTurn):
@@ -37,5 +42,12 @@ class ChainOfThought(SingleTurn):
         "input": "cot_input.txt",
         **{task: f"cot_{task}.txt" for task in LINE_TASKS},
     }
-    #: a trace of every iteration before the answer
-    max_tokens = 2048
+    #: a trace of every iteration before the answer; a reply cut here gets the forcing turn
+    #: (on the 0.5B model such replies were loops; `--llm-max-tokens` sets another limit)
+    max_tokens = 1024
+    forcing_templates: ClassVar[Mapping[str, str]] = {
+        "output": "cot_force.txt",
+        "input": "cot_force_input.txt",
+    }
+    #: the answer alone
+    forcing_max_tokens = 256

@@ -97,6 +97,15 @@ class Templates:
             self._texts[name] = text
         return text
 
+    def has(self, name: str) -> bool:
+        """Whether the file *name* is there: always for the built-in ones that exist, and in a
+        ``--llm-templates`` folder only when the user put it there (for optional files)."""
+        if self.directory is None:
+            spec = spec_of(name)
+            home = (spec.package if spec is not None else None) or __package__
+            return (resources.files(home) / "templates" / name).is_file()
+        return (self.directory / name).is_file()
+
     def hash(self, *names: str) -> str:
         digest = hashlib.sha256()
         for name in names:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from ..answers import AST_LOCK, answer_block, fence_content
+from ..answers import AST_LOCK, answer_block, fence_content, open_fence_content
 from ..datasets.model import Case
 from ..execution import Call
 from ..execution.api import OK, RAISED
@@ -25,15 +25,34 @@ from .base import Expected, Runner, Scored
 def answer_text(reply: str, tag: str) -> str:
     """The answer: the last [TAG] block, else the last code fence, else the reply as written.
 
-    A published generation (``"f('abc')"``, ``"[1, 2]"``) has neither, so it is
-    used verbatim, as CRUXEval uses it.
+    A fence that opens and never closes (a reply cut at its limit, or closing
+    backticks forgotten) counts when its text to the end is a whole expression or
+    assertion. A published generation (``"f('abc')"``, ``"[1, 2]"``) has neither,
+    so it is used verbatim, as CRUXEval uses it.
     """
     block = answer_block(reply, tag)
+    text = block if block is not None else reply
+    opened = _open_fence_answer(text)
+    if opened is not None:
+        return opened
+    inner = fence_content(text)
     if block is not None:
-        inner = fence_content(block)
         return _assertion_value((inner if inner is not None else block).strip())
-    inner = fence_content(reply)
     return _assertion_value(inner.strip() if inner is not None else reply)
+
+
+def _open_fence_answer(text: str) -> str | None:
+    """The value in a fence left open at the end of *text*, when it is a whole expression."""
+    content = open_fence_content(text)
+    if content is None:
+        return None
+    value = _assertion_value(content.strip())
+    try:
+        with AST_LOCK:
+            ast.parse(value, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return value
 
 
 def _assertion_value(text: str) -> str:

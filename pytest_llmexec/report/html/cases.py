@@ -174,7 +174,7 @@ def _case(record: Record) -> str:
     latency = num(record["latency"])
     if latency is not None:
         facts.append(_fact("latency", f"{latency:.2f} s", code=False))
-    for key in ("calls", "cache_hit", "truncated", "looped", "template_hash"):
+    for key in ("calls", "cache_hit", "truncated", "looped", "forced", "template_hash"):
         if key in record:
             facts.append(_fact(key.replace("_", " "), as_text(record.get(key)), code=False))
     samples = record["samples"]
