@@ -21,8 +21,10 @@ the rows and the time taken. Replies are cached: a rerun asks nothing.
 
 What the report leaves open (so chosen here): the chat template (the model's own,
 as llama-server applies it), whether a system prompt was used (none here), the
-output-token limit (2,048 here: our CoT default), the stop sequences (the end of
-the ``[ANSWER]`` block), and the quantisation (their weights are bf16; ours Q4_K_M).
+output-token limit (2,048 here, as CRUXEval's own CoT scripts, which allow 2,048 tokens
+of prompt and reply), the stop sequences (the end of the ``[ANSWER]`` block, as CRUXEval's),
+and the quantisation (their weights are bf16; ours Q4_K_M). No answer-forcing turn is
+sent: the templates folder holds only the two prompts, so they run as written.
 """
 
 from __future__ import annotations
@@ -101,6 +103,10 @@ def run(args: argparse.Namespace, work: Path, tasks: list[str]) -> dict[str, Any
         f"--llm-templates={templates}",
         "--llm-examples=0",
         "--llm-temperature=0",
+        # CRUXEval's CoT scripts allow 2,048 tokens of prompt and reply; its prompts here are
+        # at most 430 tokens, so a 2,048-token reply limit never cuts a reply theirs keeps.
+        # Pinned, so that our CoT default (1,024) can change without touching these figures.
+        "--llm-max-tokens=2048",
         f"--llm-concurrency={args.concurrency}",
         f"--llm-report={report}",
         f"--llm-cache-dir={args.cache_dir}",
