@@ -153,9 +153,9 @@ OPTIONS: tuple[Option, ...] = (
         "llm_re2bench_prompts",
         "the prompts RE2-Bench problems are asked with: re2 (its own prompt files, with "
         "the structure hint; cot asks prompts/<task>_prediction, vp the _wocot ones), "
-        "re2-nohint (the _wohint ones, cot only), ours (our VP and CoT templates, output "
-        "prediction); its loop and branch tasks (re2loop, re2branch) are asked with re2 and "
-        "cot only (default re2)",
+        "re2-nohint (the _wohint ones, cot only), ours (our VP and CoT templates; for input "
+        "vp_re2input.txt and cot_re2input.txt, which ask for its input structure); its loop "
+        "and branch tasks (re2loop, re2branch) are asked with re2 and cot only (default re2)",
         default="re2",
         metavar="re2|re2-nohint|ours",
     ),

@@ -17,7 +17,8 @@ The question is RE2-Bench's own prompt file, read from the checkout:
 of the structure to fill; ``--llm-re2bench-prompts=re2-nohint`` asks the
 ``_wohint`` variant), ``vp`` asks ``<task>_prediction_wocot/``; ``iip`` does
 not ask RE2-Bench. ``--llm-re2bench-prompts=ours`` asks our own VP and CoT
-templates instead, showing the problem's code and its input or output as JSON.
+templates instead, showing the problem's code and its input or output as JSON
+(for input prediction, `strategies.re2input`: the input's shape to fill).
 The reply is read and scored by RE2-Bench's rule (`tasks.re2bench`): ``rs``
 is the verdict, ``partial_rs`` travels beside it on the record.
 """
@@ -39,7 +40,8 @@ from ..engine import CaseResult, SampleResult, case_verdict
 from ..execution import Outcome
 from ..providers import Conversation, Request
 from ..report.records import CaseRecord, Re2Figures
-from ..strategies import Prompt, PromptOptions, get_strategy
+from ..strategies import Prompt, PromptOptions, get_strategy, re2input
+from ..strategies.templating import TemplateError
 from ..tasks import TASKS as TASK_REGISTRY
 from ..tasks import Expected, re2bench_strategies
 from ..tasks import re2bench as rule
@@ -110,11 +112,6 @@ class RE2Dataset(pytest.Directory):
         pairs = runs(settings.strategies, settings.tasks)
         if not pairs or not settings.runs_language("python"):
             return
-        if self.prompts == "ours" and any(t == "input" for _, t in pairs):
-            raise DatasetProblem(
-                "--llm-re2bench-prompts=ours asks output prediction only: our input template "
-                "asks for a call, RE2-Bench's input task for its JSON structure (use re2)"
-            )
         annotated = [t for t in dict.fromkeys(t for _, t in pairs) if t in re2bench.ANNOTATED]
         if annotated and self.prompts != "re2":
             raise DatasetProblem(
@@ -267,6 +264,8 @@ class RE2Item(pytest.Item):
         if self.task in re2bench.ANNOTATED:  # the truth as an annotated answer
             truth = Outcome("ok", value=json.dumps(self._truth()))
             answer = TASK_REGISTRY[self.task].oracle_answer(self.case(code), truth)
+        elif self.dataset.prompts == "ours" and self.task == "input":  # a dict literal
+            answer = repr(re2input.answer_shape(self.problem.truth_input))
         elif self.dataset.prompts == "ours":  # a Python literal, as our templates ask
             answer = repr(self.problem.truth_output)
         else:
@@ -334,13 +333,19 @@ class RE2Item(pytest.Item):
         except (OSError, UnicodeDecodeError) as exc:
             raise DatasetProblem(f"{path}: cannot read the problem's code: {exc}") from None
         engine = self.dataset.state.engine
-        strategy = engine.strategies.get(self.strategy) or get_strategy(self.strategy)
         case = self.case(code)
+        if self.task == "input":  # our templates of RE2-Bench's input structure
+            shape = re2input.structure(self.problem.truth_input)
+            output = json.dumps(self.problem.truth_output)
+            templates = self.dataset.state.settings.template_set()
+            try:
+                prompt = re2input.prompt(self.strategy, templates, case, code, output, shape)
+            except TemplateError as exc:
+                raise DatasetProblem(str(exc)) from None
+            return prompt, code
+        strategy = engine.strategies.get(self.strategy) or get_strategy(self.strategy)
         name = self.problem.function_name or "the function"
-        if self.task == "output":
-            fields = {"call": f"{name} called with (JSON) {json.dumps(self.problem.truth_input)}"}
-        else:
-            fields = {"output": json.dumps(self.problem.truth_output), "function": name}
+        fields = {"call": f"{name} called with (JSON) {json.dumps(self.problem.truth_input)}"}
         prompt = strategy.prompt(case, PromptOptions(), self.task, {"code": code, **fields})
         return prompt, code
 
@@ -426,13 +431,22 @@ class RE2Item(pytest.Item):
             rs = None if found.verdict == ERROR else int(found.verdict == CORRECT)
             partial = None if rs is None else found.partial
             return rule.Score(found.verdict, rs, partial, None, found.predicted, found.problem)
-        if self.dataset.prompts == "ours":
+        if self.dataset.prompts == "ours" and self.task == "input":
+            truth_input = self.problem.truth_input
+            prediction, unread = rule.read_literal_input(final, prompt.answer_tag, truth_input)
+        elif self.dataset.prompts == "ours":
             prediction, unread = rule.read_literal_prediction(final, prompt.answer_tag)
         else:
             prediction, unread = rule.read_prediction(final, self.task)
         return rule.score(row, prediction, engine.run, unread)
 
     def _template_hash(self) -> str:
+        if self.dataset.prompts == "ours" and self.task == "input":
+            templates = self.dataset.state.settings.template_set()
+            try:
+                return re2input.template_hash(self.strategy, templates)
+            except TemplateError:
+                return "unusable"  # the test's error says why
         if self.dataset.prompts == "ours":
             engine = self.dataset.state.engine
             return str(engine.strategies[self.strategy].template_hash_for(self.task))

@@ -98,6 +98,29 @@ def read_literal_prediction(reply: str, tag: str) -> tuple[Any, str]:
     return {"output": _json_shape(parsed.value)}, ""
 
 
+def read_literal_input(reply: str, tag: str, truth_input: Any) -> tuple[Any, str]:
+    """Our RE2 input templates' answer (a dict literal in [TAG]) as RE2's input structure.
+
+    Read as a literal, never run; tuples become lists. A reply that does not read,
+    or reads as something other than a dict, is ``{}`` with the reason. A program's
+    stdin answered as ``{'input': text}`` with the stored text itself is handed over
+    as that bare text, the form RE2-Bench's comparison matches: its false-negative
+    check counts an input equal to the stored one as no false negative, so the dict
+    form of the exact stored stdin would score 0 (docs/re2bench.md).
+    """
+    parsed = parse_answer(reply, tag)
+    if not parsed.ok or isinstance(parsed.value, Raised):
+        return {}, parsed.problem or "the answer is not a literal value"
+    if not isinstance(parsed.value, dict):
+        return {}, f"the answer is a {type(parsed.value).__name__}, not the dict asked for"
+    value = _json_shape(parsed.value)
+    stdin = value.get("input") if set(value) == {"input"} else None
+    same_type = not isinstance(truth_input, dict) and type(stdin) is type(truth_input)
+    if same_type and stdin == truth_input:  # the type first: 1.0 == 1 must not pass
+        return truth_input, ""
+    return value, ""
+
+
 def _json_shape(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_json_shape(v) for v in value]
