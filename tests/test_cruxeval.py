@@ -216,3 +216,36 @@ def test_cruxeval_rows_are_scored_as_cruxeval_scores_them(pytester: pytest.Pytes
         got = [s["verdict"] == "correct" for s in case["samples"]]
         want = [c for _, c in SEMANTICS[case["snippet"]]]
         assert got[: len(want)] == want, (case["snippet"], case["samples"])
+
+
+# Input prediction on a CRUXEval row (f(s) = s[::-1] + s, output 'baab'): CRUXEval's own
+# prompts ask for the completed assertion, and its extraction keeps the call before `==`.
+INPUT_REPLIES = [
+    ("f('ab')", True),  # a published direct generation, as written
+    ("[ANSWER]\nassert f('ab') == 'baab'\n[/ANSWER]", True),  # CRUXEval's CoT answer
+    ("Working backwards...\n[ANSWER]\nassert f('ab') == 'baab'\n", True),  # stopped at the tag
+    ("[ANSWER]\nassert f('ab') == 'not this'\n[/ANSWER]", True),  # the call is what is scored
+    ("[ANSWER]\n```python\nassert f('ab') == 'baab'\n```\n[/ANSWER]", True),
+    ("[ANSWER]\nassert f('ba') == 'baab'\n[/ANSWER]", False),  # f('ba') is 'abba'
+    ("[ANSWER]\nassert 'baab' == 'baab'\n[/ANSWER]", False),  # no call of f
+]
+
+
+def test_cruxeval_input_answers_are_read_as_cruxeval_reads_them(
+    pytester: pytest.Pytester,
+) -> None:
+    (pytester.path / "crux.jsonl").write_text(json.dumps(ROWS[0]) + "\n", encoding="utf-8")
+    write_json(pytester, "generations.json", {"sample_0": [r for r, _ in INPUT_REPLIES]})
+    pytester.runpytest(
+        "crux.jsonl",
+        "-p",
+        "llmexec",
+        "--llm-model=replay",
+        "--llm-replay=generations.json",
+        "--llm-task=input",
+        f"--llm-samples={len(INPUT_REPLIES)}",
+        "--llm-report=report.json",
+    )
+    (case,) = read_report(pytester)["cases"]
+    got = [s["verdict"] == "correct" for s in case["samples"]]
+    assert got == [want for _, want in INPUT_REPLIES], case["samples"]

@@ -12,6 +12,7 @@ by parsing (never evaluating) them, which gives the same result without a run.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 from ..answers import AST_LOCK, answer_block, fence_content, open_fence_content
@@ -22,31 +23,36 @@ from ..verdicts import CORRECT, UNPARSEABLE, WRONG
 from .base import Expected, Runner, Scored
 
 
-def answer_text(reply: str, tag: str) -> str:
+def answer_text(reply: str, tag: str, *, call: bool = False) -> str:
     """The answer: the last [TAG] block, else the last code fence, else the reply as written.
+
+    CRUXEval's prompts ask for a completed assertion ``assert f(<input>) == <output>``:
+    output prediction reads the value after ``==``, input prediction (*call*) the call
+    before it, as CRUXEval's own extraction does.
 
     A fence that opens and never closes (a reply cut at its limit, or closing
     backticks forgotten) counts when its text to the end is a whole expression or
     assertion. A published generation (``"f('abc')"``, ``"[1, 2]"``) has neither,
     so it is used verbatim, as CRUXEval uses it.
     """
+    side = _assertion_call if call else _assertion_value
     block = answer_block(reply, tag)
     text = block if block is not None else reply
-    opened = _open_fence_answer(text)
+    opened = _open_fence_answer(text, side)
     if opened is not None:
         return opened
     inner = fence_content(text)
     if block is not None:
-        return _assertion_value((inner if inner is not None else block).strip())
-    return _assertion_value(inner.strip() if inner is not None else reply)
+        return side((inner if inner is not None else block).strip())
+    return side(inner.strip() if inner is not None else reply)
 
 
-def _open_fence_answer(text: str) -> str | None:
-    """The value in a fence left open at the end of *text*, when it is a whole expression."""
+def _open_fence_answer(text: str, side: Callable[[str], str]) -> str | None:
+    """The answer in a fence left open at the end of *text*, when it is a whole expression."""
     content = open_fence_content(text)
     if content is None:
         return None
-    value = _assertion_value(content.strip())
+    value = side(content.strip())
     try:
         with AST_LOCK:
             ast.parse(value, mode="eval")
@@ -61,6 +67,16 @@ def _assertion_value(text: str) -> str:
     CRUXEval's own prompts ask for the completed assertion, and its scoring
     reads the value after ``==``; anything else is returned as it is.
     """
+    return _assertion_side(text, call=False)
+
+
+def _assertion_call(text: str) -> str:
+    """The call when *text* is one ``assert <call> == <value>`` statement (input prediction:
+    CRUXEval keeps what stands before ``==``); anything else is returned as it is."""
+    return _assertion_side(text, call=True)
+
+
+def _assertion_side(text: str, *, call: bool) -> str:
     try:
         with AST_LOCK:
             tree = ast.parse(text.strip())
@@ -76,7 +92,7 @@ def _assertion_value(text: str) -> str:
         and isinstance(test.left, ast.Call)
     ):
         return text
-    value = ast.get_source_segment(text.strip(), test.comparators[0])
+    value = ast.get_source_segment(text.strip(), test.left if call else test.comparators[0])
     return value if value is not None else text
 
 

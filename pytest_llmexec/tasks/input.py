@@ -108,7 +108,7 @@ class InputPrediction:
             return native.score(case, self.name, reply, tag, expected, run, timeout)
         function = case.snippet.function_name
         if case.snippet.dialect == CRUXEVAL:
-            answer = cruxeval.answer_text(reply, tag)
+            answer = cruxeval.answer_text(reply, tag, call=True)
             if f"{function}(" not in answer:  # CRUXEval's rule: an answer must call f
                 read = read_call(reply, tag, function)
                 verdict = WRONG if read.callee else UNPARSEABLE
