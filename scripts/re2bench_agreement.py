@@ -12,6 +12,13 @@ published ``results/validations/<model>_<task>.csv``. Rows whose verdict is
 ``error`` (a repository problem whose false-negative check needs its project's
 environment; a problem whose files the checkout lacks) are counted apart.
 The checkout is read in place; nothing of it is copied.
+
+RE2-Bench's loop and branch tasks (``--tasks re2loop,re2branch``) have published raw
+replies (``results/loop_prediction/<model>/``) but no published verdicts: for them the
+script replays the raw replies and prints this plugin's ``rs`` and ``partial_rs``
+(means over the problems scored, as RE2-Bench's ``evaluate_model`` reports them) with
+no published column to agree with (docs/re2bench.md says how the port was checked
+against RE2-Bench's own validators).
 """
 
 from __future__ import annotations
@@ -38,11 +45,15 @@ MODELS = (
     "gpt-5-mini-reasoning",
 )
 SELF_CONTAINED = ("cruxeval", "HumanEval", "Classeval", "Avatar")
+#: RE2-Bench's loop and branch tasks: raw replies only, no published verdicts
+ANNOTATED = {"re2loop": "loop", "re2branch": "branch"}
 
 
 def run_plugin(checkout: Path, model: str, task: str, source: str, workers: int) -> list[Any]:
     """The plugin's records for one model and task, replaying the published predictions."""
-    if source == "summary":
+    if task in ANNOTATED:
+        replay = checkout / "results" / f"{ANNOTATED[task]}_prediction" / model
+    elif source == "summary":
         replay = checkout / "results" / "summary" / f"{model}_{task}_prediction.jsonl"
     else:
         replay = checkout / "results" / f"{task}_prediction" / model
@@ -78,6 +89,20 @@ def run_plugin(checkout: Path, model: str, task: str, source: str, workers: int)
             raise SystemExit(f"pytest wrote no report ({done.returncode}):\n{done.stdout[-3000:]}")
         cases: list[Any] = json.loads(report.read_text(encoding="utf-8"))["cases"]
         return cases
+
+
+def figures(cases: list[Any]) -> str:
+    """A loop or branch run's figures: rs and partial_rs over the problems scored."""
+    scored = [c for c in cases if c.get("re2bench") and c["rs"] is not None]
+    if not scored:
+        return "no problem scored"
+    rs = sum(c["rs"] for c in scored) / len(scored)
+    partial = sum(c["partial_rs"] for c in scored) / len(scored)
+    errors = sum(1 for c in cases if c.get("re2bench") and c["rs"] is None)
+    return (
+        f"scored {len(scored):>4}  error {errors}  rs {rs:.3f}  partial_rs {partial:.3f}  "
+        "(no published verdicts)"
+    )
 
 
 def compare(checkout: Path, model: str, task: str, cases: list[Any]) -> dict[str, Any]:
@@ -142,6 +167,9 @@ def main() -> int:
     for model in args.models.split(","):
         for task in args.tasks.split(","):
             cases = run_plugin(checkout, model, task, args.source, args.workers)
+            if task in ANNOTATED:
+                print(f"{model:32} {task:9} {figures(cases)}")
+                continue
             found = compare(checkout, model, task, cases)
             scored = found["rows"] - found["errors"]
             sc_agree, sc_rows = found["self_contained"]

@@ -7,6 +7,8 @@ The checkout is our own, in RE2-Bench's shape (tests/re2annotated_fixture.py).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from pytest_llmexec.tasks.re2branch import compare_branch, parse_branch
 from pytest_llmexec.tasks.re2loop import compare_loop, parse_loop, read_ground_truth
 
 DATASET = "checkout/dataset/re2-bench"
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "re2bench_agreement.py"
 N_PROBLEMS = {task: len(problems) for task, problems in ax.PROBLEMS.items()}
 
 
@@ -186,3 +189,53 @@ def test_the_tasks_are_registered_and_ask_no_snippet_of_another_format() -> None
         assert task.re2bench_strategies == ("cot",)
         assert not task.applies(case)
     assert getattr(TASKS["branch"], "re2bench_strategies", None) is None
+
+
+@pytest.mark.slow  # two pytester runs of the script
+def test_agreement_script_prints_the_loop_and_branch_figures(checkout: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), str(checkout), "--models", ax.MODEL, "--tasks",
+         "re2loop,re2branch"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = {
+        line.split()[1]: line for line in done.stdout.splitlines() if line.startswith(ax.MODEL)
+    }
+    for task, verdicts in ax.VERDICTS.items():
+        rs = sum(v[0] for v in verdicts.values()) / len(verdicts)
+        partial = sum(v[1] for v in verdicts.values()) / len(verdicts)
+        assert (
+            f"scored    {len(verdicts)}  error 0  rs {rs:.3f}  partial_rs {partial:.3f}"
+            in (lines[task])
+        )
+        assert "no published verdicts" in lines[task]
+
+
+@pytest.mark.parametrize("workers", ["0", pytest.param("2", marks=pytest.mark.slow)])
+def test_checkout_named_by_option_runs_every_task(
+    pytester: pytest.Pytester, checkout: Path, workers: str
+) -> None:
+    """As a user names it: ``--llm-re2bench=PATH`` (no path argument), all four tasks."""
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "llmexec",
+        "--llm-re2bench=checkout",
+        "--llm-model=oracle",
+        "--llm-strategy=cot",
+        "--llm-task=output,input,re2loop,re2branch",
+        "--strict-markers",
+        "--llm-report=report.json",
+        "-n",
+        workers,
+    )
+    result.assert_outcomes(passed=2 * len(fx.PROBLEMS) + sum(N_PROBLEMS.values()))
+    by_task = read_report(pytester)["summary"]["re2bench"]["runs"]
+    # output prediction's run key has no task part, as elsewhere
+    assert set(by_task) == {"oracle/cot", *(f"oracle/cot/{t}" for t in ("input", *ax.TASKS))}
+    result.stdout.fnmatch_lines(["*oracle/cot/re2loop *rs 4/4*"])
+    result.stdout.fnmatch_lines(["*oracle/cot/re2branch *rs 3/3*"])
+    # cot asks RE2-Bench's loop and branch tasks: the header does not say otherwise
+    result.stdout.no_fnmatch_line("*does not ask re2*")

@@ -107,8 +107,15 @@ class Settings:
             (strategy, task)
             for task in self.tasks
             for strategy in self.strategies
-            if task not in (re2bench_strategies(task) or tasks_of(strategy))
+            if not _asks(strategy, task)
         ]
+
+
+def _asks(strategy: str, task: str) -> bool:
+    """Whether *strategy* asks *task*: with its templates, or (RE2-Bench's own tasks) with
+    RE2-Bench's prompt files."""
+    own = re2bench_strategies(task)
+    return strategy in own if own is not None else task in tasks_of(strategy)
 
 
 def settings_from(config: pytest.Config) -> Settings:
