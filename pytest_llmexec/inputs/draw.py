@@ -24,10 +24,8 @@ from hypothesis.internal.conjecture.data import ConjectureData
 from hypothesis.internal.conjecture.providers import PrimitiveProvider
 from hypothesis.internal.intervalsets import IntervalSet
 
-#: Defaults that keep inputs small enough to execute by hand.
-DEFAULT_MIN_VALUE = -10
-DEFAULT_MAX_VALUE = 10
-DEFAULT_MAX_SIZE = 6
+from .types import DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUE, DEFAULT_MIN_VALUE
+
 #: Characters drawn when a strategy allows "any character" (e.g. a schema string).
 READABLE = "abcdefghijklmnopqrstuvwxyz"
 

@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from random import Random
-from typing import Any, Protocol
-
-from hypothesis import strategies as st
-from hypothesis.errors import HypothesisException
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..datasets.model import PYTHON, Case, Snippet
 from ..execution import Outcome
-from .draw import Rejected, draw_traced, snippet_seed
 from .types import Plan, args_text, bind, canonical, plan, snippet_error
-from .values import arguments, missing_kinds
+
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
 
 #: Name of the user property that carries a snippet's shortfall note to the controller.
 NOTE_PROPERTY = "llmexec-inputs"
@@ -82,6 +80,13 @@ def generate(snippet: Snippet, n: int, seed: int, runner: Runner | None) -> Gene
     result = Generated(wanted=max(n, 0))
     if n <= 0 or runner is None:
         return result
+    # Hypothesis is imported only here, when there is something to draw: the plugin is loaded
+    # by every pytest run in its environment, most of which draw nothing (scripts/bench_startup.py).
+    from hypothesis.errors import HypothesisException
+
+    from .draw import Rejected, draw_traced, snippet_seed
+    from .values import arguments, missing_kinds
+
     if the_plan.variadic:
         result.problem = "the entry takes *args or **kwargs"
         return result

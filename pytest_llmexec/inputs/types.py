@@ -16,8 +16,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..datasets.model import BenchmarkError, Snippet
-from .draw import DEFAULT_MAX_SIZE, DEFAULT_MAX_VALUE, DEFAULT_MIN_VALUE
 
+#: Defaults that keep inputs small enough to execute by hand.
+DEFAULT_MIN_VALUE = -10
+DEFAULT_MAX_VALUE = 10
+DEFAULT_MAX_SIZE = 6
 DEFAULT_ALPHABET = "abcde"  # few letters, so repeats, palindromes and anagrams occur
 DEFAULT_MAX_RESULT = 200  # characters of the result's repr
 

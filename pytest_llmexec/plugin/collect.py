@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,7 +19,6 @@ from ..datasets import PYTHON, BenchmarkError, Case, Reader, Snippet, reader_for
 from ..datasets.re2bench import is_re2bench
 from ..engine import CaseResult
 from ..execution.api import NONDETERMINISTIC
-from ..inputs import shrink as inputs_shrink
 from ..languages import LanguageError, missing_libraries
 from ..languages import get as get_language
 from ..options import raw_value
@@ -31,6 +30,9 @@ from . import batch as batching
 from .markers import marker_name
 from .re2bench import RE2Dataset
 from .state import PROPERTY, LLMExec, get_state
+
+if TYPE_CHECKING:
+    from ..inputs.shrink import Shrunk
 
 
 def add_re2bench(config: pytest.Config) -> None:
@@ -334,7 +336,7 @@ class LLMItem(pytest.Item):
         self.strategy = strategy
         self.task = task
         self.result: CaseResult | None = None
-        self.shrunk: inputs_shrink.Shrunk | None = None
+        self.shrunk: Shrunk | None = None
 
     def runtest(self) -> None:
         state = get_state(self.config)
@@ -364,13 +366,15 @@ class LLMItem(pytest.Item):
             return text + "\n\n" + self.shrunk.describe() if self.shrunk else text
         return super().repr_failure(excinfo)
 
-    def _shrink(self, state: LLMExec) -> inputs_shrink.Shrunk | None:
+    def _shrink(self, state: LLMExec) -> Shrunk | None:
         """A smaller generated input the model still gets wrong, within --llm-shrink calls."""
         origin = state.generated.get((str(self.case.snippet.path), self.case.snippet.id))
         if origin is None:
             return None
+        from ..inputs.shrink import shrink  # imports Hypothesis: only with --llm-shrink
+
         engine = state.engine
-        return inputs_shrink.shrink(
+        return shrink(
             origin,
             self.case,
             lambda case: engine.evaluate(case, self.model, self.strategy, self.task),
