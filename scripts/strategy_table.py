@@ -94,11 +94,14 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
 
-def summarise(label: str, report: Path, folder: Path) -> Row:
+def summarise(label: str, report: Path, folder: Path) -> list[Row]:
+    """One row per strategy of the report (named LABEL/STRATEGY when it holds several)."""
     data = json.loads(report.read_text(encoding="utf-8"))
-    row = Row(label)
+    strategies = sorted({case["strategy"] for case in data["cases"]})
+    rows = {s: Row(label if len(strategies) == 1 else f"{label}/{s}") for s in strategies}
     for case in data["cases"]:
         strategy = case["strategy"]
+        row = rows[strategy]
         examples = example_values(folder, strategy)
         row.n += 1
         row.correct += case["verdict"] == "correct"
@@ -123,7 +126,7 @@ def summarise(label: str, report: Path, folder: Path) -> Row:
             if PLACEHOLDER in reported or _holds(value, examples):
                 row.copied_states += 1
                 row.notes.append(f"{case['snippet']} step {step['step']}: {reported[:80]}")
-    return row
+    return list(rows.values())
 
 
 def table(rows: list[Row]) -> list[str]:
@@ -165,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         report, _, folder = rest.partition(":")
         if not Path(report).is_file():
             parser.error(f"{report}: no such report")
-        rows.append(summarise(label, Path(report), Path(folder) if folder else BUILTIN))
+        rows += summarise(label, Path(report), Path(folder) if folder else BUILTIN)
     print("\n".join(table(rows)))
     if args.notes:
         for row in rows:
