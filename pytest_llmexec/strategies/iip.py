@@ -42,7 +42,7 @@ register(
     {"description", "skeleton", *_STEP_VALUES},
 )
 register(STEP, "an IIP step turn", {"lines"}, {"index", "first", "last", *_STEP_VALUES})
-register(FINAL, "the last IIP turn", set(), {"tag", "function"})
+register(FINAL, "the last IIP turn", set(), {"tag", "function", "call"})
 #: a state dict, or the trace of a loop before it; and the final answer
 STEP_MAX_TOKENS = 1024
 FINAL_MAX_TOKENS = 512
@@ -116,7 +116,7 @@ class Iterative:
         final_template = self.templates.text(FINAL)
         if "{{tag}}" not in final_template:
             answer_tag = "ANSWER"  # a template of the user's that writes the tag itself
-        final = fill(final_template, tag=answer_tag, function=snippet.function_name)
+        final = fill(final_template, tag=answer_tag, function=snippet.function_name, call=case.call)
         return Prompt(
             turns=(opening.rstrip(), *step_turns[1:], final.rstrip()),
             answer_tag=answer_tag,
