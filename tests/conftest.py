@@ -81,10 +81,38 @@ def seeded_cache(
 TOOLCHAIN_FIXTURES = frozenset({"seeded_cache", "prepared_toolchains"})
 
 
+#: modules whose few tests run long (a cluster, the real model, a wheel build, many pytester
+#: runs each), longest first: handed to the xdist workers before all others, so that neither
+#: worker is left alone with one of them at the end (see docs/development.md)
+LONG_MODULES = (
+    "test_llamacpp_real.py",
+    "test_slurm.py",
+    "test_endpoints_real.py",
+    "test_wheel.py",
+    "test_merge_cli.py",
+    "test_gate_plugin.py",
+    "test_batch_plugin.py",
+    "test_shard.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``slow`` every test that reaches a compiler through the shared fixtures, so that
     ``pytest -m "not slow"`` leaves it out wherever it is (modules that need a toolchain, a
-    browser or the real model are marked as a whole)."""
+    browser or the real model are marked as a whole). Then order the modules for
+    ``--dist loadfile --no-loadscope-reorder``: the long ones first, the rest by their
+    number of tests, most first (xdist's own order), each module's tests as collected."""
     for item in items:
         if TOOLCHAIN_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.path.name] = counts.get(item.path.name, 0) + 1
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        name = item.path.name
+        if name in LONG_MODULES:
+            return (LONG_MODULES.index(name), 0)
+        return (len(LONG_MODULES), -counts[name])
+
+    items.sort(key=rank)  # stable: a module's tests keep their order
