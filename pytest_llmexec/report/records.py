@@ -101,20 +101,13 @@ class Re2Figures(TypedDict, total=False):
     is_fn: bool | None
 
 
-class CaseRecord(_CaseFields, total=False):
+class CaseRecord(_CaseFields, Re2Figures, total=False):
     """One test's result; ``shrunk`` only where a generated input was shrunk,
     ``sample_verdicts`` only in a baseline's entry (it keeps no samples), and the
     `Re2Figures` only in an RE2-Bench test's record."""
 
     shrunk: dict[str, Any]
     sample_verdicts: list[str]
-    re2bench: bool
-    problem_id: str
-    benchmark: str
-    case_name: str
-    rs: float | None
-    partial_rs: float | None
-    is_fn: bool | None
 
 
 Record = CaseRecord
