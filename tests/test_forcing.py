@@ -203,3 +203,50 @@ def test_every_sample_gets_its_own_forcing_turn(
     assert all(s["reply"] == "[ANSWER]14[/ANSWER]" for s in case["samples"])
     forcing = [r for r in openai_fake.requests if FORCING_OPENS in json.dumps(r.body)]
     assert len(forcing) == 2
+
+
+CRUX_ROW = {
+    "code": "def f(x, y):\n    return x - y",
+    "input": "7, 3",
+    "output": "4",
+    "id": "sample_0",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "call"),
+    [
+        ("bench.yaml", BENCH, "digits(n=9041)"),
+        ("rows.jsonl", json.dumps(CRUX_ROW) + "\n", "f(7, 3)"),
+    ],
+    ids=["own-format", "cruxeval-format"],
+)
+def test_the_forcing_turn_asks_for_the_completed_assertion_and_reads_it_fenced(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    text: str,
+    call: str,
+) -> None:
+    """The real 0.5B model closes its trace with ``[ANSWER] = `[4]`[/ANSWER]`` (no whole
+    answer); forced, it writes the assertion in a Python fence with no tags. Both rows' rules
+    read that value: our literal parser and CRUXEval's extraction."""
+    truth = {"digits(n=9041)": "14", "f(7, 3)": "4"}[call]
+
+    def model(messages: list[dict[str, Any]], _model: str) -> str:
+        last = messages[-1]["content"]
+        if last.startswith(FORCING_OPENS):
+            assert f"assert {call} == ??" in last  # the call, never a value to copy
+            return f"```python\nassert {call} == {truth}\n```"
+        return f"1. x = 7\nTherefore the output is `[{truth}]`, i.e. [ANSWER] = [{truth}][/ANSWER]"
+
+    with OpenAIFake(responder=model) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", server.key)
+        pytester.path.joinpath(name).write_text(text, encoding="utf-8")
+        result = _run(pytester, server, name, "-p", "no:xdist", "-k", "i0")
+        assert len(server.requests) == 2
+    result.assert_outcomes(passed=1)
+    _data, cases = _cases(pytester)
+    assert [(c["verdict"], c["forced"], c["predicted"]) for c in cases] == [
+        ("correct", True, truth)
+    ]
