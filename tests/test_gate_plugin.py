@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from pytest_llmexec.sharding.spec import bucket
+
 MODES = [
     pytest.param(("-p", "no:xdist"), id="plain"),
     pytest.param(("-n", "2"), id="xdist", marks=pytest.mark.slow),
@@ -335,6 +337,25 @@ def test_other_failures_are_never_masked(pytester: pytest.Pytester, mode: tuple[
     result = run(pytester, mode, "bench.yaml", "test_other.py", "--llm-baseline")
     result.assert_outcomes(passed=38, failed=3)
     result.stdout.fnmatch_lines(["gate PASSED*"])
+    assert result.ret == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_in_a_shard_the_gate_counts_what_the_shard_ran(
+    pytester: pytest.Pytester, mode: tuple[str, ...]
+) -> None:
+    """The gate reads the shard tracker's counts: the other shards' tests are neither
+    "deselected" nor "did not run", and a broken test of the shard still fails the run."""
+    setup(pytester)
+    accept_baseline(pytester)
+    pytester.makepyfile(test_other="def test_broken():\n    assert False\n")
+    shard = f"{bucket('test_other.py::test_broken', 2) + 1}/2"  # the shard that runs it
+    result = run(
+        pytester, mode, "bench.yaml", "test_other.py", f"--llm-shard={shard}", "--llm-baseline"
+    )
+    result.stdout.fnmatch_lines(
+        [f"*partial selection (shard {shard}): compared on the cases that ran*", "gate PASSED*"]
+    )
     assert result.ret == 1
 
 

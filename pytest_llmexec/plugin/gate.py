@@ -1,9 +1,10 @@
 """pytest hooks of the regression gate (gate/decide.py) and the baseline (gate/baseline.py).
 
 The controller sees every worker's reports, so it alone compares, writes the
-baseline and sets the exit status, once, after all tests have reported. An
-xdist worker only tells the controller how many items it deselected, which
-the controller cannot see otherwise. With a gate configured the exit status is the gate's: failed
+baseline and sets the exit status, once, after all tests have reported. What
+ran, what was deselected and what else failed are counted once, by the run's
+`ShardTracker` (``state.tracker``, which also learns the xdist workers' counts):
+the gate reads them. With a gate configured the exit status is the gate's: failed
 predictions still show as failed tests, but only a regression (or an
 accuracy below the floor) makes the run fail. Anything else that went wrong
 (a failing non-llmexec test, a collection error, an interruption, an
@@ -33,55 +34,19 @@ from ..tasks import DEFAULT as DEFAULT_TASK
 if TYPE_CHECKING:
     from .state import LLMExec
 
-PROPERTY = "llmexec"  # the user property of a test's record (plugin.state)
-DESELECTED = "llmexec_deselected"  # key in an xdist worker's workeroutput
-
 
 class GatePlugin:
-    """Tracks what ran, then compares with or updates the baseline at the end of the session."""
+    """Compares with or updates the baseline at the end of the session, from the run's counts."""
 
     def __init__(self, config: pytest.Config, settings: GateSettings, state: LLMExec) -> None:
         self.config = config
         self.settings = settings
         self.state = state
-        self.collected: set[str] = set()
-        self.finished: set[str] = set()
-        self.deselected = 0
-        self.collect_errors = 0
-        self.other_failures = 0  # failed reports that are not a model's wrong verdict
         self.baseline: Baseline | None = None
         self.result: gate_mod.GateResult | None = None
 
-    # ------------------------------------------------------------------ tracking
-
     def pytest_report_header(self) -> str | None:
         return self.settings.header() if self.state.settings.active else None
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        # every worker collects and deselects the same items: take one worker's count
-        deselected = getattr(node, "workeroutput", {}).get(DESELECTED, 0)
-        self.deselected = max(self.deselected, int(deselected))
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.collected.update(item.nodeid for item in session.items)
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.collected.update(ids)
-
-    def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        self.deselected += len(items)
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self.collect_errors += 1
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "teardown":
-            self.finished.add(report.nodeid)
-        if report.failed and not (report.when == "call" and _is_verdict(report)):
-            self.other_failures += 1
 
     # ------------------------------------------------------------------ decision
 
@@ -89,12 +54,12 @@ class GatePlugin:
         """The paths, models, strategies and languages of this run, and whatever narrowed it."""
         config = self.config
         filters = explicit_filters(config)
-        shard = self.state.tracker.shard
-        if shard is not None:  # its deselected tests are the other shards'
-            filters.append(f"shard {shard.label}")
-        elif self.deselected and not filters:  # by a plugin; -k, -m ... already say why
-            filters.append(f"{self.deselected} deselected")
-        unfinished = len(self.collected - self.finished)
+        counts = self.state.tracker
+        if counts.shard is not None:  # its deselected tests are the other shards'
+            filters.append(f"shard {counts.shard.label}")
+        elif counts.deselected and not filters:  # by a plugin; -k, -m ... already say why
+            filters.append(f"{counts.deselected} deselected")
+        unfinished = len(counts.selected - counts.finished)
         if unfinished or session.shouldstop or session.shouldfail:
             filters.append(f"stopped early ({unfinished} tests did not run)")
         s = self.state.settings
@@ -117,16 +82,16 @@ class GatePlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.state.is_worker:
-            self.config.workeroutput[DESELECTED] = self.deselected  # type: ignore[attr-defined]
-            return
         records = self.state.records
-        if not records or self.config.option.collectonly:
+        if self.state.is_worker or not records or self.config.option.collectonly:
             return
+        # records come only from llmexec items, which only a run with a model collects:
+        # then the tracker is registered (plugin/__init__.py) and its counts are this run's
+        counts = self.state.tracker
         blockers = []
-        if self.collect_errors:
+        if counts.collect_errors:
             blockers.append(
-                f"{self.collect_errors} collection error(s): their cases would "
+                f"{counts.collect_errors} collection error(s): their cases would "
                 "look removed; fix them first"
             )
         result, self.baseline = judge(
@@ -144,7 +109,7 @@ class GatePlugin:
         )
         self.result = result
         self.state.gate = result.to_json()
-        status = exit_status(result, exitstatus, self.other_failures + self.collect_errors)
+        status = exit_status(result, exitstatus, counts.other_failures + counts.collect_errors)
         if status != exitstatus:
             session.exitstatus = status
 
@@ -155,11 +120,6 @@ class GatePlugin:
         terminalreporter.section("llmexec gate")
         for line in render(self.result, self.baseline):
             terminalreporter.write_line(line)
-
-
-def _is_verdict(report: pytest.TestReport) -> bool:
-    """A failure that is a model's verdict (wrong, unparseable, error), not a broken test."""
-    return any(name == PROPERTY for name, _ in report.user_properties)
 
 
 def _shown_path(path: Path, config: pytest.Config) -> str:

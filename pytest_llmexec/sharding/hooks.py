@@ -1,10 +1,11 @@
-"""pytest hooks of a sharded run, and the counts every report carries in ``session``.
+"""pytest hooks of a sharded run, and the run's counts: the report's ``session`` and the gate's.
 
 The shard is applied where pytest deselects (``-k``, ``-m``): after the other
 filters, so ``collected`` is what the whole run would hold. Under xdist each
 worker collects and deselects alike (xdist checks that they agree), so the
 tests of a shard do not depend on ``-n``; the controller learns the counts from
-the workers.
+the workers. The counts have this one home: the regression gate (plugin/gate.py)
+reads them rather than counting again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..providers.endpoints import add_counts
 from .spec import Shard, ShardError, from_environment, parse
 
 COLLECTED = "llmexec_collected"  # keys in an xdist worker's workeroutput
+DESELECTED = "llmexec_deselected"
 ENDPOINTS = "llmexec_endpoints"
 VERDICT = "llmexec"  # the user property of a test that a model's verdict decided
 
@@ -34,8 +36,18 @@ def shard_from(config: pytest.Config, raw: str | None) -> Shard | None:
         raise pytest.UsageError(str(exc)) from None
 
 
+def _is_verdict(report: pytest.TestReport) -> bool:
+    """Whether a model's verdict (wrong, unparseable, error) decided this report, not a broken test.
+
+    Only the call phase: pytest copies an item's user properties onto every phase's
+    report, so a failing teardown after a verdict carries the property too, and is
+    a broken test.
+    """
+    return report.when == "call" and any(name == VERDICT for name, _ in report.user_properties)
+
+
 class ShardTracker:
-    """Applies the shard (if any) and counts what ran, for the report and the merge."""
+    """Applies the shard (if any) and counts what ran, for the report, the merge and the gate."""
 
     def __init__(self, config: pytest.Config, shard: Shard | None) -> None:
         self.config = config
@@ -43,6 +55,7 @@ class ShardTracker:
         self.collected = 0  # tests before the shard was applied
         self.selected: set[str] = set()
         self.finished: set[str] = set()
+        self.deselected = 0  # by the shard, -k, -m or any plugin (on xdist: one worker's)
         self.collect_errors = 0
         self.other_failures = 0  # failed reports that are not a model's verdict
         #: requests served per endpoint of a model with several (--llm-base-url=URL1,URL2):
@@ -79,7 +92,9 @@ class ShardTracker:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         output = getattr(node, "workeroutput", {})
+        # every worker collects and deselects the same items: take one worker's counts
         self.collected = max(self.collected, int(output.get(COLLECTED, 0)))
+        self.deselected = max(self.deselected, int(output.get(DESELECTED, 0)))
         add_counts(self.worker_endpoints, output.get(ENDPOINTS) or {})
 
     @pytest.hookimpl(trylast=True)
@@ -87,6 +102,7 @@ class ShardTracker:
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:
             workeroutput[COLLECTED] = self.collected
+            workeroutput[DESELECTED] = self.deselected
             workeroutput[ENDPOINTS] = self.endpoint_counts()
         elif (
             self.shard is not None
@@ -103,6 +119,9 @@ class ShardTracker:
         add_counts(total, self.endpoint_counts())
         return total
 
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected += len(items)
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.collect_errors += 1
@@ -110,10 +129,7 @@ class ShardTracker:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "teardown":
             self.finished.add(report.nodeid)
-        is_verdict = report.when == "call" and any(
-            name == VERDICT for name, _ in report.user_properties
-        )
-        if report.failed and not is_verdict:
+        if report.failed and not _is_verdict(report):
             self.other_failures += 1
 
     def to_json(self, exitstatus: int) -> dict[str, Any]:
