@@ -124,16 +124,59 @@ def snapshot(frame_locals: dict[str, Any]) -> State:
     return state
 
 
-class _StepRecorder:
-    """The trace function: follows the entry frame's line events through the steps."""
+class _Recorder:
+    """Watches the entry frame: the first call of *code*, not its recursive calls.
+
+    The two recorders differ only in what they keep from that frame's events
+    (their `local_trace`); how a recorder is installed and removed, and what a
+    call that raises carries, is the same for both, so it is here once.
+    """
+
+    def __init__(self, code: Any) -> None:
+        self.code = code
+        self.records: list[State] = []  # what the subclass keeps, in order
+        self.frame: FrameType | None = None
+        self.done = False  # the entry frame has ended (returned or raised)
+
+    def global_trace(self, frame: FrameType, event: str, arg: Any) -> Callable[..., Any] | None:
+        if self.frame is None and not self.done and frame.f_code is self.code:
+            self.frame = frame
+            return self.local_trace
+        return None
+
+    def local_trace(self, frame: FrameType, event: str, arg: Any) -> Callable[..., Any] | None:
+        return None  # each subclass follows the entry frame's events
+
+    def call(
+        self, target: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]
+    ) -> tuple[Any, list[State]]:
+        """``target(*args, **kwargs)`` traced: its result and the records.
+
+        The records are empty when the entry frame was never seen or never
+        ended. If the call raises, the exception propagates with the records on
+        its ``_llmexec_steps`` attribute.
+        """
+        previous = sys.gettrace()
+        sys.settrace(self.global_trace)
+        try:
+            result = target(*args, **kwargs)
+        except BaseException as exc:
+            sys.settrace(previous)
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(exc, STATES_ATTRIBUTE, self.records if self.done else [])
+            raise
+        finally:
+            sys.settrace(previous)
+        return result, (self.records if self.done else [])
+
+
+class _StepRecorder(_Recorder):
+    """Follows the entry frame's line events through the steps: one state per step."""
 
     def __init__(self, code: Any, steps: Sequence[Sequence[int]]) -> None:
-        self.code = code
+        super().__init__(code)
         self.steps = [(int(first), int(last)) for first, last in steps]
-        self.states: list[State] = []
         self.current = -1  # index of the step being executed
-        self.frame: FrameType | None = None
-        self.done = False
 
     def step_of(self, line: int) -> int:
         for index, (first, last) in enumerate(self.steps):
@@ -143,17 +186,11 @@ class _StepRecorder:
 
     def advance(self, frame: FrameType, upto: int) -> None:
         """Steps before *upto* are over: they all get the locals as they are now."""
-        if upto <= len(self.states):
+        if upto <= len(self.records):
             return
         state = snapshot(frame.f_locals)
-        while len(self.states) < upto:
-            self.states.append(dict(state))
-
-    def global_trace(self, frame: FrameType, event: str, arg: Any) -> Callable[..., Any] | None:
-        if self.frame is None and not self.done and frame.f_code is self.code:
-            self.frame = frame
-            return self.local_trace
-        return None
+        while len(self.records) < upto:
+            self.records.append(dict(state))
 
     def local_trace(self, frame: FrameType, event: str, arg: Any) -> Callable[..., Any] | None:
         if frame is not self.frame:
@@ -194,19 +231,7 @@ def run_traced(
     docstring) on its ``_llmexec_steps`` attribute. The list is empty when the
     entry frame was never seen (e.g. the entry is a generator function).
     """
-    recorder = _StepRecorder(_code_of(target), steps)
-    previous = sys.gettrace()
-    sys.settrace(recorder.global_trace)
-    try:
-        result = target(*args, **kwargs)
-    except BaseException as exc:
-        sys.settrace(previous)
-        with contextlib.suppress(AttributeError, TypeError):
-            setattr(exc, STATES_ATTRIBUTE, recorder.states if recorder.done else [])
-        raise
-    finally:
-        sys.settrace(previous)
-    return result, (recorder.states if recorder.done else [])
+    return _StepRecorder(_code_of(target), steps).call(target, args, kwargs)
 
 
 # --------------------------------------------------------------------------- per-line tasks
@@ -221,7 +246,7 @@ END_KEY = "@end"
 CUT_KEY = "@cut"
 
 
-class _LineRecorder:
+class _LineRecorder(_Recorder):
     """Records the entry frame's statement-line events, each with the locals at that moment.
 
     An event is a new *execution* of its line unless it is the line already
@@ -236,22 +261,13 @@ class _LineRecorder:
     """
 
     def __init__(self, code: Any, lines: Sequence[int]) -> None:
-        self.code = code
+        super().__init__(code)
         self.lines = {int(line) for line in lines}
-        self.events: list[State] = []
-        self.frame: FrameType | None = None
-        self.done = False
         self.current = -1
         self.offset = -1
         self.raising = False
         self.counts: dict[int, int] = {}
         self.follow = False  # the last kept record needs the next execution kept too
-
-    def global_trace(self, frame: FrameType, event: str, arg: Any) -> Callable[..., Any] | None:
-        if self.frame is None and not self.done and frame.f_code is self.code:
-            self.frame = frame
-            return self.local_trace
-        return None
 
     def local_trace(self, frame: FrameType, event: str, arg: Any) -> Callable[..., Any] | None:
         if frame is not self.frame:
@@ -267,16 +283,16 @@ class _LineRecorder:
                 self.counts[line] = runs + 1
                 keep = runs < MAX_RUNS or self.follow
                 self.follow = runs < MAX_RUNS
-                if keep and len(self.events) >= MAX_EVENTS:
-                    if CUT_KEY not in self.events[-1]:
-                        self.events.append({CUT_KEY: "1"})
+                if keep and len(self.records) >= MAX_EVENTS:
+                    if CUT_KEY not in self.records[-1]:
+                        self.records.append({CUT_KEY: "1"})
                 elif keep:
-                    self.events.append({LINE_KEY: str(line), **snapshot(frame.f_locals)})
+                    self.records.append({LINE_KEY: str(line), **snapshot(frame.f_locals)})
             self.offset = frame.f_lasti
         elif event == "return":
             end = "raise" if self.raising else "return"
-            if not self.events or CUT_KEY not in self.events[-1]:
-                self.events.append({END_KEY: end, **snapshot(frame.f_locals)})
+            if not self.records or CUT_KEY not in self.records[-1]:
+                self.records.append({END_KEY: end, **snapshot(frame.f_locals)})
             self.done = True
             self.frame = None
         return self.local_trace
@@ -293,16 +309,4 @@ def run_lines(
     Only the outermost frame of the entry function is watched. If the call
     raises, the exception propagates with the events on ``_llmexec_steps``.
     """
-    recorder = _LineRecorder(_code_of(target), lines)
-    previous = sys.gettrace()
-    sys.settrace(recorder.global_trace)
-    try:
-        result = target(*args, **kwargs)
-    except BaseException as exc:
-        sys.settrace(previous)
-        with contextlib.suppress(AttributeError, TypeError):
-            setattr(exc, STATES_ATTRIBUTE, recorder.events if recorder.done else [])
-        raise
-    finally:
-        sys.settrace(previous)
-    return result, (recorder.events if recorder.done else [])
+    return _LineRecorder(_code_of(target), lines).call(target, args, kwargs)
