@@ -52,12 +52,42 @@ class FakeBatch:
 
 
 class BatchMixin:
-    """What both fakes share: the book of batches and how a batch ends."""
+    """What both fakes share: the book of batches, how a batch call is taken in, how it ends.
+
+    Put before the direct endpoint's fake (``class X(BatchMixin, OpenAIFake)``):
+    a request outside `batch_routes` goes on to that fake's ``_respond``. Each fake
+    answers its batch API in ``_route(method, parts, headers, raw, record)``, which
+    returns the status and the payload.
+    """
 
     fate: Fate = staticmethod(always_succeeds)
     polls_to_end: int = 0
     hold: bool = False
     invalid_line: int | None = None
+    batch_routes: ClassVar[tuple[str, ...]] = ()  # the path prefixes of the batch API
+    route_from: ClassVar[int] = 0  # the path parts before those `_route` reads
+
+    async def _respond(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        raw: bytes,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        """A batch call is kept in `calls`, checked for the key, then answered by `_route`."""
+        fake: Any = self  # the server half of the class (FakeServer)
+        route = path.split("?")[0]
+        if not route.startswith(self.batch_routes):
+            direct: Any = super()  # the direct endpoint's fake, next after this mixin
+            return await direct._respond(method, path, headers, raw, writer)
+        record = Recorded(f"{method} {route}", headers, None, started=time.monotonic())
+        self.calls.append(record)
+        if not fake.authorised(headers):
+            return fake._send(writer, record, 401, fake.error("authentication_error", "bad key"))
+        parts = route.strip("/").split("/")[self.route_from :]
+        status, payload = fake._route(method, parts, headers, raw, record)
+        return fake._send(writer, record, status, payload)
 
     def _init_batches(self) -> None:
         self.batches: dict[str, FakeBatch] = {}
@@ -107,30 +137,13 @@ class OpenAIBatchFake(BatchMixin, OpenAIFake):
     """``/v1/files`` and ``/v1/batches`` beside ``/v1/chat/completions``."""
 
     paths: ClassVar[tuple[str, ...]] = ("/v1/chat/completions",)
+    batch_routes: ClassVar[tuple[str, ...]] = ("/v1/files", "/v1/batches")
+    route_from: ClassVar[int] = 1  # files/..., batches/...
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self._init_batches()
         self.files: dict[str, tuple[str, bytes, str]] = {}  # id -> (filename, data, purpose)
-
-    async def _respond(
-        self,
-        method: str,
-        path: str,
-        headers: dict[str, str],
-        raw: bytes,
-        writer: asyncio.StreamWriter,
-    ) -> bool:
-        route = path.split("?")[0]
-        if not route.startswith(("/v1/files", "/v1/batches")):
-            return await super()._respond(method, path, headers, raw, writer)
-        record = Recorded(f"{method} {route}", headers, None, started=time.monotonic())
-        self.calls.append(record)
-        if not self.authorised(headers):
-            return self._send(writer, record, 401, self.error("authentication_error", "bad key"))
-        parts = route.strip("/").split("/")[1:]  # files/..., batches/...
-        status, payload = self._route(method, parts, headers, raw, record)
-        return self._send(writer, record, status, payload)
 
     def _route(
         self,
@@ -288,35 +301,28 @@ class AnthropicBatchFake(BatchMixin, AnthropicFake):
     """``/v1/messages/batches`` beside ``/v1/messages``."""
 
     paths: ClassVar[tuple[str, ...]] = ("/v1/messages",)
+    batch_routes: ClassVar[tuple[str, ...]] = ("/v1/messages/batches",)
+    route_from: ClassVar[int] = 3  # after v1/messages/batches
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self._init_batches()
 
-    async def _respond(
+    def _route(
         self,
         method: str,
-        path: str,
+        parts: list[str],
         headers: dict[str, str],
         raw: bytes,
-        writer: asyncio.StreamWriter,
-    ) -> bool:
-        route = path.split("?")[0]
-        if not route.startswith("/v1/messages/batches"):
-            return await super()._respond(method, path, headers, raw, writer)
-        record = Recorded(f"{method} {route}", headers, None, started=time.monotonic())
-        self.calls.append(record)
-        if not self.authorised(headers):
-            return self._send(writer, record, 401, self.error("authentication_error", "bad key"))
-        parts = route.strip("/").split("/")[3:]  # after v1/messages/batches
+        record: Recorded,
+    ) -> tuple[int, Any]:
         if not parts and method == "POST":
             body = json.loads(raw)
             record.body = body
             if self.invalid_line is not None:  # Anthropic validates when the batch is created
                 message = f"requests.{self.invalid_line - 1}.params.model: unknown model 'nope'"
-                error = self.error("invalid_request_error", message)
-                return self._send(writer, record, 400, error)
-            return self._send(writer, record, 200, self._create(body))
+                return 400, self.error("invalid_request_error", message)
+            return 200, self._create(body)
         if not parts:
             data = [self._batch(b) for b in reversed(self.batches.values())]
             ids = [b["id"] for b in data]
@@ -326,22 +332,20 @@ class AnthropicBatchFake(BatchMixin, AnthropicFake):
                 "first_id": ids[0] if ids else None,
                 "last_id": ids[-1] if ids else None,
             }
-            return self._send(writer, record, 200, listing)
+            return 200, listing
         batch = self.batches.get(parts[0])
         if batch is None:
-            return self._send(
-                writer, record, 404, self.error("not_found_error", f"no batch {parts[0]}")
-            )
+            return 404, self.error("not_found_error", f"no batch {parts[0]}")
         if parts[1:] == ["results"]:
             data = "".join(json.dumps(self._result(r)) + "\n" for r in batch.results)
-            return self._send(writer, record, 200, data.encode())
+            return 200, data.encode()
         if parts[1:] == ["cancel"]:
             batch.cancelled = True
             if batch.state != "ended":
                 batch.state = "cancelling"
         else:
             self._advance(batch)
-        return self._send(writer, record, 200, self._batch(batch))
+        return 200, self._batch(batch)
 
     def _create(self, body: dict[str, Any]) -> dict[str, Any]:
         lines = [{"custom_id": r["custom_id"], "body": r["params"]} for r in body["requests"]]
