@@ -23,13 +23,14 @@ from ..languages import LanguageError, missing_libraries
 from ..languages import get as get_language
 from ..options import raw_value
 from ..report.failure import format_failure
+from ..report.records import PROPERTY
 from ..strategies import TemplateError
 from ..tasks import DEFAULT as DEFAULT_TASK
 from ..tasks import TASKS
 from . import batch as batching
 from .markers import marker_name
 from .re2bench import RE2Dataset
-from .state import PROPERTY, LLMExec, get_state
+from .state import LLMExec, get_state
 
 if TYPE_CHECKING:
     from ..inputs.shrink import Shrunk

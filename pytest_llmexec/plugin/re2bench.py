@@ -39,7 +39,7 @@ from ..datasets.re2bench import Problem
 from ..engine import CaseResult, SampleResult, case_verdict
 from ..execution import Outcome
 from ..providers import Conversation, Request
-from ..report.records import CaseRecord, Re2Figures
+from ..report.records import PROPERTY, CaseRecord, Re2Figures
 from ..strategies import Prompt, PromptOptions, get_strategy, re2input
 from ..strategies.templating import TemplateError
 from ..tasks import TASKS as TASK_REGISTRY
@@ -353,7 +353,7 @@ class RE2Item(pytest.Item):
         self.start()
         state = self.dataset.state
         record = self._evaluate(state.engine)
-        self.user_properties.append(("llmexec", record))
+        self.user_properties.append((PROPERTY, record))
         if record["verdict"] != CORRECT:
             raise RE2Failure(record)
 

@@ -21,7 +21,7 @@ from ..languages import LanguageError
 from ..providers import Model, ModelError, ModelSettings, make_models
 from ..providers.pacing import RetryPolicy
 from ..providers.settings import ProviderSettings, provider_settings_from
-from ..report.records import CaseRecord, record_of
+from ..report.records import PROPERTY, CaseRecord, record_of
 from ..sharding.hooks import ShardTracker
 from ..strategies import PromptOptions, get_strategy
 from ..tasks import PYTHON_ONLY
@@ -29,7 +29,6 @@ from .local_servers import LocalServers
 from .markers import base_markers
 from .settings import Settings
 
-PROPERTY = "llmexec"  # the user property that carries a test's record to the controller
 STATE_KEY = pytest.StashKey["LLMExec"]()
 WARM_UP_KEY = pytest.StashKey[list[threading.Thread]]()  # SDK imports joined at the end
 

@@ -24,6 +24,9 @@ from typing import Any, TypedDict
 #: the JSON report's ``schema_version`` (also its older ``version`` key): bumped when a
 #: field changes meaning or goes; new fields do not bump it (readers ignore unknown keys)
 SCHEMA_VERSION = 1
+#: the pytest user property that carries a test's record from its item to the controller
+#: (plugin/state.py), and that tells a model's verdict from a broken test (sharding/hooks.py)
+PROPERTY = "llmexec"
 
 
 class SampleRecord(TypedDict):

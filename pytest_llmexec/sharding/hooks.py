@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from ..providers.endpoints import add_counts
+from ..report.records import PROPERTY
 from .spec import Shard, ShardError, from_environment, parse
 
 COLLECTED = "llmexec_collected"  # keys in an xdist worker's workeroutput
 DESELECTED = "llmexec_deselected"
 ENDPOINTS = "llmexec_endpoints"
-VERDICT = "llmexec"  # the user property of a test that a model's verdict decided
 
 
 def shard_from(config: pytest.Config, raw: str | None) -> Shard | None:
@@ -43,7 +43,7 @@ def _is_verdict(report: pytest.TestReport) -> bool:
     report, so a failing teardown after a verdict carries the property too, and is
     a broken test.
     """
-    return report.when == "call" and any(name == VERDICT for name, _ in report.user_properties)
+    return report.when == "call" and any(name == PROPERTY for name, _ in report.user_properties)
 
 
 class ShardTracker:
