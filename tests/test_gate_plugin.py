@@ -8,6 +8,8 @@ generations file, so a test decides exactly which cases are right.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -374,9 +376,24 @@ def test_collection_errors_block_the_update_and_are_not_masked(
     assert result.ret == 1
     result.stdout.fnmatch_lines(["  baseline NOT updated: 1 collection error(s)*"])
     assert (pytester.path / "llmexec-baseline.json").read_bytes() == before
-    result = run(pytester, mode, "--continue-on-collection-errors", "--llm-baseline")
+    result = run(
+        pytester, mode, "--continue-on-collection-errors", "--llm-baseline", "--llm-report=r.json"
+    )
     result.stdout.fnmatch_lines(["gate PASSED*"])
     assert result.ret == 1
+    # the gate on the run's report decides alike (the rule is gate/judge.py's, for both)
+    refused = subprocess.run(
+        [sys.executable, "-m", "pytest_llmexec.cli", "gate", "r.json", "--update-baseline"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "baseline NOT updated: 1 collection error(s): their cases would look removed" in (
+        refused.stdout
+    )
+    assert (pytester.path / "llmexec-baseline.json").read_bytes() == before
 
 
 @pytest.mark.parametrize("mode", MODES[:1])

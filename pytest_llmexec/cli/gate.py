@@ -128,14 +128,7 @@ def run(args: argparse.Namespace) -> int:
         shown_baseline=str(settings.baseline) if settings.baseline is not None else None,
         accept_command=shlex.join([*command, "--update-baseline"]),
         update_command=shlex.join(command),
-        blockers=(
-            [
-                f"{session['collect_errors']} collection error(s): their cases would look "
-                "removed; fix them first"
-            ]
-            if session.get("collect_errors")
-            else []
-        ),
+        collect_errors=int(session.get("collect_errors", 0)),
     )
     print("llmexec gate")
     for line in render(result, baseline):

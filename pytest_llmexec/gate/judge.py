@@ -27,12 +27,13 @@ def judge(
     shown_baseline: str | None,
     accept_command: str,
     update_command: str,
-    blockers: list[str],
+    collect_errors: int,
 ) -> tuple[gate_mod.GateResult, Baseline | None]:
     """The gate's decision on a run's records (and the baseline written when updating).
 
     The one place it is decided: at the end of a pytest session, and by
-    ``pytest-llmexec gate`` on a (merged) JSON report.
+    ``pytest-llmexec gate`` on a (merged) JSON report. *collect_errors* (the
+    report's ``session`` count) block an update: their cases would look removed.
     """
     comparison = None
     notes: list[str] = []
@@ -62,7 +63,12 @@ def judge(
             selection,
             ci=ci_is_set(os.environ),
             force=settings.force,
-            blockers=blockers,
+            blockers=[
+                f"{collect_errors} collection error(s): their cases would look removed; "
+                "fix them first"
+            ]
+            if collect_errors
+            else [],
             command=update_command,
         )
         if plan.refused is None and plan.baseline is not None:

@@ -88,12 +88,6 @@ class GatePlugin:
         # records come only from llmexec items, which only a run with a model collects:
         # then the tracker is registered (plugin/__init__.py) and its counts are this run's
         counts = self.state.tracker
-        blockers = []
-        if counts.collect_errors:
-            blockers.append(
-                f"{counts.collect_errors} collection error(s): their cases would "
-                "look removed; fix them first"
-            )
         result, self.baseline = judge(
             records,
             self.settings,
@@ -105,7 +99,7 @@ class GatePlugin:
             ),
             accept_command=self.accept_command(),
             update_command=shlex.join(["pytest", *map(str, self.config.invocation_params.args)]),
-            blockers=blockers,
+            collect_errors=counts.collect_errors,
         )
         self.result = result
         self.state.gate = result.to_json()
