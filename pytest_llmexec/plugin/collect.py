@@ -270,7 +270,6 @@ class BenchmarkFile(pytest.File):
                         item.user_properties.append(
                             (inputs.NOTE_PROPERTY, f"{self.nodeid}::{snippet.id}: {extra.note}")
                         )
-                    state.collected += 1
                     yield item
 
     def repr_failure(  # type: ignore[override]

@@ -79,7 +79,6 @@ class LLMExec:
         self.gate: dict[str, Any] | None = None  # the regression gate's result (controller)
         self._engine: Engine | None = None
         self._markers: set[str] = set(base_markers())
-        self.collected = 0
         self.input_notes: set[str] = set()  # snippets that got fewer generated inputs
         self.generated: dict[tuple[str, str], inputs.Generated] = {}  # for --llm-shrink
         self.local_servers = LocalServers()
