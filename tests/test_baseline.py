@@ -14,6 +14,7 @@ from pytest_llmexec.gate.baseline import (
     BaselineError,
     Selection,
     ci_is_set,
+    narrowed_by,
     plan_update,
     relative_path,
 )
@@ -112,6 +113,22 @@ def test_selection_covers_by_path_prefix_model_and_strategy() -> None:
     assert Selection(("bench/a.yaml",), ("m",), ("vp",)).covers(("bench/a.yaml::x", "m", "vp"))
     partial = Selection(("bench",), ("m",), ("vp",), filters=("-k x",))
     assert not partial.covers(("bench/a.yaml::x", "m", "vp"))
+
+
+def test_narrowed_by_is_the_one_rule_for_a_partial_selection() -> None:
+    full = narrowed_by([], shard=None, deselected=0, unfinished=0)
+    assert full == ()  # also a run that stopped (-x) after its last test ran
+    assert narrowed_by([], shard=None, deselected=3, unfinished=0) == ("3 deselected",)
+    # -k already says why tests were deselected; the shard's own are not counted
+    assert narrowed_by(["-k x"], shard="1/2", deselected=3, unfinished=2) == (
+        "-k x",
+        "shard 1/2",
+        "stopped early (2 tests did not run)",
+    )
+    assert narrowed_by([], shard="2/4", deselected=1, unfinished=0) == (
+        "shard 2/4",
+        "1 deselected",
+    )
 
 
 def test_relative_path(tmp_path: Path) -> None:

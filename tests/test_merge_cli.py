@@ -289,3 +289,36 @@ def test_a_gate_inside_one_shard_compares_on_its_own_cases(pytester: pytest.Pyte
     whole = cli(pytester, "gate", "both.json", "--baseline", "base.json")
     assert whole.returncode == 0
     assert "partial selection" not in whole.stdout
+
+
+def test_a_merged_report_deselects_what_the_run_deselected_not_the_shards(
+    pytester: pytest.Pytester,
+) -> None:
+    """session.deselected counts a conftest's deselection, never the other shards' tests:
+    the merge equals the unsharded report, and the gate on it sees the partial selection."""
+    setup(pytester, wrong=())
+    accepted = pytester.runpytest_subprocess(
+        *REPLAY, "-p", "no:xdist", "--llm-baseline=base.json", "--llm-update-baseline"
+    )
+    assert accepted.ret == 0
+    pytester.makeconftest(
+        "def pytest_collection_modifyitems(config, items):\n"
+        "    gone = [i for i in items if '::neg[' in i.nodeid]\n"
+        "    items[:] = [i for i in items if i not in gone]\n"
+        "    config.hook.pytest_deselected(items=gone)\n"
+    )
+    whole = pytester.runpytest_subprocess(*REPLAY, "-p", "no:xdist", "--llm-report=whole.json")
+    assert whole.ret == 1, whole.stdout.str()  # sq[i1]'s second sample is wrong
+    names = shards(pytester, 2)  # shard 1 with -n 2, shard 2 without
+    for name in names:
+        session = load(pytester, name)["session"]
+        assert session["deselected"] == NEG
+        assert session["collected"] - session["selected"] > 0  # the shard's own
+    assert cli(pytester, "merge", "merged.json", *names).returncode == 0
+    merged = load(pytester, "merged.json")
+    assert merged["session"] == load(pytester, "whole.json")["session"]
+    assert merged["session"]["deselected"] == NEG
+    gated = cli(pytester, "gate", "merged.json", "--baseline", "base.json")
+    assert gated.returncode == 0, gated.stdout
+    assert f"partial selection ({NEG} deselected): compared on the cases that ran" in (gated.stdout)
+    assert f"removed 0, outside this selection {NEG}" in gated.stdout

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..gate.baseline import Selection
+from ..gate.baseline import Selection, narrowed_by
 from ..gate.judge import exit_status, judge
 from ..gate.settings import GateSettings
 from ..options import DEFAULT_BASELINE
@@ -77,23 +77,26 @@ def settings_of(args: argparse.Namespace) -> GateSettings | str:
 
 
 def selection_of(report: dict[str, Any]) -> Selection:
-    """What the run selected, as the report records it (the gate's `Selection`)."""
+    """What the run selected, as the report records it (the gate's `Selection`), narrowed by
+    the rule the session's gate applies to the same counts (`narrowed_by`)."""
     run = report["run"]
     chosen = run.get("selection") or {}
     session = report.get("session") or {}
-    filters = list(chosen.get("filters") or [])
     shard = run.get("shard")
-    if shard:
-        filters.append(f"shard {shard['index']}/{shard['count']}")
-    unfinished = int(session.get("selected", 0)) - int(session.get("finished", 0))
-    if unfinished > 0:
-        filters.append(f"stopped early ({unfinished} tests did not run)")
+    filters = narrowed_by(
+        chosen.get("filters") or [],
+        shard=f"{shard['index']}/{shard['count']}" if shard else None,
+        # a report written before `deselected` was recorded lacks it: read as 0, the
+        # full selection such a report was always judged as
+        deselected=int(session.get("deselected", 0)),
+        unfinished=int(session.get("selected", 0)) - int(session.get("finished", 0)),
+    )
     held = tuple(sorted({language(r) for r in report["cases"]}))
     return Selection(
         tuple(chosen.get("paths") or ()),
         tuple(run.get("models") or ()),
         tuple(chosen.get("labels") or ()),
-        tuple(filters),
+        filters,
         held,
     )
 

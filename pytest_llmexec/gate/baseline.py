@@ -235,6 +235,27 @@ class Selection:
         )
 
 
+def narrowed_by(
+    explicit: Sequence[str], *, shard: str | None, deselected: int, unfinished: int
+) -> tuple[str, ...]:
+    """Why only part of what the run's paths collect ran: `Selection.filters`.
+
+    The one rule for the session's gate (from its tracker's counts) and for
+    ``pytest-llmexec gate`` (from the report's ``session``), so both call the same
+    run partial. *explicit* names -k, -m, --lf ...; *deselected* (not counting the
+    shard's own) is shown only without them, since they already say why; and
+    *unfinished* selected tests mean the run stopped early (-x, --maxfail, Ctrl-C).
+    """
+    filters = list(explicit)
+    if shard is not None:
+        filters.append(f"shard {shard}")
+    if deselected and not explicit:  # by a conftest or a plugin
+        filters.append(f"{deselected} deselected")
+    if unfinished > 0:
+        filters.append(f"stopped early ({unfinished} tests did not run)")
+    return tuple(filters)
+
+
 def _key_language(key: Key) -> str:
     return key[3] if len(key) > 3 else PYTHON
 

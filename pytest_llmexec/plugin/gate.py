@@ -4,9 +4,11 @@ The controller sees every worker's reports, so it alone compares, writes the
 baseline and sets the exit status, once, after all tests have reported. What
 ran, what was deselected and what else failed are counted once, by the run's
 `ShardTracker` (``state.tracker``, which also learns the xdist workers' counts):
-the gate reads them. With a gate configured the exit status is the gate's: failed
-predictions still show as failed tests, but only a regression (or an
-accuracy below the floor) makes the run fail. Anything else that went wrong
+the gate reads them, and `gate.baseline.narrowed_by` turns them into the run's
+filters, as ``pytest-llmexec gate`` does with the same counts in the report.
+With a gate configured the exit status is the gate's: failed predictions still
+show as failed tests, but only a regression (or an accuracy below the floor)
+makes the run fail. Anything else that went wrong
 (a failing non-llmexec test, a collection error, an interruption, an
 internal error) keeps pytest's own exit status.
 """
@@ -20,10 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..gate import decide as gate_mod
-from ..gate.baseline import (
-    Baseline,
-    Selection,
-)
+from ..gate.baseline import Baseline, Selection, narrowed_by
 from ..gate.judge import exit_status, judge
 from ..gate.settings import GateSettings
 from ..report.gate import render
@@ -50,18 +49,16 @@ class GatePlugin:
 
     # ------------------------------------------------------------------ decision
 
-    def selection(self, session: pytest.Session) -> Selection:
+    def selection(self) -> Selection:
         """The paths, models, strategies and languages of this run, and whatever narrowed it."""
         config = self.config
-        filters = explicit_filters(config)
         counts = self.state.tracker
-        if counts.shard is not None:  # its deselected tests are the other shards'
-            filters.append(f"shard {counts.shard.label}")
-        elif counts.deselected and not filters:  # by a plugin; -k, -m ... already say why
-            filters.append(f"{counts.deselected} deselected")
-        unfinished = len(counts.selected - counts.finished)
-        if unfinished or session.shouldstop or session.shouldfail:
-            filters.append(f"stopped early ({unfinished} tests did not run)")
+        filters = narrowed_by(
+            explicit_filters(config),
+            shard=counts.shard.label if counts.shard is not None else None,
+            deselected=counts.deselected,
+            unfinished=len(counts.selected - counts.finished),
+        )
         s = self.state.settings
         labels = tuple(
             strategy if task == DEFAULT_TASK else f"{strategy}/{task}"
@@ -70,7 +67,7 @@ class GatePlugin:
         # the languages its cases hold: --llm-language narrows them, and a language the
         # collected files do not hold has no case here to replace its baseline entries
         held = tuple(sorted({language(r) for r in self.state.records}))
-        return Selection(run_paths(config), s.models, labels, tuple(filters), held)
+        return Selection(run_paths(config), s.models, labels, filters, held)
 
     def accept_command(self) -> str:
         args = [
@@ -91,7 +88,7 @@ class GatePlugin:
         result, self.baseline = judge(
             records,
             self.settings,
-            self.selection(session),
+            self.selection(),
             shown_baseline=(
                 _shown_path(self.settings.baseline, self.config)
                 if self.settings.baseline is not None

@@ -55,7 +55,9 @@ class ShardTracker:
         self.collected = 0  # tests before the shard was applied
         self.selected: set[str] = set()
         self.finished: set[str] = set()
-        self.deselected = 0  # by the shard, -k, -m or any plugin (on xdist: one worker's)
+        #: by -k, -m, --deselect or any plugin, not by the shard: its own are the other
+        #: shards' tests (collected - selected). On xdist: one worker's.
+        self.deselected = 0
         self.collect_errors = 0
         self.other_failures = 0  # failed reports that are not a model's verdict
         #: requests served per endpoint of a model with several (--llm-base-url=URL1,URL2):
@@ -79,7 +81,8 @@ class ShardTracker:
         kept = [item for item in items if self.shard.owns(item.nodeid)]
         dropped = [item for item in items if not self.shard.owns(item.nodeid)]
         if dropped:
-            config.hook.pytest_deselected(items=dropped)
+            config.hook.pytest_deselected(items=dropped)  # pytest shows them deselected
+            self.deselected -= len(dropped)  # counted by that call (below): not the run's
         items[:] = kept
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -133,11 +136,13 @@ class ShardTracker:
             self.other_failures += 1
 
     def to_json(self, exitstatus: int) -> dict[str, Any]:
-        """The report's ``session``: enough for a merge to tell a finished shard."""
+        """The report's ``session``: enough for a merge to tell a finished shard, and for
+        ``pytest-llmexec gate`` to tell a partial selection as the session's gate does."""
         return {
             "collected": self.collected,
             "selected": len(self.selected),
             "finished": len(self.finished & self.selected),
+            "deselected": self.deselected,
             "collect_errors": self.collect_errors,
             "other_failures": self.other_failures,
             "exitstatus": int(exitstatus),

@@ -168,6 +168,10 @@ def merge(reports: Sequence[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
         "collected": sessions[0]["collected"],
         "selected": sum(s["selected"] for s in sessions),
         "finished": sum(s["finished"] for s in sessions),
+        # the run's own deselection (a conftest's, -k's), not the shard's: every shard makes
+        # it before the shard is applied, so they agree (max keeps any one's); a shard
+        # report written before the field existed lacks it: 0, as the gate reads it
+        "deselected": max(int(s.get("deselected", 0)) for s in sessions),
         # every shard collects every file: a collection error shows in each of them
         "collect_errors": max(s["collect_errors"] for s in sessions),
         "other_failures": sum(s["other_failures"] for s in sessions),
