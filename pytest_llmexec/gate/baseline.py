@@ -8,7 +8,8 @@ reviewer sees in the diff of a commit what a prompt or model change did.
 Updating never loses a case silently. A baseline case that this run did not
 produce is dropped only when the run would have collected it had it still
 existed: the run was not filtered (``-k``, ``-m``, ``--lf``, ``--deselect``,
-node ids, stop on failure), its file lies under one of the run's paths and its
+node ids, a conftest's or plugin's deselection, a shard, selected tests that did
+not run: `narrowed_by`), its file lies under one of the run's paths and its
 model and strategy were run. Every other case is kept as it was (a merge).
 """
 
