@@ -121,6 +121,8 @@ def run(args: argparse.Namespace, work: Path, tasks: list[str]) -> dict[str, Any
     if not report.exists():
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
         raise SystemExit(f"the pytest run wrote no report (exit {done.returncode})")
+    if args.report is not None:  # the run's JSON report, every row's reply and verdict
+        args.report.write_bytes(report.read_bytes())
     result: dict[str, Any] = json.loads(report.read_text())
     result["elapsed"] = elapsed
     return result
@@ -161,6 +163,9 @@ def main() -> int:
         / "pytest-llmexec"
         / "cruxeval-cot-qwen",
         help="the reply cache (kept between runs: a rerun asks nothing)",
+    )
+    parser.add_argument(
+        "--report", type=Path, help="keep the run's JSON report here (--llm-report's format)"
     )
     args = parser.parse_args()
     if not (args.checkout / "data" / "cruxeval.jsonl").is_file():
