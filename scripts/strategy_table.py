@@ -9,7 +9,9 @@ looped and forced counts, and how many answers (and, for IIP, reported states) h
 the template itself shows: the answer of one of its worked examples, or the placeholder of
 IIP's state skeleton (``<its value>``). A value a model can copy from the prompt measures
 the prompt; this counts how often that happened. The values are read from the template
-files, so the count follows any template change.
+files, so the count follows any template change. A case of a compiled language is held
+against its own language's templates (``js/vp.txt``), its answer compared as text (spaces
+and outer parentheses aside: ``2l``, ``"c-a-b"`` are no Python literals).
 """
 
 from __future__ import annotations
@@ -31,14 +33,22 @@ FILES = {
     "iip": ("iip_first.txt", "iip_step.txt", "iip_final.txt"),
 }
 PLACEHOLDER = "<its value>"
+PYTHON = "python"
 #: a worked answer: ``[TAG]value[/TAG]`` on one line, or an assertion's right-hand side
 _BLOCK = re.compile(r"\[(?:\{\{tag\}\}|ANSWER|\{\{state\}\}|STATE)\]\s*(.+?)\s*\[/", re.S)
 _ASSERTED = re.compile(r"^assert .+? == (.+)$", re.M)
 
 
-def example_values(folder: Path, strategy: str) -> list[Any]:
-    """The literal answers the template files show (worked examples), as values."""
+def example_values(folder: Path, strategy: str, language: str = PYTHON) -> list[Any]:
+    """The literal answers the template files show (worked examples), as values; for a
+    compiled *language*, the answers of its own templates as normalised text (`_text`)."""
     values: list[Any] = []
+    if language != PYTHON:
+        name = f"{language}/{strategy}.txt"
+        path = folder / name if (folder / name).is_file() else BUILTIN / name
+        if not path.is_file():
+            return values
+        return [_text(found) for found in _BLOCK.findall(path.read_text(encoding="utf-8"))]
     for name in FILES[strategy]:
         path = folder / name
         if not path.is_file():
@@ -54,6 +64,24 @@ def example_values(folder: Path, strategy: str) -> list[Any]:
             except (ValueError, SyntaxError, MemoryError, RecursionError):
                 continue  # ``?? `` and other non-literals are no answer to copy
     return values
+
+
+def _text(answer: str) -> str:
+    """A compiled language's answer as text to compare: no spaces, no outer parentheses."""
+    text = re.sub(r"\s+", "", answer)
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1]
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _value(text: str | None) -> Any:
@@ -102,7 +130,8 @@ def summarise(label: str, report: Path, folder: Path) -> list[Row]:
     for case in data["cases"]:
         strategy = case["strategy"]
         row = rows[strategy]
-        examples = example_values(folder, strategy)
+        language = case.get("language") or PYTHON
+        examples = example_values(folder, strategy, language)
         row.n += 1
         row.correct += case["verdict"] == "correct"
         row.unparseable += case["verdict"] == "unparseable"
@@ -112,7 +141,11 @@ def summarise(label: str, report: Path, folder: Path) -> list[Row]:
         row.calls += case["calls"]
         row.output_tokens += case["usage"]["output_tokens"]
         predicted = case["predicted"]
-        if _holds(_value(predicted), examples) or PLACEHOLDER in (predicted or ""):
+        if language != PYTHON:
+            copied = predicted is not None and _text(predicted) in examples
+        else:
+            copied = _holds(_value(predicted), examples) or PLACEHOLDER in (predicted or "")
+        if copied:
             row.copied_answers += 1
             row.notes.append(f"{case['snippet']}: answer {predicted!r} is a template value")
         for step in case.get("steps") or []:

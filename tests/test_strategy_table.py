@@ -37,3 +37,47 @@ def test_answers_holding_a_worked_example_value_are_counted(pytester: pytest.Pyt
     ).stdout
     assert "| vp | 1/2 (50.0%) | 0 | 0 | 0 | 0 | 1 of 2 answers |" in out, out
     assert "r_0: answer \"'HEY!HEY!'\" is a template value" in out, out
+
+
+def _js_row(rid: int, body: str, call: str, output: str) -> dict[str, object]:
+    """A CRUXEval-X JavaScript row of our own: ``f`` and the test() that asserts it."""
+    end = "const assert = require('node:assert');\n\n\nfunction test() {\n  let candidate = f;\n"
+    tail = "}\n\ntest();"
+    return {
+        "id": rid,
+        "code": f"{body}\n{end}  assert.deepEqual(candidate({call}),{output});\n{tail}",
+        "input_reasoning": f"{end}  assert.deepEqual(candidate(????),{output});\n{tail}",
+        "output_reasoning": f"{end}  assert.deepEqual(candidate({call}),????);\n{tail}",
+    }
+
+
+def test_a_compiled_language_is_held_against_its_own_templates(
+    pytester: pytest.Pytester,
+) -> None:
+    """A JavaScript answer equal to js/vp.txt's worked value is counted (it is no Python
+    template's value, and ``"aaabbb"`` reads as a Python literal only by chance)."""
+    rows = [
+        _js_row(0, "function f(s){\n    return s + s;\n}", '"ab"', '"abab"'),
+        _js_row(1, "function f(n){\n    return n + 1;\n}", "1", "2"),
+    ]
+    (pytester.path / "js.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    answers = [{"id": 0, "answer": '"aaabbb"'}, {"id": 1, "answer": "2"}]
+    (pytester.path / "infer" / "demo").mkdir(parents=True)
+    write_json(pytester, "infer/demo/js_output.json", answers)
+    pytester.runpytest(
+        "js.jsonl",
+        "-p",
+        "llmexec",
+        "--llm-model=replay",
+        "--llm-replay=infer/demo",
+        "--llm-strategy=vp",
+        "--llm-report=report.json",
+    )
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), f"vp={pytester.path / 'report.json'}", "--notes"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "| vp | 1/2 (50.0%) | 0 | 0 | 0 | 0 | 1 of 2 answers |" in out, out
+    assert "0: answer '\"aaabbb\"' is a template value" in out, out
