@@ -37,6 +37,9 @@ PYTHON = "python"
 #: a worked answer: ``[TAG]value[/TAG]`` on one line, or an assertion's right-hand side
 _BLOCK = re.compile(r"\[(?:\{\{tag\}\}|ANSWER|\{\{state\}\}|STATE)\]\s*(.+?)\s*\[/", re.S)
 _ASSERTED = re.compile(r"^assert .+? == (.+)$", re.M)
+#: a compiled language's worked answer, its block opening a line (an instruction's
+#: "between [{{tag}}] and [/{{tag}}]" stands mid-line and shows no value)
+_LINE_BLOCK = re.compile(r"^\[(?:\{\{tag\}\}|ANSWER)\]\s*(.+?)\s*\[/", re.M | re.S)
 
 
 def example_values(folder: Path, strategy: str, language: str = PYTHON) -> list[Any]:
@@ -48,7 +51,7 @@ def example_values(folder: Path, strategy: str, language: str = PYTHON) -> list[
         path = folder / name if (folder / name).is_file() else BUILTIN / name
         if not path.is_file():
             return values
-        return [_text(found) for found in _BLOCK.findall(path.read_text(encoding="utf-8"))]
+        return [_text(found) for found in _LINE_BLOCK.findall(path.read_text(encoding="utf-8"))]
     for name in FILES[strategy]:
         path = folder / name
         if not path.is_file():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -81,3 +82,19 @@ def test_a_compiled_language_is_held_against_its_own_templates(
     ).stdout
     assert "| vp | 1/2 (50.0%) | 0 | 0 | 0 | 0 | 1 of 2 answers |" in out, out
     assert "0: answer '\"aaabbb\"' is a template value" in out, out
+
+
+def test_a_compiled_language_template_shows_its_worked_answers_and_no_instruction_word() -> None:
+    """The instruction's "between [ANSWER] and [/ANSWER]" is no worked value: an answer
+    ``and`` would otherwise count as a copy."""
+    spec = importlib.util.spec_from_file_location("strategy_table", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    table = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = table  # its dataclasses look their module up there
+    try:
+        spec.loader.exec_module(table)
+    finally:
+        del sys.modules[spec.name]
+    values = table.example_values(table.BUILTIN, "vp", "js")
+    assert values == ['"aaabbb"', "[5,3,7]"], values
+    assert table.example_values(table.BUILTIN, "cot", "js") == []  # CoT shows no worked answer
