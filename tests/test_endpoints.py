@@ -63,11 +63,18 @@ def report(pytester: pytest.Pytester) -> dict[str, Any]:
     return data
 
 
-def die_at(server: OpenAIFake, request: int, after: float = 0.1) -> None:
-    """Stop *server* (connections dropped, then refused) while its *request*-th is in flight."""
+def die_once_it_has_answered(server: OpenAIFake, after: float = 0.15) -> None:
+    """Stop *server* *after* seconds into the first request it gets once it has answered one.
+
+    Counting requests instead ("its 7th") made the test depend on the machine's speed: the
+    least-busy routing gives a slow endpoint fewer requests on a fast machine, and when it got
+    fewer than the count it was never stopped. Its latency must exceed *after*, so that the
+    request is still in flight when the server stops (then it is moved to the other)."""
+    armed = threading.Event()
 
     def plan(number: int) -> Fault | None:
-        if number == request:
+        if server.completions and not armed.is_set():
+            armed.set()
             threading.Timer(after, server.stop).start()
         return None
 
@@ -84,7 +91,11 @@ def test_two_endpoints_one_killed_mid_run_every_case_gets_its_verdict(
     pytester: pytest.Pytester, pair: tuple[OpenAIFake, OpenAIFake], workers: tuple[str, ...]
 ) -> None:
     first, second = pair
-    die_at(first, 7, after=0.15)  # after it has answered a few
+    # first (0.3 s a reply) answers its first requests, then stops while one is in flight;
+    # second at 0.1 s a reply keeps the run going past first's first replies (it serves at
+    # most 60 requests a second per pytest process with 6 in flight), even under -n 2
+    second.latency = 0.1
+    die_once_it_has_answered(first, after=0.15)
     result = run(pytester, [first.url, second.url], *workers)
     result.assert_outcomes(passed=CASES)  # every case correct: nothing lost, nothing half
     result.stdout.fnmatch_lines(
