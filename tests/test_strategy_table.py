@@ -18,6 +18,12 @@ ROWS = [
 ]
 
 
+def table_of(report: Path) -> str:
+    """The script's table and notes for one VP report, as a user runs it."""
+    command = [sys.executable, str(SCRIPT), f"vp={report}", "--notes"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
 def test_answers_holding_a_worked_example_value_are_counted(pytester: pytest.Pytester) -> None:
     (pytester.path / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
     # r_0 answers VP's own worked example value ('HEY!HEY!'), r_1 answers right
@@ -30,12 +36,7 @@ def test_answers_holding_a_worked_example_value_are_counted(pytester: pytest.Pyt
         "--llm-replay=gen.json",
         "--llm-report=report.json",
     )
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), f"vp={pytester.path / 'report.json'}", "--notes"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = table_of(pytester.path / "report.json")
     assert "| vp | 1/2 (50.0%) | 0 | 0 | 0 | 0 | 1 of 2 answers |" in out, out
     assert "r_0: answer \"'HEY!HEY!'\" is a template value" in out, out
 
@@ -74,12 +75,7 @@ def test_a_compiled_language_is_held_against_its_own_templates(
         "--llm-strategy=vp",
         "--llm-report=report.json",
     )
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), f"vp={pytester.path / 'report.json'}", "--notes"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = table_of(pytester.path / "report.json")
     assert "| vp | 1/2 (50.0%) | 0 | 0 | 0 | 0 | 1 of 2 answers |" in out, out
     assert "0: answer '\"aaabbb\"' is a template value" in out, out
 
